@@ -1,0 +1,38 @@
+# Moments of Truth — the commands a new user types.
+#   make test    set up .venv (first time only) and run the whole test suite
+#   make play    set up and start the game (headless demo when there is no display)
+# Also: make setup (idempotent), make demo (a headless run), make bench (benchmarks).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup test play demo bench lint clean
+
+setup: $(STAMP)
+
+# Re-installs only when pyproject.toml changes; the stamp makes `make setup` idempotent.
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	@touch $(STAMP)
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+play: setup
+	$(BIN)/itsm play
+
+demo: setup
+	$(BIN)/itsm run normal-week --replications 4
+
+bench: setup
+	$(BIN)/python bench/run.py
+
+lint: setup
+	$(BIN)/ruff check sim cli game reports tests bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

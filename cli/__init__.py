@@ -1,0 +1,1 @@
+"""The `itsm` command line: a thin face over `sim`, `reports` and `game`."""

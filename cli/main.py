@@ -1,0 +1,250 @@
+"""`itsm`: the command line of Moments of Truth.
+
+    itsm validate FILE...                 check scenario files (exit 2 on any problem)
+    itsm run SCENARIO [--seed N] [--replications R] [--json] [--events-csv FILE]
+    itsm list                             the built-in scenarios
+    itsm play [SCENARIO]                  the game (the headless demo until it exists)
+
+SCENARIO is a path to a YAML file or the id of a built-in scenario. Bad input is reported as
+`FILE:LINE: field.path: what was expected`, with exit status 2 and no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+from collections.abc import Sequence
+
+EXIT_OK, EXIT_BAD_INPUT = 0, 2
+
+#: The order of figures within a section of the readable table; the rest follow by name.
+HEADLINE = ("contacts", "answered", "abandoned", "abandonment_rate", "asa_min",
+            "mean_wait_min", "p_wait", "fcr", "handle_min", "mttr_min", "sla_breach_rate",
+            "sla_respond_breach_rate", "backlog_mean", "backlog_end", "cost_staff",
+            "cost_suppliers", "cost_total")
+
+
+class UsageError(Exception):
+    """A problem with the command line itself (reported like a bad file: exit 2)."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    from sim.loader import ScenarioError
+
+    try:
+        return args.action(args)
+    except ScenarioError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except UsageError as error:
+        print(f"itsm: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("itsm: interrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="itsm", description="Moments of Truth: an ITSM simulation and training game.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    validate = sub.add_parser("validate", help="check scenario files")
+    validate.add_argument("files", nargs="+", metavar="FILE")
+    validate.set_defaults(action=cmd_validate)
+
+    run = sub.add_parser("run", help="run a scenario headless and print its key figures")
+    run.add_argument("scenario", metavar="SCENARIO", help="a YAML file or a built-in id")
+    run.add_argument("--seed", type=_non_negative_int, default=1,
+                     help="the seed (default 1); replication r uses seed N's r-th stream")
+    run.add_argument("--replications", "-r", type=_positive_int, default=1,
+                     help="independent replications, run in parallel (default 1)")
+    run.add_argument("--workers", type=_positive_int, default=None,
+                     help="processes to use (default: all cores)")
+    run.add_argument("--json", action="store_true", help="print one JSON object")
+    run.add_argument("--events-csv", metavar="FILE",
+                     help="write the event log of the first replication as CSV")
+    run.set_defaults(action=cmd_run)
+
+    listing = sub.add_parser("list", help="the built-in scenarios")
+    listing.set_defaults(action=cmd_list)
+
+    play = sub.add_parser("play", help="play a scenario (headless demo when there is no game)")
+    play.add_argument("scenario", nargs="?", default="normal-week", metavar="SCENARIO")
+    play.add_argument("--seed", type=_non_negative_int, default=1)
+    play.set_defaults(action=cmd_play)
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    value = _non_negative_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
+    return value
+
+
+# -- commands ------------------------------------------------------------------------------------
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from sim.loader import validate_files
+
+    problems = validate_files(args.files)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        return EXIT_BAD_INPUT
+    for name in args.files:
+        print(f"{name}: ok")
+    return EXIT_OK
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from sim import list_builtin
+
+    scenarios = list_builtin()
+    width = max((len(s.id) for s in scenarios), default=0)
+    for s in scenarios:
+        print(f"{s.id:<{width}}  {s.title}")
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from sim import resolve_scenario, run_replications, run_scenario
+
+    scenario = resolve_scenario(args.scenario)
+    if args.events_csv:
+        _check_writable(args.events_csv)
+    with _Progress(args.replications) as progress:
+        result = run_replications(scenario, seed=args.seed, replications=args.replications,
+                                  workers=args.workers, progress=progress.update)
+    summary = result.summary()
+    if args.events_csv:
+        from sim.export import write_events_csv
+
+        write_events_csv(run_scenario(scenario, seed=args.seed), args.events_csv)
+    if args.json:
+        print(json.dumps({
+            "scenario": scenario.id,
+            "seed": args.seed,
+            "replications": args.replications,
+            "kpis": {name: {"mean": _json_number(e.mean), "ci95": _json_number(e.ci95)}
+                     for name, e in summary.items()},
+        }, indent=None))
+    else:
+        _print_table(scenario, args, summary)
+    return EXIT_OK
+
+
+def cmd_play(args: argparse.Namespace) -> int:
+    print("itsm play: the game is not built yet; running the headless demo instead.",
+          file=sys.stderr)
+    run_args = argparse.Namespace(scenario=args.scenario, seed=args.seed, replications=1,
+                                  workers=1, json=False, events_csv=None)
+    return cmd_run(run_args)
+
+
+# -- output --------------------------------------------------------------------------------------
+
+
+def _json_number(value: float | None) -> float | None:
+    if value is None or not math.isfinite(value):
+        return None
+    return value
+
+
+def _check_writable(path: str) -> None:
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise UsageError(f"--events-csv {path}: folder {folder} does not exist")
+    if os.path.isdir(path):
+        raise UsageError(f"--events-csv {path}: is a folder, expected a file name")
+
+
+def _format(value: float | None, unit: str) -> str:
+    if value is None:
+        return "—"
+    if unit == "share":
+        return f"{100 * value:.1f}%"
+    if unit == "min":
+        return f"{value:.2f} min"
+    if unit == "money":
+        return f"{value:,.0f}"
+    return f"{value:,.1f}" if value != round(value) else f"{value:,.0f}"
+
+
+def _format_ci(value: float | None, unit: str) -> str:
+    if value is None:
+        return ""
+    if unit == "share":
+        return f"± {100 * value:.1f}"
+    if unit == "money":
+        return f"± {value:,.0f}"
+    return f"± {value:.2f}"
+
+
+def _print_table(scenario, args: argparse.Namespace, summary: dict) -> None:
+    from sim.kpis import KPI_SECTIONS, kpi_label, kpi_section
+
+    reps = args.replications
+    print(f"{scenario.title} ({scenario.id}), seed {args.seed}, "
+          f"{reps} replication{'s' if reps > 1 else ''}"
+          + (" — mean ± 95% confidence interval" if reps > 1 else ""))
+    order = {name: i for i, name in enumerate(HEADLINE)}
+    names = sorted(summary, key=lambda n: (KPI_SECTIONS.index(kpi_section(n)),
+                                          order.get(n, len(order)), n))
+    rows = []
+    for name in names:
+        label, unit = kpi_label(name)
+        estimate = summary[name]
+        rows.append((kpi_section(name), label, _format(estimate.mean, unit),
+                     _format_ci(estimate.ci95, unit)))
+    width = max(len(r[1]) for r in rows)
+    value_width = max(len(r[2]) for r in rows)
+    section = None
+    for row_section, label, value, ci in rows:
+        if row_section != section:
+            section = row_section
+            print(f"\n{section}")
+        print(f"  {label:<{width}}  {value:>{value_width}}  {ci}".rstrip())
+
+
+class _Progress:
+    """A progress bar on stderr, shown only when the work takes longer than a second."""
+
+    def __init__(self, total: int):
+        self.total = total
+        self._bar = None
+
+    def __enter__(self) -> _Progress:
+        from tqdm import tqdm
+
+        self._bar = tqdm(total=self.total, unit="run", file=sys.stderr, delay=1.0,
+                         leave=False, dynamic_ncols=True)
+        return self
+
+    def update(self, done: int, total: int) -> None:
+        self._bar.update(done - self._bar.n)
+
+    def __exit__(self, *exc) -> None:
+        self._bar.close()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

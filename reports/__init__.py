@@ -1,0 +1,1 @@
+"""Charts, debriefs and comparisons built from the event log (issue 4)."""

@@ -1,0 +1,247 @@
+"""The event log: the single source of truth of a run.
+
+Everything a run produced — every key figure, chart, debrief line and dashboard number — is
+computed from this log. It is append-only. Rows arrive from the engine as plain tuples (the
+cheapest thing Python can append) and are packed every `CHUNK` rows into compact numpy
+columns, so that a simulated year stays small in memory.
+
+It is stored as two tables, because what never changes about a contact need not be repeated
+on each of its rows:
+
+- events:   time_min  event  contact  group  agent  value
+- contacts: category  channel  priority  department        (row k = contact k, written once
+                                                            when the contact arrives)
+
+`columns()` joins them into the one wide log people expect:
+
+    time_min  event  contact  category  channel  group  agent  priority  department  value
+
+- `event`: one of `EVENTS` below;
+- `contact`: the contact (ticket) number, -1 for rows that are not about a contact;
+- `category`, `channel`, `group`, `department`: indexes into the name lists the log keeps
+  (`group` is a team or a supplier, -1 = none; on an `arrival` it is the team the contact
+  reaches first, on an `escalated` the group it is handed to);
+- `agent`: the agent's number within its group (-1 = none);
+- `priority`: ITIL priority 1..5 (0 = none);
+- `value`: a number whose meaning depends on the event (the new headcount for `staff`).
+
+The log's canonical bytes (`to_bytes`) are what "the same event log, byte for byte" means.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+
+#: Event names in code order. Codes are stored; names are what people read.
+EVENTS: tuple[str, ...] = (
+    "arrival",     # a contact reaches IT (a call rings, an e-mail lands, someone walks in)
+    "answered",    # a first-contact agent picks it up (the wait ends)
+    "abandoned",   # the caller hung up (or the walk-in left) before being answered
+    "handled",     # an agent or supplier finished working on it (one work episode ends)
+    "escalated",   # handed to another group (`group` = where it goes)
+    "assigned",    # a resolver group's agent or a supplier starts on it
+    "resolved",    # fixed / fulfilled
+    "closed",      # the record is closed
+    "staff",       # a group's on-duty headcount changed (`value` = new headcount)
+)
+EVENT_CODE: dict[str, int] = {name: code for code, name in enumerate(EVENTS)}
+ARRIVAL, ANSWERED, ABANDONED, HANDLED, ESCALATED, ASSIGNED, RESOLVED, CLOSED, STAFF = range(9)
+
+EVENT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("time_min", "<f8"),
+    ("event", "u1"),
+    ("contact", "<i4"),
+    ("group", "<i2"),
+    ("agent", "<i4"),
+    ("value", "<f8"),
+)
+CONTACT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("category", "<i2"),
+    ("channel", "i1"),
+    ("priority", "i1"),
+    ("department", "<i2"),
+)
+#: The joined, wide view.
+COLUMNS: tuple[tuple[str, str], ...] = (
+    EVENT_COLUMNS[:3] + CONTACT_COLUMNS[:2] + EVENT_COLUMNS[3:5] + CONTACT_COLUMNS[2:]
+    + EVENT_COLUMNS[5:]
+)
+COLUMN_NAMES = tuple(name for name, _ in COLUMNS)
+CHUNK = 65_536
+
+
+class _Table:
+    """Rows appended as tuples, packed into numpy columns every CHUNK rows."""
+
+    def __init__(self, columns: tuple[tuple[str, str], ...]):
+        self.spec = columns
+        self.dtype = np.dtype(list(columns))
+        #: Rows not yet packed; the engine appends tuples here directly (hot path).
+        self.pending: list[tuple] = []
+        self._chunks: list[dict[str, np.ndarray]] = []
+        self._packed = 0
+        self._joined: dict[str, np.ndarray] | None = None
+
+    def __len__(self) -> int:
+        return self._packed + len(self.pending)
+
+    def pack(self) -> None:
+        if not self.pending:
+            return
+        # one C pass over the tuples into a record array, then contiguous columns
+        records = np.fromiter(self.pending, dtype=self.dtype, count=len(self.pending))
+        self._chunks.append({name: np.ascontiguousarray(records[name]) for name, _ in self.spec})
+        self._packed += len(self.pending)
+        # cleared in place: the engine holds this list's bound `append`
+        self.pending.clear()
+        self._joined = None
+
+    def columns(self) -> dict[str, np.ndarray]:
+        self.pack()
+        if self._joined is None:
+            if not self._chunks:
+                self._joined = {name: np.zeros(0, dtype=dtype) for name, dtype in self.spec}
+            elif len(self._chunks) == 1:
+                self._joined = self._chunks[0]
+            else:
+                self._joined = {name: np.concatenate([c[name] for c in self._chunks])
+                                for name, _ in self.spec}
+                self._chunks = [self._joined]
+        return self._joined
+
+    def nbytes(self) -> int:
+        return sum(a.nbytes for c in self._chunks for a in c.values())
+
+
+@dataclass
+class Names:
+    """What the integer codes in the log stand for."""
+
+    categories: list[str]
+    channels: list[str]
+    groups: list[str]
+    departments: list[str]
+    group_kinds: list[str] = field(default_factory=list)  # "team" or "supplier" per group
+
+    def as_dict(self) -> dict[str, list[str]]:
+        return {
+            "categories": self.categories, "channels": self.channels, "groups": self.groups,
+            "departments": self.departments, "group_kinds": self.group_kinds,
+        }
+
+
+class EventLog:
+    """Append-only, column-wise storage of a run's events."""
+
+    def __init__(self, names: Names):
+        self.names = names
+        self.events = _Table(EVENT_COLUMNS)
+        self.contacts = _Table(CONTACT_COLUMNS)
+        self._wide: dict[str, np.ndarray] | None = None
+        self._wide_rows = -1
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    def add_contact(self, category: int, channel: int, priority: int, department: int) -> int:
+        """Register a new contact; returns its number (readable form of the engine's path)."""
+        self.contacts.pending.append((category, channel, priority, department))
+        return len(self.contacts) - 1
+
+    def append(self, time_min: float, event: int, contact: int = -1, group: int = -1,
+               agent: int = -1, value: float = 0.0) -> None:
+        """Append one event row (the readable form; the engine appends tuples directly)."""
+        self.events.pending.append((time_min, event, contact, group, agent, value))
+
+    def maybe_pack(self) -> None:
+        if len(self.events.pending) >= CHUNK:
+            self.pack()
+
+    def pack(self) -> None:
+        """Move pending rows into numpy columns."""
+        self.events.pack()
+        self.contacts.pack()
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self.events)
+
+    @property
+    def n_contacts(self) -> int:
+        return len(self.contacts)
+
+    def contact_columns(self) -> dict[str, np.ndarray]:
+        """One row per contact: category, channel, priority, department."""
+        return self.contacts.columns()
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """All rows as numpy columns, the contact's attributes joined onto each row."""
+        events = self.events.columns()
+        n = len(events["time_min"])
+        if self._wide is None or self._wide_rows != n:
+            contacts = self.contacts.columns()
+            who = events["contact"]
+            about_contact = who >= 0
+            index = np.where(about_contact, who, 0)
+            wide = dict(events)
+            for name, dtype in CONTACT_COLUMNS:
+                fill = 0 if name == "priority" else -1
+                if len(contacts[name]):
+                    wide[name] = np.where(about_contact, contacts[name][index], fill).astype(dtype)
+                else:
+                    wide[name] = np.full(n, fill, dtype=dtype)
+            self._wide = {name: wide[name] for name in COLUMN_NAMES}
+            self._wide_rows = n
+        return self._wide
+
+    def nbytes(self) -> int:
+        return self.events.nbytes() + self.contacts.nbytes()
+
+    def rows(self, start: int = 0, stop: int | None = None) -> list[dict]:
+        """Rows as dicts with names instead of codes (for people and tests, not hot paths)."""
+        cols = self.columns()
+        n = len(cols["time_min"])
+        stop = n if stop is None else min(stop, n)
+        names = self.names
+
+        def name_of(table: list[str], code: int) -> str | None:
+            return table[code] if code >= 0 else None
+
+        return [{
+            "time_min": float(cols["time_min"][i]),
+            "event": EVENTS[int(cols["event"][i])],
+            "contact": int(cols["contact"][i]),
+            "category": name_of(names.categories, int(cols["category"][i])),
+            "channel": name_of(names.channels, int(cols["channel"][i])),
+            "group": name_of(names.groups, int(cols["group"][i])),
+            "agent": int(cols["agent"][i]),
+            "priority": int(cols["priority"][i]),
+            "department": name_of(names.departments, int(cols["department"][i])),
+            "value": float(cols["value"][i]),
+        } for i in range(start, stop)]
+
+    # -- identity --------------------------------------------------------------------------------
+
+    def to_bytes(self) -> bytes:
+        """The canonical byte form: a JSON header with the names, then each column's
+        little-endian bytes in a fixed order, events first, then contacts."""
+        events = self.events.columns()
+        contacts = self.contacts.columns()
+        header = json.dumps({
+            "events": [name for name, _ in EVENT_COLUMNS],
+            "contacts": [name for name, _ in CONTACT_COLUMNS],
+            "names": self.names.as_dict(),
+            "rows": len(events["time_min"]), "contact_rows": len(contacts["category"]),
+        }, sort_keys=True).encode()
+        parts = [len(header).to_bytes(8, "little"), header]
+        for table, spec in ((events, EVENT_COLUMNS), (contacts, CONTACT_COLUMNS)):
+            parts.extend(np.ascontiguousarray(table[name], dtype=dtype).tobytes()
+                         for name, dtype in spec)
+        return b"".join(parts)
+
+    def digest(self) -> str:
+        return hashlib.sha256(self.to_bytes()).hexdigest()

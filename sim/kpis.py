@@ -1,0 +1,384 @@
+"""Key figures of a run, computed from its event log and nothing else.
+
+Definitions (the same on every screen and in every report; see DESIGN.md "Key figures"):
+
+- `contacts`: contacts that arrived after the warm-up;
+- `answered`, `abandoned`: of those, answered by an agent / hung up (or walked away) first;
+- `abandonment_rate`: share of phone contacts that hung up before an agent answered;
+- `asa_min`: average speed of answer, the mean wait of answered phone contacts;
+- `mean_wait_min`: mean wait in the first queue over all contacts, abandoning ones included
+  (the queueing-theory figure); `p_wait`: share of contacts that had to wait at all;
+  per channel `mean_wait_min_<channel>`, per priority `mean_wait_min_p<k>`;
+- `mean_wait_min_<group>`: mean time a contact or ticket waited in that group's queue;
+- `fcr`: share of contacts handled by the first-contact team that it resolved without a
+  hand-off;
+- `handle_min`: mean first-contact handling time;
+- `mttr_min` (and `mttr_min_p<k>`): mean time from arrival to resolution;
+- `sla_breach_rate` (and `_p<k>`): share of contacts whose resolution took longer than the
+  SLA target of their priority (counted in business or clock minutes as the SLA says);
+  contacts still open past their target count as breached, those still open within it are
+  not counted yet; `sla_respond_breach_rate` likewise for the first answer;
+- `backlog_mean`, `backlog_end`: contacts and tickets open (arrived, not yet resolved or
+  abandoned), averaged over the counted period / at the end;
+- `utilisation_<group>`: busy agent time over on-duty agent time;
+- `cost_staff`, `cost_suppliers`, `cost_total`: on-duty staff time at each team's hourly
+  cost, supplier fees per ticket taken on, in the scenario's money.
+
+Contacts still waiting when the run ends are left out of the wait figures (their wait is not
+known yet). Only contacts that arrived after the warm-up count; staff time and costs are
+counted from the end of the warm-up.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.eventlog import (
+    ABANDONED,
+    ANSWERED,
+    ARRIVAL,
+    ASSIGNED,
+    ESCALATED,
+    HANDLED,
+    RESOLVED,
+    STAFF,
+)
+
+if TYPE_CHECKING:
+    from sim.engine import Outcome
+
+
+def _mean(values: np.ndarray) -> float | None:
+    return float(values.mean()) if values.size else None
+
+
+def _share(flags: np.ndarray) -> float | None:
+    return float(flags.mean()) if flags.size else None
+
+
+class LogView:
+    """The log's columns, with per-contact look-ups built once."""
+
+    def __init__(self, outcome: Outcome):
+        self.outcome = outcome
+        self.names = outcome.log.names
+        cols = outcome.log.events.columns()
+        self.time = cols["time_min"]
+        self.event = cols["event"]
+        self.contact = cols["contact"]
+        self.group = cols["group"]
+        self.agent = cols["agent"]
+        self.value = cols["value"]
+        self.warmup_min = float(outcome.scenario.clock.warmup)
+        self.end_min = float(outcome.end_min)
+
+        contacts = outcome.log.contact_columns()
+        n = len(contacts["category"])
+        self.n_contacts = n
+        self.contact_category = contacts["category"]
+        self.contact_channel = contacts["channel"]
+        self.contact_priority = contacts["priority"]
+        self.contact_department = contacts["department"]
+        is_arrival = self.event == ARRIVAL
+        self.arrived = self._per_contact(is_arrival, self.time, np.nan)
+        self.first_group = np.full(n, -1, dtype=np.int16)
+        self.first_group[self.contact[is_arrival]] = self.group[is_arrival]
+        self.answered = self._per_contact(self.event == ANSWERED, self.time, np.nan)
+        self.abandoned = self._per_contact(self.event == ABANDONED, self.time, np.nan)
+        self.resolved = self._per_contact(self.event == RESOLVED, self.time, np.nan)
+        self.escalations = np.bincount(self.contact[self.event == ESCALATED], minlength=n)[:n]
+        self.counted = self.arrived >= self.warmup_min
+
+    def first_time(self, event_code: int) -> np.ndarray:
+        """Per contact, the time of its first row of this event (NaN when none)."""
+        return self._per_contact(self.event == event_code, self.time, np.nan)
+
+    def _per_contact(self, mask: np.ndarray, values: np.ndarray, fill: float) -> np.ndarray:
+        """The value of the first row matching `mask` for each contact (fill when none)."""
+        out = np.full(self.n_contacts, fill)
+        ids = self.contact[mask][::-1]  # reversed, so that the first row wins the assignment
+        out[ids] = values[mask][::-1]
+        return out
+
+    # -- queue episodes ------------------------------------------------------------------------
+
+    def queue_waits(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every time a contact joined a queue and left it (answered/assigned/hung up):
+        (contact, group, wait_min). Entries still waiting at the end are left out."""
+        entries = np.flatnonzero((self.event == ARRIVAL) | (self.event == ESCALATED))
+        exits = np.flatnonzero((self.event == ANSWERED) | (self.event == ASSIGNED)
+                               | (self.event == ABANDONED))
+        matched_entries, matched_exits = _pair_by_contact(self.contact, entries, exits)
+        waits = self.time[matched_exits] - self.time[matched_entries]
+        return self.contact[matched_entries], self.group[matched_entries], waits
+
+    def work_episodes(self):
+        """Every piece of work: (contact, group, start_min, end_min, is_first_contact); work
+        still going on at the end of the run ends at the end."""
+        starts = np.flatnonzero((self.event == ANSWERED) | (self.event == ASSIGNED))
+        ends = np.flatnonzero(self.event == HANDLED)
+        s, e = _pair_by_contact(self.contact, starts, ends, keep_unmatched=True)
+        end_times = np.where(e >= 0, self.time[np.maximum(e, 0)], self.end_min)
+        return (self.contact[s], self.group[s], self.time[s], end_times,
+                self.event[s] == ANSWERED)
+
+    def on_duty_minutes(self, group: int, t0: float, t1: float) -> float:
+        """Agent-minutes on duty in [t0, t1), from the group's headcount changes."""
+        rows = np.flatnonzero((self.event == STAFF) & (self.group == group))
+        if rows.size == 0:
+            return 0.0
+        times = self.time[rows]
+        levels = self.value[rows]
+        seg_end = np.append(times[1:], max(self.end_min, times[-1]))
+        lo = np.clip(times, t0, t1)
+        hi = np.clip(seg_end, t0, t1)
+        return float(np.sum(levels * (hi - lo)))
+
+
+def _pair_by_contact(contact: np.ndarray, first: np.ndarray, second: np.ndarray,
+                     keep_unmatched: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Pair the k-th `first` row of each contact with its k-th `second` row.
+
+    Rows are in time order and a contact is in at most one queue (or one piece of work) at a
+    time, so the k-th entry of a contact belongs with its k-th exit. Returns matched row
+    indexes; with `keep_unmatched`, unmatched `first` rows are returned with -1 as partner.
+    """
+    def keyed(rows: np.ndarray) -> np.ndarray:
+        order = np.argsort(contact[rows], kind="stable")
+        rows = rows[order]
+        c = contact[rows].astype(np.int64)
+        if rows.size == 0:
+            return rows, c
+        block_start = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
+        counts = np.diff(np.r_[block_start, rows.size])
+        ordinal = np.arange(rows.size) - np.repeat(block_start, counts)
+        return rows, c * 64 + ordinal
+
+    first_rows, first_keys = keyed(first)
+    second_rows, second_keys = keyed(second)
+    pos = np.searchsorted(second_keys, first_keys)
+    pos_ok = np.minimum(pos, max(second_keys.size - 1, 0))
+    found = (pos < second_keys.size) & (second_keys[pos_ok] == first_keys) if second_keys.size \
+        else np.zeros(first_keys.size, dtype=bool)
+    if keep_unmatched:
+        partner = np.where(found, second_rows[pos_ok] if second_rows.size else -1, -1)
+        return first_rows, partner
+    return first_rows[found], second_rows[pos_ok[found]]
+
+
+def compute_kpis(outcome: Outcome) -> dict[str, float | None]:
+    """All key figures of a run as a flat {name: value} dict (None where undefined)."""
+    v = LogView(outcome)
+    scenario = outcome.scenario
+    names = v.names
+    kpis: dict[str, float | None] = {}
+    counted = v.counted
+    phone = names.channels.index("phone")
+
+    answered = counted & ~np.isnan(v.answered)
+    abandoned = counted & ~np.isnan(v.abandoned)
+    done_waiting = answered | abandoned
+    wait = np.where(answered, v.answered - v.arrived, v.abandoned - v.arrived)
+    is_phone = v.contact_channel == phone
+
+    kpis["contacts"] = float(counted.sum())
+    kpis["answered"] = float(answered.sum())
+    kpis["abandoned"] = float(abandoned.sum())
+    phone_done = done_waiting & is_phone
+    kpis["abandonment_rate"] = _share(abandoned[phone_done])
+    kpis["asa_min"] = _mean(wait[answered & is_phone])
+    kpis["mean_wait_min"] = _mean(wait[done_waiting])
+    kpis["p_wait"] = _share(wait[done_waiting] > 0)
+    for ch, name in enumerate(names.channels):
+        of_channel = done_waiting & (v.contact_channel == ch)
+        if of_channel.any():
+            kpis[f"mean_wait_min_{name}"] = _mean(wait[of_channel])
+    for p in range(1, 6):
+        of_priority = done_waiting & (v.contact_priority == p)
+        if of_priority.any():
+            kpis[f"mean_wait_min_p{p}"] = _mean(wait[of_priority])
+
+    # Waits in each group's queue (first contact and resolver stages alike).
+    q_contact, q_group, q_wait = v.queue_waits()
+    q_counted = counted[q_contact]
+    for g, group_id in enumerate(names.groups):
+        kpis[f"mean_wait_min_{group_id}"] = _mean(q_wait[q_counted & (q_group == g)])
+
+    # First-contact resolution and handling.
+    resolved = counted & ~np.isnan(v.resolved)
+    first_handled = answered & (resolved | (v.escalations > 0))
+    kpis["fcr"] = _share((v.escalations == 0)[first_handled])
+    w_contact, w_group, w_start, w_end, w_first = v.work_episodes()
+    # first-contact work is the episode that began with "answered"; unfinished work is left out
+    first_contact_work = w_first & counted[w_contact] & (w_end < v.end_min)
+    kpis["handle_min"] = _mean((w_end - w_start)[first_contact_work])
+
+    # Resolution and SLAs.
+    ttr = v.resolved - v.arrived
+    kpis["mttr_min"] = _mean(ttr[resolved])
+    for p in range(1, 6):
+        mask = resolved & (v.contact_priority == p)
+        if mask.any():
+            kpis[f"mttr_min_p{p}"] = _mean(ttr[mask])
+    _sla_figures(v, kpis, scenario, outcome.calendar, counted, abandoned)
+
+    # Backlog: open contacts and tickets over the counted period.
+    times, open_counts = backlog_steps(v)
+    kpis["backlog_end"] = float(open_counts[-1]) if open_counts.size else 0.0
+    kpis["backlog_mean"] = _time_average(times, open_counts, v.warmup_min, v.end_min)
+
+    # Utilisation and cost, over the counted period.
+    staff_cost = 0.0
+    supplier_cost = 0.0
+    work_minutes = np.clip(w_end, v.warmup_min, v.end_min) - np.clip(w_start, v.warmup_min,
+                                                                     v.end_min)
+    live_groups = {g.id: g for g in scenario.teams}
+    suppliers = {s.id: s for s in scenario.suppliers}
+    for g, group_id in enumerate(names.groups):
+        duty = v.on_duty_minutes(g, v.warmup_min, v.end_min)
+        busy = float(work_minutes[w_group == g].sum())
+        kpis[f"utilisation_{group_id}"] = busy / duty if duty > 0 else None
+        if group_id in live_groups:
+            staff_cost += duty / 60.0 * live_groups[group_id].cost_per_hour
+        elif group_id in suppliers:
+            taken = (v.event == ASSIGNED) & (v.group == g) & (v.time >= v.warmup_min)
+            supplier_cost += float(taken.sum()) * suppliers[group_id].cost_per_ticket
+    kpis["cost_staff"] = staff_cost
+    kpis["cost_suppliers"] = supplier_cost
+    kpis["cost_total"] = staff_cost + supplier_cost
+    return kpis
+
+
+def _sla_figures(v: LogView, kpis: dict, scenario, calendar, counted: np.ndarray,
+                 abandoned: np.ndarray) -> None:
+    sla = scenario.sla
+    if sla is None:
+        return
+
+    def elapsed(t0: np.ndarray, t1: np.ndarray) -> np.ndarray:
+        if sla.basis == "business":
+            return calendar.business_minutes_between(t0, t1)
+        return t1 - t0
+
+    tickets = counted & ~abandoned
+    end = np.full(v.n_contacts, v.end_min)
+    resolved_or_now = np.where(np.isnan(v.resolved), end, v.resolved)
+    answered_or_now = np.where(np.isnan(v.answered), end, v.answered)
+    took = elapsed(v.arrived, resolved_or_now) if v.n_contacts else np.zeros(0)
+    waited = elapsed(v.arrived, answered_or_now) if v.n_contacts else np.zeros(0)
+    all_breach, all_known = [], []
+    respond_breach, respond_known = [], []
+    for p in range(1, 6):
+        target = sla.target(p)
+        if target is None:
+            continue
+        of_p = tickets & (v.contact_priority == p)
+        if target.resolve is not None:
+            breached = of_p & (took > target.resolve)
+            known = breached | (of_p & ~np.isnan(v.resolved))
+            kpis[f"sla_breach_rate_p{p}"] = _share(breached[known])
+            all_breach.append(breached[known])
+            all_known.append(known.sum())
+        if target.respond is not None:
+            breached = of_p & (waited > target.respond)
+            known = breached | (of_p & ~np.isnan(v.answered))
+            respond_breach.append(breached[known])
+            respond_known.append(known.sum())
+    if all_breach:
+        kpis["sla_breach_rate"] = _share(np.concatenate(all_breach))
+    if respond_breach:
+        kpis["sla_respond_breach_rate"] = _share(np.concatenate(respond_breach))
+
+
+def backlog_steps(v: LogView) -> tuple[np.ndarray, np.ndarray]:
+    """Open contacts and tickets as a step function: (times, open count from that time on)."""
+    opens = v.event == ARRIVAL
+    closes = (v.event == RESOLVED) | (v.event == ABANDONED)
+    rows = np.flatnonzero(opens | closes)
+    step = np.where(opens[rows], 1, -1)
+    return v.time[rows], np.cumsum(step)
+
+
+def backlog_over_time(outcome: Outcome, step_min: float = 60.0
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """Open contacts and tickets sampled every `step_min` minutes from 0 to the end."""
+    v = LogView(outcome)
+    times, counts = backlog_steps(v)
+    grid = np.arange(0.0, v.end_min + step_min / 2, step_min)
+    idx = np.searchsorted(times, grid, side="right") - 1
+    return grid, np.where(idx >= 0, counts[np.maximum(idx, 0)] if counts.size else 0, 0)
+
+
+def _time_average(times: np.ndarray, values: np.ndarray, t0: float, t1: float) -> float | None:
+    if t1 <= t0:
+        return None
+    if times.size == 0:
+        return 0.0
+    seg_end = np.append(times[1:], t1)
+    lo = np.clip(times, t0, t1)
+    hi = np.clip(seg_end, t0, t1)
+    # value before the first change is 0
+    return float(np.sum(values * (hi - lo)) / (t1 - t0))
+
+
+# ---------------------------------------------------------------------------------------------
+# Names people read
+# ---------------------------------------------------------------------------------------------
+
+#: label and unit of each key figure ("count", "share", "min", "money"); the same words on
+#: every screen, table and report.
+KPI_LABELS: dict[str, tuple[str, str]] = {
+    "contacts": ("Contacts", "count"),
+    "answered": ("Answered", "count"),
+    "abandoned": ("Hung up before answer", "count"),
+    "abandonment_rate": ("Abandonment rate (phone)", "share"),
+    "asa_min": ("Average speed of answer (phone)", "min"),
+    "mean_wait_min": ("Mean wait, all contacts", "min"),
+    "p_wait": ("Share who had to wait", "share"),
+    "fcr": ("First-contact resolution", "share"),
+    "handle_min": ("Mean handle time, first contact", "min"),
+    "mttr_min": ("Mean time to resolve", "min"),
+    "sla_breach_rate": ("SLA breaches (resolve)", "share"),
+    "sla_respond_breach_rate": ("SLA breaches (respond)", "share"),
+    "backlog_mean": ("Open contacts and tickets, average", "count"),
+    "backlog_end": ("Open contacts and tickets at the end", "count"),
+    "cost_staff": ("Cost of staff time", "money"),
+    "cost_suppliers": ("Supplier fees", "money"),
+    "cost_total": ("IT cost", "money"),
+}
+CHANNEL_LABELS = {"phone": "phone", "email": "e-mail", "portal": "portal", "walk_in": "walk-in"}
+
+#: Sections of a table of key figures, in reading order.
+KPI_SECTIONS = ("Key figures", "By channel", "By priority", "Teams and suppliers", "Cost")
+
+
+def kpi_label(name: str) -> tuple[str, str]:
+    """(label, unit) of a key figure, for tables and screens."""
+    return _describe(name)[1:]
+
+
+def kpi_section(name: str) -> str:
+    """Which section of `KPI_SECTIONS` a key figure belongs in."""
+    return _describe(name)[0]
+
+
+def _describe(name: str) -> tuple[str, str, str]:
+    if name in KPI_LABELS:
+        label, unit = KPI_LABELS[name]
+        return ("Cost" if unit == "money" else "Key figures"), label, unit
+    match = re.fullmatch(r"(mean_wait_min|mttr_min|sla_breach_rate)_p([1-5])", name)
+    if match:
+        base, priority = match.groups()
+        label, unit = {"mean_wait_min": ("Mean wait", "min")}.get(base) or KPI_LABELS[base]
+        return "By priority", f"{label}, P{priority}", unit
+    if name.startswith("mean_wait_min_"):
+        rest = name[len("mean_wait_min_"):]
+        if rest in CHANNEL_LABELS:
+            return "By channel", f"Mean wait, {CHANNEL_LABELS[rest]}", "min"
+        return "Teams and suppliers", f"Mean wait in queue — {rest}", "min"
+    if name.startswith("utilisation_"):
+        return "Teams and suppliers", f"Utilisation — {name[len('utilisation_'):]}", "share"
+    return "Key figures", name, "count"
