@@ -25,7 +25,9 @@ run calls `run()`. Both give the same event log, byte for byte.
 
 from __future__ import annotations
 
+import gc
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from heapq import heappush
 
@@ -214,8 +216,8 @@ class Group:
             stage = contact.stage
             ticket = contact.ticket_draws()
             if self.kind == "supplier":
-                resolve = category.resolve or self.resolve
-                work = resolve.sample(ticket[U_RESOLVE + stage - 1])
+                # a supplier works to its contract, whatever the category
+                work = self.resolve.sample(ticket[U_RESOLVE + stage - 1])
                 if self.response is not None:
                     work += self.response.sample(ticket[U_RESPONSE])
                 if self.business_hours:
@@ -453,6 +455,25 @@ class ArrivalSource:
             sim.log.pack()
 
 
+@contextmanager
+def cyclic_gc_paused():
+    """Pause Python's cyclic garbage collector while the world advances.
+
+    A run allocates millions of short-lived objects (contacts, rows of draws, timeouts) that
+    never form reference cycles, so reference counting frees every one of them; the cyclic
+    collector would only scan them again and again (measured: a quarter of the run time).
+    The previous state is restored afterwards, so the host program is not affected, and any
+    cycle made meanwhile is collected at the collector's next pass.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 @dataclass
 class GroupView:
     """What a front end needs to draw one team or supplier."""
@@ -612,7 +633,8 @@ class Simulation:
         """
         target = min(float(to_min), self.horizon_min)
         if target > self.env.now:
-            self.env.run(until=target)
+            with cyclic_gc_paused():
+                self.env.run(until=target)
         return self.snapshot()
 
     def run(self) -> Outcome:

@@ -409,7 +409,8 @@ class Supplier(Strict):
     """An outside supplier under an underpinning contract.
 
     `capacity`: tickets it works on at once; `response`: time before it starts on a ticket;
-    `resolve`: its working time; both in clock minutes unless `hours: business`.
+    `resolve`: its working time; both in clock minutes unless `hours: business`. A supplier
+    works to these contract times whatever the category of the ticket.
     """
 
     id: Id
@@ -521,6 +522,7 @@ class Category(Strict):
     handle: Distribution
     fcr: Share = 1.0
     escalate_to: GroupRef | None = None
+    #: how long a resolver team works on one ticket (suppliers use their contract times)
     resolve: Distribution | None = None
     reassign: Reassign | None = None
     patience: Distribution | None = None
@@ -537,6 +539,22 @@ class Category(Strict):
                 "escalation_missing",
                 "fcr is below 1, so escalate_to is required: the team or supplier that takes "
                 "the tickets the service desk cannot resolve", {},
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _resolver_time(self, info: ValidationInfo) -> Category:
+        # A team needs the category's resolve time; a supplier works to its own contract.
+        teams = _known_ids(info, "teams")
+        if teams is None or self.resolve is not None:
+            return self
+        targets = [self.escalate_to] + ([self.reassign.to] if self.reassign else [])
+        team_targets = [t for t in targets if t in teams]
+        if team_targets:
+            raise PydanticCustomError(
+                "resolve_missing",
+                "tickets go to team {team}, so resolve is required: how long the team works "
+                "on one (a distribution in minutes)", {"team": team_targets[0]},
             )
         return self
 

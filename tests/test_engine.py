@@ -1,0 +1,225 @@
+"""How the engine moves contacts: queues, staffing, shifts, escalation, suppliers, snapshots.
+
+Each test builds a small scenario where the right answer can be worked out by hand, and
+checks the event log (the only record anybody downstream reads)."""
+
+from __future__ import annotations
+
+import pytest
+import simpy
+
+from sim import Simulation, load_builtin, scenario_from_data
+from sim.engine import Call
+
+SUPPORT_SCENARIO = {
+    "id": "support",
+    "title": "Desk, resolvers, supplier",
+    "clock": {"duration": 20_000},
+    "teams": [{"id": "desk", "staff": 3},
+              {"id": "resolvers", "tier": 2, "staff": 5, "cost_per_hour": 60}],
+    "suppliers": [{"id": "vendor", "capacity": 5, "cost_per_ticket": 100,
+                   "response": {"dist": "deterministic", "value": 30},
+                   "resolve": {"dist": "deterministic", "value": 90}}],
+    "categories": [{
+        "id": "fault", "arrivals": {"per_minute": 0.2}, "channel": "email",
+        "handle": {"dist": "exponential", "mean": 6}, "fcr": 0.5,
+        "escalate_to": "resolvers", "resolve": {"dist": "exponential", "mean": 30},
+        "reassign": {"share": 0.4, "to": "vendor"},
+    }],
+}
+
+
+def rows(outcome, **where):
+    return [r for r in outcome.log.rows() if all(r[k] == v for k, v in where.items())]
+
+
+def by_contact(outcome) -> dict[int, list[dict]]:
+    out: dict[int, list[dict]] = {}
+    for r in outcome.log.rows():
+        if r["contact"] >= 0:
+            out.setdefault(r["contact"], []).append(r)
+    return out
+
+
+def test_call_events_sit_on_simpys_queue_as_simpy_puts_them():
+    """`Call` pushes onto SimPy's event queue itself; check the layout it relies on
+    (time, priority, event id, event) is SimPy's, so a SimPy upgrade cannot break it
+    silently."""
+    env = simpy.Environment()
+    env.timeout(5)
+    assert len(env._queue[0]) == 4 and env._queue[0][0] == 5
+    fired = []
+    Call(env, 2.5, "payload", lambda event: fired.append((env.now, event.value)))
+    env.run()
+    assert fired == [(2.5, "payload")]
+
+
+def test_every_contact_follows_the_ticket_lifecycle():
+    outcome = Simulation(scenario_from_data(SUPPORT_SCENARIO), seed=1).run()
+    seen_vendor = seen_fcr = seen_resolver = False
+    for contact, events in by_contact(outcome).items():
+        names = [e["event"] for e in events]
+        times = [e["time_min"] for e in events]
+        assert times == sorted(times), contact
+        assert names[0] == "arrival"
+        if names[-1] != "closed":
+            continue  # still open when the run ended
+        assert names[-2] == "resolved"
+        if "escalated" not in names:
+            seen_fcr = True
+            assert names == ["arrival", "answered", "handled", "resolved", "closed"]
+        elif "vendor" in [e["group"] for e in events]:
+            seen_vendor = True
+            assert names == ["arrival", "answered", "handled", "escalated", "assigned",
+                             "handled", "escalated", "assigned", "handled", "resolved",
+                             "closed"]
+            vendor_work = [e for e in events if e["group"] == "vendor"]
+            # supplier time = response + resolve = 120 minutes exactly (deterministic)
+            assert vendor_work[-1]["time_min"] - vendor_work[1]["time_min"] == pytest.approx(120)
+        else:
+            seen_resolver = True
+            assert names == ["arrival", "answered", "handled", "escalated", "assigned",
+                             "handled", "resolved", "closed"]
+    assert seen_fcr and seen_vendor and seen_resolver
+
+
+def test_supplier_fees_and_shares_follow_the_scenario():
+    outcome = Simulation(scenario_from_data(SUPPORT_SCENARIO), seed=1).run()
+    kpis = outcome.kpis()
+    vendor_jobs = len(rows(outcome, event="assigned", group="vendor"))
+    assert vendor_jobs > 50
+    assert kpis["cost_suppliers"] == 100 * vendor_jobs
+    # about half resolved at first contact, and ~40% of the resolvers' tickets passed on
+    assert 0.45 < kpis["fcr"] < 0.55
+    resolver_jobs = len(rows(outcome, event="handled", group="resolvers"))
+    passed_on = len(rows(outcome, event="escalated", group="vendor"))
+    assert 0.35 < passed_on / resolver_jobs < 0.45
+    # the resolvers are paid for every on-duty hour
+    assert kpis["cost_staff"] == 5 * 60 * 20_000 / 60
+
+
+def test_phone_calls_are_answered_before_waiting_emails():
+    """A single agent, busy: an e-mail arrives, then a call; the call is answered first."""
+    scenario = scenario_from_data({
+        "id": "order", "title": "queue order", "clock": {"duration": 3000},
+        "teams": [{"id": "desk", "staff": 1}],
+        "categories": [
+            {"id": "mail", "arrivals": {"per_minute": 0.05}, "channel": "email",
+             "handle": {"dist": "deterministic", "value": 10}},
+            {"id": "call", "arrivals": {"per_minute": 0.1}, "channel": "phone",
+             "handle": {"dist": "deterministic", "value": 4}},
+        ],
+    })
+    outcome = Simulation(scenario, seed=3).run()
+    events = outcome.log.rows()
+    channel_of = {r["contact"]: r["channel"] for r in events if r["event"] == "arrival"}
+    waiting: list[int] = []
+    checked = 0
+    for r in events:
+        if r["event"] == "arrival":
+            waiting.append(r["contact"])
+        elif r["event"] == "answered":
+            queued_before = [c for c in waiting if c != r["contact"]]
+            if channel_of[r["contact"]] == "email":
+                # nobody on the phone was waiting when an e-mail got picked up
+                assert all(channel_of[c] != "phone" for c in queued_before)
+                checked += 1
+            waiting.remove(r["contact"])
+    assert checked > 5
+
+
+def test_fewer_staff_mid_run_lets_busy_agents_finish_first():
+    scenario = scenario_from_data({
+        "id": "cut", "title": "staff cut", "clock": {"duration": 600},
+        "teams": [{"id": "desk", "staff": 4}],
+        "categories": [{"id": "call", "arrivals": {"per_minute": 2.0}, "channel": "phone",
+                        "handle": {"dist": "deterministic", "value": 20}}],
+    })
+    sim = Simulation(scenario, seed=1)
+    sim.advance(100)
+    desk = sim.group_by_id["desk"]
+    assert desk.busy() == 4 and desk.waiting > 10  # overloaded: everybody busy
+    desk.set_staff(1, sim.now_min)
+    assert desk.on_duty == 4  # nobody walks out of a call
+    sim.advance(130)  # every call in progress at 100 has ended by 120
+    assert desk.on_duty == 1
+    outcome = sim.run()
+    staff = [(r["time_min"], r["value"]) for r in rows(outcome, event="staff")]
+    assert staff[0] == (0.0, 4.0)
+    assert [v for _, v in staff[1:]] == [3.0, 2.0, 1.0]
+    assert all(100 < t <= 120 for t, _ in staff[1:])
+    # after the cut, one agent answers one call at a time
+    answered_late = [r for r in rows(outcome, event="answered") if r["time_min"] > 121]
+    assert {r["agent"] for r in answered_late} == {answered_late[0]["agent"]}
+
+
+def test_more_staff_mid_run_answer_waiting_calls_at_once():
+    scenario = scenario_from_data({
+        "id": "add", "title": "staff added", "clock": {"duration": 300},
+        "teams": [{"id": "desk", "staff": 1}],
+        "categories": [{"id": "call", "arrivals": {"per_minute": 1.0}, "channel": "phone",
+                        "handle": {"dist": "deterministic", "value": 10}}],
+    })
+    sim = Simulation(scenario, seed=1)
+    sim.advance(60)
+    desk = sim.group_by_id["desk"]
+    waiting = desk.waiting
+    assert waiting >= 3
+    desk.set_staff(4, sim.now_min)
+    assert desk.on_duty == 4 and desk.busy() == 4 and desk.waiting == waiting - 3
+    outcome = sim.run()
+    at_60 = [r for r in rows(outcome, event="answered") if r["time_min"] == 60]
+    assert len(at_60) == 3 and {r["agent"] for r in at_60} == {1, 2, 3}
+
+
+def test_shifts_put_agents_on_duty_at_the_hours_in_the_scenario():
+    outcome = Simulation(load_builtin("normal-week"), seed=1).run()
+    desk_changes = [(r["time_min"], int(r["value"]))
+                    for r in rows(outcome, event="staff", group="service-desk")]
+    monday = [(t, v) for t, v in desk_changes if t < 1440]
+    hours = [(t / 60, v) for t, v in monday]
+    assert hours == [(8.0, 1), (9.0, 2), (12.0, 1), (12.5, 2), (13.0, 1), (13.5, 2),
+                     (17.0, 1), (18.0, 0)] or hours[0] == (0.0, 0) and hours[1:] == [
+        (8.0, 1), (9.0, 2), (12.0, 1), (12.5, 2), (13.0, 1), (13.5, 2), (17.0, 1), (18.0, 0)]
+    # no one answers the desk at night or at the weekend
+    for r in rows(outcome, event="answered", group="service-desk"):
+        minute_of_day = r["time_min"] % 1440
+        assert 8 * 60 <= minute_of_day < 18 * 60 + 60  # a call taken at 17:59 may run over
+        assert r["time_min"] < 5 * 1440
+
+
+def test_callers_who_run_out_of_patience_hang_up_and_are_never_answered():
+    scenario = scenario_from_data({
+        "id": "impatient", "title": "impatient", "clock": {"duration": 500},
+        "teams": [{"id": "desk", "staff": 1}],
+        "categories": [{"id": "call", "arrivals": {"per_minute": 1.0}, "channel": "phone",
+                        "handle": {"dist": "deterministic", "value": 5},
+                        "patience": {"dist": "deterministic", "value": 2}}],
+    })
+    outcome = Simulation(scenario, seed=1).run()
+    contacts = by_contact(outcome)
+    hung_up = [c for c, ev in contacts.items() if any(e["event"] == "abandoned" for e in ev)]
+    assert len(hung_up) > 100
+    for c in hung_up:
+        names = [e["event"] for e in contacts[c]]
+        assert names == ["arrival", "abandoned"]
+        assert contacts[c][1]["time_min"] - contacts[c][0]["time_min"] == pytest.approx(2.0)
+    # answered callers waited less than their patience
+    for ev in contacts.values():
+        if len(ev) > 1 and ev[1]["event"] == "answered":
+            assert ev[1]["time_min"] - ev[0]["time_min"] < 2.0
+
+
+def test_snapshot_shows_the_floor_as_it_is():
+    sim = Simulation(load_builtin("normal-week"), seed=1)
+    snap = sim.advance(10 * 60 + 30)  # Monday 10:30
+    assert snap.now_min == 630 and snap.day == 0 and snap.weekday == 0 and snap.is_open
+    desk = next(g for g in snap.groups if g.id == "service-desk")
+    assert desk.on_duty == 2
+    assert desk.busy == sum(1 for _, what in desk.agents if what is not None)
+    assert sum(desk.waiting_by_channel.values()) == desk.waiting
+    night = sim.advance(22 * 60)
+    assert not night.is_open
+    assert next(g for g in night.groups if g.id == "service-desk").on_duty == 0
+    end = sim.advance(10 ** 9)
+    assert end.finished and end.now_min == 7200

@@ -1,0 +1,150 @@
+"""Key figures from a small event log whose answers are worked out by hand.
+
+The log (minutes; no warm-up; the run ends at 100):
+
+    staff:  desk 2 agents and tier2 1 agent from minute 0
+    #0 phone   arrives 10, answered 12, handled 17, resolved at first contact
+    #1 phone   arrives 20, hangs up 23
+    #2 e-mail  arrives 30, answered 30, handled 40, escalated to tier2,
+               assigned 50, handled 80, resolved 80
+    #3 phone   arrives 90, answered 95, still being handled at 100
+    #4 phone   arrives 98, still waiting at 100
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from sim.calendar import WorkCalendar
+from sim.engine import Outcome
+from sim.eventlog import (
+    ABANDONED,
+    ANSWERED,
+    ARRIVAL,
+    ASSIGNED,
+    CLOSED,
+    ESCALATED,
+    HANDLED,
+    RESOLVED,
+    STAFF,
+    EventLog,
+    Names,
+)
+from sim.kpis import backlog_over_time, compute_kpis, kpi_label, kpi_section
+from sim.scenario import CHANNELS
+from sim.loader import scenario_from_data
+
+DESK, TIER2 = 0, 1
+PHONE, EMAIL = CHANNELS.index("phone"), CHANNELS.index("email")
+
+
+def hand_made(warmup: float = 0.0) -> Outcome:
+    scenario = scenario_from_data({
+        "id": "hand-made", "title": "hand made",
+        "clock": {"duration": 100, "warmup": warmup},
+        "teams": [{"id": "desk", "staff": 2, "cost_per_hour": 60},
+                  {"id": "tier2", "tier": 2, "staff": 1, "cost_per_hour": 30}],
+        "categories": [{"id": "ask", "handle": {"dist": "exponential", "mean": 5},
+                        "fcr": 0.5, "escalate_to": "tier2",
+                        "resolve": {"dist": "exponential", "mean": 30}}],
+        "sla": {"basis": "clock", "P5": {"respond": 3, "resolve": 30}},
+    })
+    log = EventLog(Names(categories=["ask"], channels=list(CHANNELS), groups=["desk", "tier2"],
+                         departments=[], group_kinds=["team", "team"]))
+    for channel in (PHONE, PHONE, EMAIL, PHONE, PHONE):
+        log.add_contact(category=0, channel=channel, priority=5, department=-1)
+    events = [
+        (0, STAFF, -1, DESK, -1, 2.0), (0, STAFF, -1, TIER2, -1, 1.0),
+        (10, ARRIVAL, 0, DESK, -1, 0), (12, ANSWERED, 0, DESK, 0, 0), (17, HANDLED, 0, DESK, 0, 0),
+        (17, RESOLVED, 0, DESK, 0, 0), (17, CLOSED, 0, DESK, 0, 0),
+        (20, ARRIVAL, 1, DESK, -1, 0), (23, ABANDONED, 1, DESK, -1, 0),
+        (30, ARRIVAL, 2, DESK, -1, 0), (30, ANSWERED, 2, DESK, 1, 0), (40, HANDLED, 2, DESK, 1, 0),
+        (40, ESCALATED, 2, TIER2, -1, 0), (50, ASSIGNED, 2, TIER2, 0, 0),
+        (80, HANDLED, 2, TIER2, 0, 0), (80, RESOLVED, 2, TIER2, 0, 0),
+        (80, CLOSED, 2, TIER2, 0, 0),
+        (90, ARRIVAL, 3, DESK, -1, 0), (95, ANSWERED, 3, DESK, 0, 0),
+        (98, ARRIVAL, 4, DESK, -1, 0),
+    ]
+    for t, event, contact, group, agent, value in events:
+        log.append(float(t), event, contact, group, agent, float(value))
+    return Outcome(scenario, seed=0, replication=0, log=log, calendar=WorkCalendar(None),
+                   end_min=100.0)
+
+
+def test_contact_figures():
+    k = compute_kpis(hand_made())
+    assert k["contacts"] == 5
+    assert k["answered"] == 3
+    assert k["abandoned"] == 1
+    # phone contacts that stopped waiting: #0 (2 min), #1 (hung up after 3), #3 (5 min)
+    assert k["abandonment_rate"] == pytest.approx(1 / 3)
+    assert k["asa_min"] == pytest.approx((2 + 5) / 2)
+    # every contact that stopped waiting, e-mail #2 (0 min) included; #4 is still waiting
+    assert k["mean_wait_min"] == pytest.approx((2 + 3 + 0 + 5) / 4)
+    assert k["p_wait"] == pytest.approx(3 / 4)
+    assert k["mean_wait_min_phone"] == pytest.approx(10 / 3)
+    assert k["mean_wait_min_email"] == 0
+    assert k["mean_wait_min_p5"] == pytest.approx(2.5)
+
+
+def test_resolution_figures():
+    k = compute_kpis(hand_made())
+    # handled at first contact: #0 resolved, #2 escalated; #3 is not finished
+    assert k["fcr"] == pytest.approx(1 / 2)
+    assert k["handle_min"] == pytest.approx((5 + 10) / 2)
+    assert k["mttr_min"] == pytest.approx((7 + 50) / 2)
+    assert k["mttr_min_p5"] == pytest.approx(28.5)
+    assert k["mean_wait_min_desk"] == pytest.approx(2.5)
+    assert k["mean_wait_min_tier2"] == pytest.approx(10)
+
+
+def test_sla_figures():
+    k = compute_kpis(hand_made())
+    # resolve target 30: #0 took 7 (kept), #2 took 50 (breached); #3, #4 still within it
+    assert k["sla_breach_rate"] == pytest.approx(1 / 2)
+    assert k["sla_breach_rate_p5"] == pytest.approx(1 / 2)
+    # respond target 3: #0 waited 2, #2 0, #3 5 (breached); #4 has waited 2 so far
+    assert k["sla_respond_breach_rate"] == pytest.approx(1 / 3)
+
+
+def test_backlog_utilisation_and_cost():
+    outcome = hand_made()
+    k = compute_kpis(outcome)
+    assert k["backlog_end"] == 2
+    # open: 1 in [10,17), [20,23), [30,80), [90,98); 2 in [98,100) -> 72 contact-minutes
+    assert k["backlog_mean"] == pytest.approx(72 / 100)
+    # desk busy 5 + 10 + 5 (still working at the end) of 2 x 100 on-duty minutes
+    assert k["utilisation_desk"] == pytest.approx(20 / 200)
+    assert k["utilisation_tier2"] == pytest.approx(30 / 100)
+    assert k["cost_staff"] == pytest.approx(200 / 60 * 60 + 100 / 60 * 30)
+    assert k["cost_suppliers"] == 0
+    assert k["cost_total"] == k["cost_staff"]
+    grid, open_counts = backlog_over_time(outcome, step_min=10)
+    assert grid.tolist() == [float(t) for t in range(0, 101, 10)]
+    # sampled after the events at each grid time: #1 arrives exactly at 20, #3 at 90
+    assert open_counts.tolist() == [0, 1, 1, 1, 1, 1, 1, 1, 0, 1, 2]
+
+
+def test_contacts_in_the_warm_up_are_not_counted():
+    k = compute_kpis(hand_made(warmup=25))
+    assert k["contacts"] == 3  # #2, #3, #4 arrived after minute 25
+    assert k["abandoned"] == 0
+    assert k["mean_wait_min"] == pytest.approx((0 + 5) / 2)
+    # staff time counts from the end of the warm-up: desk busy 30-40 and 95-100
+    assert k["utilisation_desk"] == pytest.approx(15 / 150)
+
+
+def test_empty_run_has_no_undefined_numbers_posing_as_zero():
+    outcome = hand_made()
+    outcome.log = EventLog(outcome.log.names)
+    k = compute_kpis(outcome)
+    assert k["contacts"] == 0
+    assert k["abandonment_rate"] is None and k["asa_min"] is None and k["fcr"] is None
+
+
+def test_every_figure_has_a_label_and_a_section():
+    for name in compute_kpis(hand_made()):
+        label, unit = kpi_label(name)
+        assert label and label != name, name
+        assert unit in ("count", "share", "min", "money")
+        assert kpi_section(name)
