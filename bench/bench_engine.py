@@ -22,8 +22,8 @@ import time
 import tracemalloc
 
 import yaml
-
 from peers import run_ciw, run_salabim, run_simpy
+
 from sim import Simulation, scenario_from_data
 from sim.builtin import builtin_path
 

@@ -129,16 +129,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim import resolve_scenario, run_replications, run_scenario
 
     scenario = resolve_scenario(args.scenario)
-    if args.events_csv:
-        _check_writable(args.events_csv)
-    with _Progress(args.replications) as progress:
-        result = run_replications(scenario, seed=args.seed, replications=args.replications,
-                                  workers=args.workers, progress=progress.update)
-    summary = result.summary()
-    if args.events_csv:
-        from sim.export import write_events_csv
+    # claim the output file before the run, so a bad name fails at once, not after it
+    events_file = _OutputFile(args.events_csv, "--events-csv") if args.events_csv else None
+    try:
+        with _Progress(args.replications) as progress:
+            result = run_replications(scenario, seed=args.seed, replications=args.replications,
+                                      workers=args.workers, progress=progress.update)
+        if events_file:
+            from sim.export import write_events_csv
 
-        write_events_csv(run_scenario(scenario, seed=args.seed), args.events_csv)
+            write_events_csv(run_scenario(scenario, seed=args.seed), events_file.handle)
+            events_file.commit()
+    finally:
+        if events_file:
+            events_file.discard()
+    summary = result.summary()
     if args.json:
         print(json.dumps({
             "scenario": scenario.id,
@@ -169,12 +174,33 @@ def _json_number(value: float | None) -> float | None:
     return value
 
 
-def _check_writable(path: str) -> None:
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise UsageError(f"--events-csv {path}: folder {folder} does not exist")
-    if os.path.isdir(path):
-        raise UsageError(f"--events-csv {path}: is a folder, expected a file name")
+class _OutputFile:
+    """A file written in full or not at all: the output goes to FILE.partial, which replaces
+    FILE only when everything is written, so an existing FILE is never left half-written."""
+
+    def __init__(self, path: str, option: str):
+        self.path = path
+        self.partial = f"{path}.partial"
+        if os.path.isdir(path):
+            raise UsageError(f"{option} {path}: is a folder, expected a file name")
+        folder = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(folder):
+            raise UsageError(f"{option} {path}: folder {folder} does not exist")
+        try:
+            self.handle = open(self.partial, "w", newline="", encoding="utf-8")  # noqa: SIM115
+        except OSError as error:
+            raise UsageError(f"{option} {path}: cannot write there ({error.strerror})") from None
+
+    def commit(self) -> None:
+        self.handle.close()
+        os.replace(self.partial, self.path)
+
+    def discard(self) -> None:
+        """Remove what is left of an unfinished file (nothing, after a commit)."""
+        if not self.handle.closed:
+            self.handle.close()
+        if os.path.exists(self.partial):
+            os.remove(self.partial)
 
 
 def _format(value: float | None, unit: str) -> str:

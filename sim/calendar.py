@@ -198,7 +198,8 @@ class ArrivalIntensity:
         when none comes before `horizon_min`."""
         if self.per_minute is not None:
             rate = self.per_minute * self.scale
-            return t_min + unit_exponential / rate if rate > 0 else math.inf
+            at = t_min + unit_exponential / rate if rate > 0 else math.inf
+            return at if at < horizon_min else math.inf
         remaining = unit_exponential
         day = int(t_min // MINUTES_PER_DAY)
         last_day = int(horizon_min // MINUTES_PER_DAY)
@@ -214,7 +215,8 @@ class ArrivalIntensity:
                     rate = share * volume
                     capacity = (hi - lo) * rate
                     if remaining <= capacity:
-                        return lo + remaining / rate
+                        at = lo + remaining / rate
+                        return at if at < horizon_min else math.inf
                     remaining -= capacity
             day += 1
         return math.inf

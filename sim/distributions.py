@@ -41,9 +41,10 @@ class Sampler:
 
     def update(self, **params: float) -> None:
         """Change parameters (a lever); derived constants are recomputed."""
+        unknown = [name for name in params if name not in self.PARAMS]
+        if unknown:  # refuse before changing anything: all of the update or none of it
+            raise KeyError(f"a {self.kind} distribution has no parameter {unknown[0]!r}")
         for name, value in params.items():
-            if name not in self.PARAMS:
-                raise KeyError(f"a {self.kind} distribution has no parameter {name!r}")
             setattr(self, name, float(value))
         self._derive()
 

@@ -171,12 +171,31 @@ class Exponential(Strict):
     mean: PositiveMinutes
 
 
+#: The widest spread (sd / mean) a lognormal or gamma time may have. Real handle and
+#: resolution times stay below ~3; far beyond 100 the distribution's maths overflows.
+MAX_SPREAD = 100.0
+
+
+def _check_spread(mean: float, sd: float) -> None:
+    if sd > MAX_SPREAD * mean:
+        raise PydanticCustomError(
+            "spread_too_wide",
+            "sd ({sd}) is more than {limit:g} times the mean ({mean}): not a realistic time",
+            {"sd": sd, "mean": mean, "limit": MAX_SPREAD},
+        )
+
+
 class Lognormal(Strict):
     """Right-skewed times such as handle times: given by their mean and standard deviation."""
 
     dist: Literal["lognormal"]
     mean: PositiveMinutes
     sd: PositiveMinutes
+
+    @model_validator(mode="after")
+    def _spread(self) -> Lognormal:
+        _check_spread(self.mean, self.sd)
+        return self
 
 
 class Gamma(Strict):
@@ -185,6 +204,11 @@ class Gamma(Strict):
     dist: Literal["gamma"]
     mean: PositiveMinutes
     sd: PositiveMinutes
+
+    @model_validator(mode="after")
+    def _spread(self) -> Gamma:
+        _check_spread(self.mean, self.sd)
+        return self
 
 
 class Triangular(Strict):

@@ -31,8 +31,8 @@ from sim.eventlog import (
     Names,
 )
 from sim.kpis import backlog_over_time, compute_kpis, kpi_label, kpi_section
-from sim.scenario import CHANNELS
 from sim.loader import scenario_from_data
+from sim.scenario import CHANNELS
 
 DESK, TIER2 = 0, 1
 PHONE, EMAIL = CHANNELS.index("phone"), CHANNELS.index("email")

@@ -1,0 +1,273 @@
+"""The `itsm` command line (`cli/main.py`), as a trainer or process designer uses it.
+
+Most checks call `cli.main.main(argv)` in this process and read what it printed; a few run
+`python -m cli.main` as a real process to check exit statuses and that no traceback ever
+reaches the terminal. What is checked:
+
+- `itsm list` names the built-in scenarios with their titles;
+- `itsm validate` accepts a good file (exit 0) and reports every problem of a bad one as a
+  located `FILE:LINE: ...` line (exit 2), missing files included;
+- `itsm run` prints one JSON object with the agreed keys (`--json`) or a readable table,
+  gives the same figures for the same seed whatever the number of workers, different ones
+  for another seed, writes the event log with `--events-csv`, and refuses bad input with
+  exit 2 and a message (unknown scenario id, bad file, `--replications 0`);
+- `itsm play` without a display says so on stderr and runs the headless demo.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cli.main import main
+
+ROOT = Path(__file__).resolve().parent.parent
+NORMAL_WEEK = "scenarios/normal-week.yaml"
+REQUIRED_KPIS = ("contacts", "abandonment_rate", "asa_min", "mean_wait_min", "p_wait", "fcr",
+                 "utilisation_service-desk")
+
+# A scenario file with a misspelt key on line 5 and a negative headcount on line 7.
+BROKEN = """\
+id: broken
+title: A broken scenario
+clock: {duration: 600}
+teams:
+  - {id: desk, staf: 2}
+  - id: second-line
+    staff: -3
+categories:
+  - id: call
+    arrivals: {per_minute: 1}
+    handle: {dist: exponential, mean: 5}
+"""
+
+
+@pytest.fixture(autouse=True)
+def builtin_library(monkeypatch):
+    """Run against the project's own scenarios/ folder, from the repository root."""
+    monkeypatch.delenv("ITSM_SCENARIOS", raising=False)
+    monkeypatch.chdir(ROOT)
+
+
+@pytest.fixture
+def broken_file(tmp_path) -> Path:
+    path = tmp_path / "broken.yaml"
+    path.write_text(BROKEN, encoding="utf-8")
+    return path
+
+
+def itsm(*args: str, env_drop: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+    """`itsm ARGS` as a separate process, from the repository root."""
+    env = {k: v for k, v in os.environ.items() if k not in env_drop and k != "ITSM_SCENARIOS"}
+    result = subprocess.run([sys.executable, "-m", "cli.main", *args], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    # whatever happens, a user never sees a traceback
+    assert "Traceback" not in result.stderr, result.stderr
+    return result
+
+
+def run_json(capsys, *args: str) -> dict:
+    assert main(["run", *args, "--json"]) == 0
+    out = capsys.readouterr().out
+    # exactly one JSON object, on one line
+    assert out.count("\n") == 1, out
+    return json.loads(out)
+
+
+# -- list and validate --------------------------------------------------------------------------
+
+
+def test_list_shows_normal_week_and_its_title(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    line = next(line for line in out.splitlines() if line.startswith("normal-week "))
+    assert "A normal week at the service desk" in line
+
+
+def test_validate_accepts_the_normal_week(capsys):
+    assert main(["validate", NORMAL_WEEK]) == 0
+    captured = capsys.readouterr()
+    assert f"{NORMAL_WEEK}: ok" in captured.out
+    assert captured.err == ""
+
+
+def test_validate_reports_each_problem_of_a_broken_file_with_its_line(capsys, broken_file):
+    assert main(["validate", str(broken_file)]) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) >= 2
+    located = [re.match(rf"{re.escape(str(broken_file))}:(\d+): (.+)", line) for line in lines]
+    assert all(located), lines
+    by_line = {int(m.group(1)): m.group(2) for m in located}
+    assert "staf" in by_line[5]  # the misspelt key, where it is written
+    assert "staff" in by_line[7] and "-3" in by_line[7]
+    assert "ok" not in captured.out
+
+
+def test_validate_reports_only_the_broken_one_of_several_files(capsys, broken_file):
+    assert main(["validate", NORMAL_WEEK, str(broken_file)]) == 2
+    err = capsys.readouterr().err
+    assert str(broken_file) in err and NORMAL_WEEK not in err
+
+
+def test_validate_a_missing_file_exits_2_and_names_it(capsys, tmp_path):
+    missing = tmp_path / "nowhere.yaml"
+    assert main(["validate", str(missing)]) == 2
+    assert str(missing) in capsys.readouterr().err
+
+
+def test_validate_as_a_process_exits_2_with_located_lines(broken_file):
+    result = itsm("validate", str(broken_file))
+    assert result.returncode == 2
+    assert re.search(rf"^{re.escape(str(broken_file))}:5: ", result.stderr, re.MULTILINE)
+    assert itsm("validate", NORMAL_WEEK).returncode == 0
+
+
+# -- run -----------------------------------------------------------------------------------------
+
+
+def test_run_json_has_the_agreed_shape(capsys):
+    result = run_json(capsys, "normal-week", "--replications", "3", "--seed", "7")
+    assert set(result) == {"scenario", "seed", "replications", "kpis"}
+    assert result["scenario"] == "normal-week"
+    assert result["seed"] == 7 and result["replications"] == 3
+    for name in REQUIRED_KPIS:
+        figure = result["kpis"][name]
+        assert set(figure) == {"mean", "ci95"}, name
+        assert isinstance(figure["mean"], float) and math.isfinite(figure["mean"]), name
+        assert isinstance(figure["ci95"], float) and figure["ci95"] >= 0, name
+    kpis = result["kpis"]
+    assert kpis["contacts"]["mean"] > 50
+    for share in ("abandonment_rate", "p_wait", "fcr", "utilisation_service-desk"):
+        assert 0 <= kpis[share]["mean"] <= 1, share
+
+
+def test_run_json_with_one_replication_has_no_confidence_interval(capsys):
+    result = run_json(capsys, "normal-week", "--replications", "1")
+    assert result["replications"] == 1
+    for name in REQUIRED_KPIS:
+        assert result["kpis"][name]["ci95"] is None
+        assert result["kpis"][name]["mean"] is not None
+
+
+def test_run_json_is_the_same_for_the_same_seed_and_differs_for_another(capsys):
+    args = ("normal-week", "--replications", "3")
+    first = run_json(capsys, *args, "--seed", "7")
+    again = run_json(capsys, *args, "--seed", "7")
+    other = run_json(capsys, *args, "--seed", "8")
+    assert first == again
+    assert first["kpis"] != other["kpis"]
+    assert first["kpis"]["contacts"] != other["kpis"]["contacts"]
+
+
+def test_run_gives_the_same_figures_on_one_worker_and_on_two(capsys):
+    args = ("normal-week", "--replications", "4", "--seed", "3")
+    one = run_json(capsys, *args, "--workers", "1")
+    two = run_json(capsys, *args, "--workers", "2")
+    assert one == two
+
+
+def test_run_prints_a_readable_table(capsys):
+    assert main(["run", "normal-week", "--replications", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "A normal week at the service desk" in out
+    assert re.search(r"First-contact resolution\s+\d{1,3}\.\d%", out), out
+    assert re.search(r"Abandonment rate \(phone\)\s+\d{1,3}\.\d%", out)
+    assert "±" in out  # two replications: confidence intervals are shown
+
+
+def test_run_writes_the_event_log_as_csv(capsys, tmp_path):
+    path = tmp_path / "week.csv"
+    result = run_json(capsys, "normal-week", "--replications", "1", "--events-csv", str(path))
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows and list(rows[0])[:3] == ["number", "incident_state", "active"]
+    # the CSV is the run the figures describe: one arrival row per contact counted
+    arrivals = sum(row["event"] == "arrival" for row in rows)
+    assert arrivals == result["kpis"]["contacts"]["mean"]
+
+
+def test_run_events_csv_into_a_missing_folder_exits_2(capsys, tmp_path):
+    target = tmp_path / "no-such-folder" / "week.csv"
+    assert main(["run", "normal-week", "--events-csv", str(target)]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert not target.exists()
+
+
+def test_run_events_csv_that_cannot_be_created_exits_2_without_a_traceback(tmp_path):
+    target = tmp_path / ("x" * 300 + ".csv")  # longer than any file system allows a name
+    result = subprocess.run([sys.executable, "-m", "cli.main", "run", "normal-week",
+                             "--events-csv", str(target)], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120)
+    assert "Traceback" not in result.stderr
+    assert result.returncode == 2
+
+
+def test_run_an_unknown_scenario_id_exits_2_and_lists_the_builtin_ids(capsys):
+    assert main(["run", "no-such-scenario"]) == 2
+    err = capsys.readouterr().err
+    assert "no-such-scenario" in err and "normal-week" in err
+
+
+def test_run_a_broken_file_exits_2_with_located_messages(capsys, broken_file):
+    assert main(["run", str(broken_file)]) == 2
+    captured = capsys.readouterr()
+    assert re.search(rf"^{re.escape(str(broken_file))}:5: ", captured.err, re.MULTILINE)
+    assert re.search(rf"^{re.escape(str(broken_file))}:7: ", captured.err, re.MULTILINE)
+    assert captured.out == ""
+
+
+def test_run_a_scenario_file_by_path(capsys):
+    result = run_json(capsys, NORMAL_WEEK, "--replications", "1")
+    assert result["scenario"] == "normal-week"
+
+
+@pytest.mark.parametrize("args", [
+    ("run", "normal-week", "--replications", "0"),
+    ("run", "normal-week", "--seed", "-1"),
+    ("run", "normal-week", "--workers", "zero"),
+    ("run", "no-such-scenario"),
+    ("run", "missing-file.yaml"),
+    ("frobnicate",),
+], ids=["replications-0", "negative-seed", "workers-not-a-number", "unknown-id",
+        "missing-file", "unknown-command"])
+def test_bad_command_lines_exit_2_with_a_message(args):
+    result = itsm(*args)
+    assert result.returncode == 2
+    assert result.stderr.strip()
+    assert result.stdout == ""
+
+
+def test_run_as_a_process_prints_one_json_object():
+    result = itsm("run", "normal-week", "--replications", "3", "--seed", "7", "--json")
+    assert result.returncode == 0
+    data = json.loads(result.stdout)
+    assert data["replications"] == 3 and "fcr" in data["kpis"]
+
+
+# -- play ----------------------------------------------------------------------------------------
+
+
+def test_play_without_a_display_says_so_and_runs_the_headless_demo(capsys, monkeypatch):
+    for name in ("DISPLAY", "WAYLAND_DISPLAY"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["play"]) == 0
+    captured = capsys.readouterr()
+    assert "headless" in captured.err
+    assert "A normal week at the service desk" in captured.out
+    assert "First-contact resolution" in captured.out
+
+
+def test_play_as_a_process_without_a_display_exits_0():
+    result = itsm("play", env_drop=("DISPLAY", "WAYLAND_DISPLAY"))
+    assert result.returncode == 0
+    assert "headless" in result.stderr
+    assert "First-contact resolution" in result.stdout
