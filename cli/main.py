@@ -19,6 +19,8 @@ import sys
 from collections.abc import Sequence
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
+#: More would not make a confidence interval meaningfully narrower, only fill the memory.
+MAX_REPLICATIONS = 10_000
 
 #: The order of figures within a section of the readable table; the rest follow by name.
 HEADLINE = ("contacts", "answered", "abandoned", "abandonment_rate", "asa_min",
@@ -48,6 +50,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("itsm: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # whoever read our output stopped early (`itsm run ... | head`): say nothing more;
+        # point stdout at /dev/null so the interpreter's final flush cannot fail again
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -55,21 +63,22 @@ def _parser() -> argparse.ArgumentParser:
         prog="itsm", description="Moments of Truth: an ITSM simulation and training game.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    validate = sub.add_parser("validate", help="check scenario files")
-    validate.add_argument("files", nargs="+", metavar="FILE")
+    validate = sub.add_parser("validate", help="check scenario files (paths or built-in ids)")
+    validate.add_argument("files", nargs="+", metavar="SCENARIO")
     validate.set_defaults(action=cmd_validate)
 
     run = sub.add_parser("run", help="run a scenario headless and print its key figures")
     run.add_argument("scenario", metavar="SCENARIO", help="a YAML file or a built-in id")
     run.add_argument("--seed", type=_non_negative_int, default=1,
                      help="the seed (default 1); replication r uses seed N's r-th stream")
-    run.add_argument("--replications", "-r", type=_positive_int, default=1,
+    run.add_argument("--replications", "-r", type=_replications, default=1,
                      help="independent replications, run in parallel (default 1)")
     run.add_argument("--workers", type=_positive_int, default=None,
                      help="processes to use (default: all cores)")
     run.add_argument("--json", action="store_true", help="print one JSON object")
     run.add_argument("--events-csv", metavar="FILE",
-                     help="write the event log of the first replication as CSV")
+                     help="write the event log of the first replication as CSV ('-': to "
+                          "standard output, instead of the figures)")
     run.set_defaults(action=cmd_run)
 
     listing = sub.add_parser("list", help="the built-in scenarios")
@@ -82,20 +91,32 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _whole_number(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+
+
+def _non_negative_int(text: str) -> int:
+    value = _whole_number(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
+    return value
+
+
 def _positive_int(text: str) -> int:
-    value = _non_negative_int(text)
+    value = _whole_number(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
     return value
 
 
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
+def _replications(text: str) -> int:
+    value = _positive_int(text)
+    if value > MAX_REPLICATIONS:
+        raise argparse.ArgumentTypeError(
+            f"expected at most {MAX_REPLICATIONS:,} replications, got {text!r}")
     return value
 
 
@@ -103,16 +124,20 @@ def _non_negative_int(text: str) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from sim.loader import validate_files
+    from sim import resolve_scenario
+    from sim.loader import ScenarioError
 
-    problems = validate_files(args.files)
-    for problem in problems:
-        print(problem, file=sys.stderr)
-    if problems:
-        return EXIT_BAD_INPUT
+    failed = False
     for name in args.files:
-        print(f"{name}: ok")
-    return EXIT_OK
+        try:
+            resolve_scenario(name)
+        except ScenarioError as error:
+            failed = True
+            for problem in error.problems:
+                print(problem, file=sys.stderr)
+        else:
+            print(f"{name}: ok")
+    return EXIT_BAD_INPUT if failed else EXIT_OK
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -129,17 +154,24 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim import resolve_scenario, run_replications, run_scenario
 
     scenario = resolve_scenario(args.scenario)
+    if args.events_csv == "-":
+        from sim.export import write_events_csv
+
+        write_events_csv(run_scenario(scenario, seed=args.seed), sys.stdout)
+        return EXIT_OK
     # claim the output file before the run, so a bad name fails at once, not after it
     events_file = _OutputFile(args.events_csv, "--events-csv") if args.events_csv else None
     try:
-        with _Progress(args.replications) as progress:
+        with _Progress() as progress:
             result = run_replications(scenario, seed=args.seed, replications=args.replications,
                                       workers=args.workers, progress=progress.update)
         if events_file:
             from sim.export import write_events_csv
 
-            write_events_csv(run_scenario(scenario, seed=args.seed), events_file.handle)
+            rows = write_events_csv(run_scenario(scenario, seed=args.seed), events_file.handle)
             events_file.commit()
+            print(f"itsm: wrote {rows:,} events of replication 1 to {args.events_csv}",
+                  file=sys.stderr)
     finally:
         if events_file:
             events_file.discard()
@@ -203,25 +235,30 @@ class _OutputFile:
             os.remove(self.partial)
 
 
-def _format(value: float | None, unit: str) -> str:
+def _format(value: float | None, unit: str, currency: str) -> str:
     if value is None:
         return "—"
     if unit == "share":
+        if 0 < abs(value) < 0.0005:
+            return "<0.1%"
         return f"{100 * value:.1f}%"
     if unit == "min":
         return f"{value:.2f} min"
     if unit == "money":
-        return f"{value:,.0f}"
+        return f"{value:,.0f} {currency}"
     return f"{value:,.1f}" if value != round(value) else f"{value:,.0f}"
 
 
 def _format_ci(value: float | None, unit: str) -> str:
+    """The half-width of a 95% interval, in the figure's unit (points for a share)."""
     if value is None:
         return ""
     if unit == "share":
-        return f"± {100 * value:.1f}"
+        return "± <0.1 pts" if 0 < value < 0.0005 else f"± {100 * value:.1f} pts"
     if unit == "money":
         return f"± {value:,.0f}"
+    if unit == "min":
+        return f"± {value:.2f} min"
     return f"± {value:.2f}"
 
 
@@ -239,7 +276,7 @@ def _print_table(scenario, args: argparse.Namespace, summary: dict) -> None:
     for name in names:
         label, unit = kpi_label(name)
         estimate = summary[name]
-        rows.append((kpi_section(name), label, _format(estimate.mean, unit),
+        rows.append((kpi_section(name), label, _format(estimate.mean, unit, scenario.currency),
                      _format_ci(estimate.ci95, unit)))
     width = max(len(r[1]) for r in rows)
     value_width = max(len(r[2]) for r in rows)
@@ -252,21 +289,23 @@ def _print_table(scenario, args: argparse.Namespace, summary: dict) -> None:
 
 
 class _Progress:
-    """A progress bar on stderr, shown only when the work takes longer than a second."""
+    """A progress bar on stderr, shown only when the work takes longer than a second and
+    stderr is a terminal (redirected output stays clean)."""
 
-    def __init__(self, total: int):
-        self.total = total
+    def __init__(self):
         self._bar = None
 
     def __enter__(self) -> _Progress:
         from tqdm import tqdm
 
-        self._bar = tqdm(total=self.total, unit="run", file=sys.stderr, delay=1.0,
-                         leave=False, dynamic_ncols=True)
+        self._bar = tqdm(total=100, unit="%", file=sys.stderr, delay=1.0, leave=False,
+                         dynamic_ncols=True, disable=None,
+                         bar_format="{l_bar}{bar}| {elapsed} elapsed, {remaining} to go")
         return self
 
-    def update(self, done: int, total: int) -> None:
-        self._bar.update(done - self._bar.n)
+    def update(self, done: float, total: float) -> None:
+        """`done` of `total` replications (fractions allowed: a run in progress)."""
+        self._bar.update(100 * done / total - self._bar.n)
 
     def __exit__(self, *exc) -> None:
         self._bar.close()

@@ -45,6 +45,7 @@ from sim.eventlog import (
     CLOSED,
     ESCALATED,
     HANDLED,
+    PENDING,
     RESOLVED,
     STAFF,
     EventLog,
@@ -64,7 +65,9 @@ MAX_RESOLVER_STAGES = 5  # the first escalation plus at most four reassignments
 U_RESPONSE = 0  # the supplier's response time
 U_RESOLVE = 1  # U_RESOLVE + stage - 1: the resolver's work time at that stage
 U_REASSIGN = U_RESOLVE + MAX_RESOLVER_STAGES  # U_REASSIGN + stage - 1: passed on?
-TICKET_ROW_WIDTH = U_REASSIGN + MAX_RESOLVER_STAGES
+U_PENDING = U_REASSIGN + MAX_RESOLVER_STAGES  # does it wait on the user before resolution?
+U_PENDING_TIME = U_PENDING + 1  # ... and for how long
+TICKET_ROW_WIDTH = U_PENDING_TIME + 1
 
 #: Queue lanes: live channels (someone is on the line or at the desk) before tickets.
 CHANNEL_RANK = {ch: (0 if ch in LIVE_CHANNELS else 1) for ch in CHANNELS}
@@ -204,28 +207,41 @@ class Group:
         self.waiting_by_channel[contact.channel] -= 1
 
     def _start(self, agent: Agent, contact: Contact, now: float) -> None:
-        sim = self.sim
+        """An agent (or a supplier's slot) takes a contact."""
         agent.contact = contact
-        category = contact.category
-        draws = contact.draws
-        if contact.stage == 0:
-            work = category.handle.sample(draws[U_HANDLE])
-            event = ANSWERED
+        stage = contact.stage
+        if stage == 0:
+            self._work(agent, ANSWERED, contact.category.handle.sample(contact.draws[U_HANDLE]),
+                       now)
+        elif self.kind == "team":
+            work = contact.category.resolve.sample(contact.ticket_draws()[U_RESOLVE + stage - 1])
+            self._work(agent, ASSIGNED, work, now)
+        elif self.response is not None:
+            # the supplier holds the ticket for its response time before it starts on it
+            respond = self.response.sample(contact.ticket_draws()[U_RESPONSE])
+            Call(self.sim.env, self._later(now, respond) - now, agent, self._responded)
         else:
-            event = ASSIGNED
-            stage = contact.stage
-            ticket = contact.ticket_draws()
-            if self.kind == "supplier":
-                # a supplier works to its contract, whatever the category
-                work = self.resolve.sample(ticket[U_RESOLVE + stage - 1])
-                if self.response is not None:
-                    work += self.response.sample(ticket[U_RESPONSE])
-                if self.business_hours:
-                    work = sim.calendar.add_business_minutes(now, work) - now
-            else:
-                work = category.resolve.sample(ticket[U_RESOLVE + stage - 1])
-        sim._row((now, event, contact.id, self.index, agent.number, 0.0))
-        Call(sim.env, work, agent, self._work_done)
+            self._supplier_work(agent, now)
+
+    def _responded(self, event: Call) -> None:
+        self._supplier_work(event._value, self.sim.env._now)
+
+    def _supplier_work(self, agent: Agent, now: float) -> None:
+        """A supplier works to its contract, whatever the category."""
+        contact = agent.contact
+        work = self.resolve.sample(contact.ticket_draws()[U_RESOLVE + contact.stage - 1])
+        self._work(agent, ASSIGNED, self._later(now, work) - now, now)
+
+    def _work(self, agent: Agent, event: int, duration_min: float, now: float) -> None:
+        sim = self.sim
+        sim._row((now, event, agent.contact.id, self.index, agent.number, 0.0))
+        Call(sim.env, duration_min, agent, self._work_done)
+
+    def _later(self, now: float, minutes: float) -> float:
+        """When `minutes` of this group's working time have passed."""
+        if self.business_hours:
+            return self.sim.calendar.add_business_minutes(now, minutes)
+        return now + minutes
 
     def _on_work_done(self, event: Call) -> None:
         agent: Agent = event._value
@@ -238,17 +254,20 @@ class Group:
         stage = contact.stage
         if stage == 0:
             if contact.draws[U_FCR] < category.fcr:
-                sim._resolve(contact, self, agent, now)
+                sim._resolve(contact, self.index, agent.number, now)
             else:
                 sim._escalate(contact, category.escalate_to, now)
         else:
+            ticket = contact.ticket_draws()
             reassign = category.reassign
             if (reassign is not None and stage <= reassign.max_hops
                     and stage < MAX_RESOLVER_STAGES
-                    and contact.ticket_draws()[U_REASSIGN + stage - 1] < reassign.share):
+                    and ticket[U_REASSIGN + stage - 1] < reassign.share):
                 sim._escalate(contact, reassign.to, now)
+            elif category.pending is not None and ticket[U_PENDING] < category.pending.share:
+                sim._wait_on_user(contact, self, now)
             else:
-                sim._resolve(contact, self, agent, now)
+                sim._resolve(contact, self.index, agent.number, now)
         self._free(agent, now)
 
     # -- agents ----------------------------------------------------------------------------------
@@ -323,7 +342,7 @@ class Group:
 
 
 CHANNEL_RANK_BY_INDEX = [CHANNEL_RANK[ch] for ch in CHANNELS]
-IS_LIVE_CHANNEL = [ch in LIVE_CHANNELS for ch in CHANNELS]
+PHONE, WALK_IN = CHANNELS.index("phone"), CHANNELS.index("walk_in")
 
 
 class LiveCategory:
@@ -345,7 +364,7 @@ class LiveCategory:
                          if model.reassign else None)
         self.first_team = sim.group_by_id[scenario.first_contact_team(model)]
         # Who raises it, weighted by headcount.
-        departments = _departments_of(scenario, model)
+        departments = scenario.departments_of(model)
         self.department_index = [sim.department_index[d.id] for d in departments]
         total = sum(d.headcount for d in departments)
         self.department_cumulative = _cumulative([d.headcount / total for d in departments])
@@ -361,9 +380,16 @@ class LiveCategory:
             self.channel_mix = [_mix_table(d.channels or {"phone": 1.0}) for d in departments]
         else:
             self.channel_mix = [_mix_table({"phone": 1.0})]
+        # How long people of each department wait before giving up, by channel.
         self.department_patience = [
             make_sampler(d.patience) if d.patience is not None else None for d in departments
         ] or [None]
+        self.walk_in_patience = [
+            make_sampler(d.walk_in_patience) if d.walk_in_patience is not None else None
+            for d in departments
+        ] or [None]
+        self.pending = model.pending
+        self.pending_time = make_sampler(model.pending.duration) if model.pending else None
 
 
 @dataclass
@@ -371,17 +397,6 @@ class _LiveReassign:
     share: float
     to: Group
     max_hops: int
-
-
-def _departments_of(scenario: Scenario, category: Category) -> list:
-    if category.departments is not None:
-        wanted = set(category.departments)
-        return [d for d in scenario.departments if d.id in wanted]
-    if category.service is not None:
-        users = [d for d in scenario.departments
-                 if d.services is None or category.service in d.services]
-        return users
-    return list(scenario.departments)
 
 
 def _cumulative(shares: list[float]) -> list[float]:
@@ -439,8 +454,10 @@ class ArrivalSource:
         cumulative, channels = category.channel_mix[which]
         channel = channels[_pick(cumulative, draws[U_CHANNEL])] if len(channels) > 1 else channels[0]
         patience = None
-        if IS_LIVE_CHANNEL[channel]:
+        if channel == PHONE:
             patience = category.patience or category.department_patience[which]
+        elif channel == WALK_IN:
+            patience = category.walk_in_patience[which]
         contact_id = sim._next_contact_id
         sim._next_contact_id = contact_id + 1
         sim.open_contacts += 1
@@ -550,6 +567,7 @@ class Simulation:
         self._contact_row = self.log.contacts.pending.append
         self._pending_events = self.log.events.pending
         self._patience_out = self._on_patience_out  # bound once (one per waiting caller)
+        self._pending_over = self._on_pending_over
         self._next_contact_id = 0
         self.open_contacts = 0
 
@@ -605,10 +623,24 @@ class Simulation:
         self.open_contacts -= 1
         self._row((self.env._now, ABANDONED, contact.id, contact.group.index, -1, 0.0))
 
-    def _resolve(self, contact: Contact, group: Group, agent: Agent, now: float) -> None:
-        self._row((now, RESOLVED, contact.id, group.index, agent.number, 0.0))
-        self._row((now, CLOSED, contact.id, group.index, agent.number, 0.0))
+    def _resolve(self, contact: Contact, group: int, agent: int, now: float) -> None:
+        self._row((now, RESOLVED, contact.id, group, agent, 0.0))
+        self._row((now, CLOSED, contact.id, group, agent, 0.0))
         self.open_contacts -= 1
+
+    def _wait_on_user(self, contact: Contact, group: Group, now: float) -> None:
+        """The ticket waits on the user (or a part) before it can be resolved."""
+        category = contact.category
+        wait = category.pending_time.sample(contact.ticket_draws()[U_PENDING_TIME])
+        if category.pending.hours == "business":
+            wait = self.calendar.add_business_minutes(now, wait) - now
+        contact.group = group
+        self._row((now, PENDING, contact.id, group.index, -1, wait))
+        Call(self.env, wait, contact, self._pending_over)
+
+    def _on_pending_over(self, event: Call) -> None:
+        contact: Contact = event._value
+        self._resolve(contact, contact.group.index, -1, self.env._now)
 
     def _escalate(self, contact: Contact, target: Group, now: float) -> None:
         contact.stage += 1

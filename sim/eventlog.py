@@ -47,9 +47,11 @@ EVENTS: tuple[str, ...] = (
     "resolved",    # fixed / fulfilled
     "closed",      # the record is closed
     "staff",       # a group's on-duty headcount changed (`value` = new headcount)
+    "pending",     # the ticket waits on the user or a part; nobody works on it meanwhile
 )
 EVENT_CODE: dict[str, int] = {name: code for code, name in enumerate(EVENTS)}
-ARRIVAL, ANSWERED, ABANDONED, HANDLED, ESCALATED, ASSIGNED, RESOLVED, CLOSED, STAFF = range(9)
+(ARRIVAL, ANSWERED, ABANDONED, HANDLED, ESCALATED, ASSIGNED, RESOLVED, CLOSED, STAFF,
+ PENDING) = range(10)
 
 EVENT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("time_min", "<f8"),

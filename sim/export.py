@@ -9,9 +9,12 @@ with the same queries, as a real one:
     resolved_at, closed_at
 
 followed by columns of our own: `event` (the engine's event name), `time_min` (minutes since
-the start of the run), `department` (the caller's department) and `headcount` (on `staff`
-rows, which are about a team, not a ticket). Unknown values are written `?`, as in the UCI
-log. Times are ISO 8601 (`2026-03-02 09:15:30`) from the scenario's calendar.
+the start of the run) and `department` (the caller's department). One row per event about a
+contact or ticket; the log's staffing rows (`staff`) are about teams, not tickets, and are
+left out. States follow ServiceNow's words: New, Active, Awaiting Vendor (with a supplier),
+Awaiting User Info (pending), Resolved, Closed — and Abandoned for a caller who hung up,
+which a ticketing tool never sees. Unknown values are written `?`, as in the UCI log. Times
+are ISO 8601 (`2026-03-02 09:15:30`) from the scenario's calendar.
 """
 
 from __future__ import annotations
@@ -32,13 +35,13 @@ CSV_COLUMNS = (
     "number", "incident_state", "active", "reassignment_count", "made_sla", "opened_at",
     "sys_updated_at", "contact_type", "category", "cmdb_ci", "impact", "urgency", "priority",
     "assignment_group", "assigned_to", "resolved_at", "closed_at",
-    "event", "time_min", "department", "headcount",
+    "event", "time_min", "department",
 )
 
 STATE_OF_EVENT = {
     "arrival": "New", "answered": "Active", "abandoned": "Abandoned", "handled": "Active",
     "escalated": "Active", "assigned": "Active", "resolved": "Resolved", "closed": "Closed",
-    "staff": "",
+    "pending": "Awaiting User Info",
 }
 CONTACT_TYPE = {"phone": "Phone", "email": "Email", "portal": "Self service", "walk_in": "Walk-in"}
 PRIORITY_TEXT = {1: "1 - Critical", 2: "2 - High", 3: "3 - Moderate", 4: "4 - Low",
@@ -94,9 +97,10 @@ def event_rows(outcome: Outcome):
         group_name = names.groups[group] if group >= 0 else ""
         agent = int(view.agent[i])
         if code == STAFF:
-            yield ("", "", "", "", "", "", stamp(t), "", "", "", "", "", "", group_name, "",
-                   "", "", event, f"{t:.4f}", "", int(view.value[i]))
             continue
+        state = STATE_OF_EVENT[event]
+        if state == "Active" and names.group_kinds[group] == "supplier":
+            state = "Awaiting Vendor"
         c = int(view.contact[i])
         category = categories[names.categories[int(view.contact_category[c])]]
         if code == ESCALATED:
@@ -107,7 +111,7 @@ def event_rows(outcome: Outcome):
         department = int(view.contact_department[c])
         yield (
             f"{prefix}{c + 1:07d}",
-            STATE_OF_EVENT[event],
+            state,
             "false" if c in closed_or_gone else "true",
             escalations_so_far.get(c, 0),
             made_sla[c],
@@ -125,8 +129,7 @@ def event_rows(outcome: Outcome):
             stamp(float(closed_at[c])),
             event,
             f"{t:.4f}",
-            names.departments[department] if department >= 0 else "",
-            "",
+            names.departments[department] if department >= 0 else UNKNOWN,
         )
 
 

@@ -1,6 +1,6 @@
 """Key figures of a run, computed from its event log and nothing else.
 
-Definitions (the same on every screen and in every report; see DESIGN.md "Key figures"):
+Definitions (the same on every screen and in every report):
 
 - `contacts`: contacts that arrived after the warm-up;
 - `answered`, `abandoned`: of those, answered by an agent / hung up (or walked away) first;
@@ -9,6 +9,7 @@ Definitions (the same on every screen and in every report; see DESIGN.md "Key fi
 - `mean_wait_min`: mean wait in the first queue over all contacts, abandoning ones included
   (the queueing-theory figure); `p_wait`: share of contacts that had to wait at all;
   per channel `mean_wait_min_<channel>`, per priority `mean_wait_min_p<k>`;
+- `still_waiting`: contacts still in the first queue when the run ended;
 - `mean_wait_min_<group>`: mean time a contact or ticket waited in that group's queue;
 - `fcr`: share of contacts handled by the first-contact team that it resolved without a
   hand-off;
@@ -24,9 +25,13 @@ Definitions (the same on every screen and in every report; see DESIGN.md "Key fi
 - `cost_staff`, `cost_suppliers`, `cost_total`: on-duty staff time at each team's hourly
   cost, supplier fees per ticket taken on, in the scenario's money.
 
-Contacts still waiting when the run ends are left out of the wait figures (their wait is not
-known yet). Only contacts that arrived after the warm-up count; staff time and costs are
-counted from the end of the warm-up.
+Contacts still waiting when the run ends count in the wait figures with their wait so far
+(otherwise an unstaffed mailbox would look like no wait at all); their outcome is not known,
+so they are left out of the abandonment rate and the speed of answer. Only contacts that
+arrived after the warm-up count; staff time and costs are counted from the end of the
+warm-up. Per-channel and per-priority figures exist for every channel and priority the
+scenario can produce (None in a run where none occurred), so every replication has the same
+set of figures.
 """
 
 from __future__ import annotations
@@ -107,13 +112,16 @@ class LogView:
 
     def queue_waits(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every time a contact joined a queue and left it (answered/assigned/hung up):
-        (contact, group, wait_min). Entries still waiting at the end are left out."""
+        (contact, group, wait_min). Entries still waiting at the end count with their wait
+        so far."""
         entries = np.flatnonzero((self.event == ARRIVAL) | (self.event == ESCALATED))
         exits = np.flatnonzero((self.event == ANSWERED) | (self.event == ASSIGNED)
                                | (self.event == ABANDONED))
-        matched_entries, matched_exits = _pair_by_contact(self.contact, entries, exits)
-        waits = self.time[matched_exits] - self.time[matched_entries]
-        return self.contact[matched_entries], self.group[matched_entries], waits
+        entry_rows, exit_rows = _pair_by_contact(self.contact, entries, exits,
+                                                 keep_unmatched=True)
+        left = np.where(exit_rows >= 0, self.time[np.maximum(exit_rows, 0)], self.end_min)
+        waits = left - self.time[entry_rows]
+        return self.contact[entry_rows], self.group[entry_rows], waits
 
     def work_episodes(self):
         """Every piece of work: (contact, group, start_min, end_min, is_first_contact); work
@@ -180,26 +188,31 @@ def compute_kpis(outcome: Outcome) -> dict[str, float | None]:
 
     answered = counted & ~np.isnan(v.answered)
     abandoned = counted & ~np.isnan(v.abandoned)
-    done_waiting = answered | abandoned
-    wait = np.where(answered, v.answered - v.arrived, v.abandoned - v.arrived)
+    still_waiting = counted & np.isnan(v.answered) & np.isnan(v.abandoned)
+    # a contact still in the queue at the end counts with its wait so far: an unstaffed
+    # mailbox must show as a long wait, not vanish from the figures
+    wait = np.where(answered, v.answered - v.arrived,
+                    np.where(abandoned, v.abandoned - v.arrived, v.end_min - v.arrived))
     is_phone = v.contact_channel == phone
 
     kpis["contacts"] = float(counted.sum())
     kpis["answered"] = float(answered.sum())
     kpis["abandoned"] = float(abandoned.sum())
-    phone_done = done_waiting & is_phone
+    kpis["still_waiting"] = float(still_waiting.sum())
+    phone_done = (answered | abandoned) & is_phone
     kpis["abandonment_rate"] = _share(abandoned[phone_done])
     kpis["asa_min"] = _mean(wait[answered & is_phone])
-    kpis["mean_wait_min"] = _mean(wait[done_waiting])
-    kpis["p_wait"] = _share(wait[done_waiting] > 0)
-    for ch, name in enumerate(names.channels):
-        of_channel = done_waiting & (v.contact_channel == ch)
-        if of_channel.any():
-            kpis[f"mean_wait_min_{name}"] = _mean(wait[of_channel])
-    for p in range(1, 6):
-        of_priority = done_waiting & (v.contact_priority == p)
-        if of_priority.any():
-            kpis[f"mean_wait_min_p{p}"] = _mean(wait[of_priority])
+    kpis["mean_wait_min"] = _mean(wait[counted])
+    kpis["p_wait"] = _share(wait[counted] > 0)
+    # the same figures exist in every replication: which ones is up to the scenario
+    channels = sorted({ch for c in scenario.categories for ch in scenario.channels_of(c)},
+                      key=names.channels.index)
+    priorities = sorted({c.priority for c in scenario.categories})
+    for name in channels:
+        of_channel = counted & (v.contact_channel == names.channels.index(name))
+        kpis[f"mean_wait_min_{name}"] = _mean(wait[of_channel])
+    for p in priorities:
+        kpis[f"mean_wait_min_p{p}"] = _mean(wait[counted & (v.contact_priority == p)])
 
     # Waits in each group's queue (first contact and resolver stages alike).
     q_contact, q_group, q_wait = v.queue_waits()
@@ -219,11 +232,9 @@ def compute_kpis(outcome: Outcome) -> dict[str, float | None]:
     # Resolution and SLAs.
     ttr = v.resolved - v.arrived
     kpis["mttr_min"] = _mean(ttr[resolved])
-    for p in range(1, 6):
-        mask = resolved & (v.contact_priority == p)
-        if mask.any():
-            kpis[f"mttr_min_p{p}"] = _mean(ttr[mask])
-    _sla_figures(v, kpis, scenario, outcome.calendar, counted, abandoned)
+    for p in priorities:
+        kpis[f"mttr_min_p{p}"] = _mean(ttr[resolved & (v.contact_priority == p)])
+    _sla_figures(v, kpis, scenario, outcome.calendar, counted, abandoned, priorities)
 
     # Backlog: open contacts and tickets over the counted period.
     times, open_counts = backlog_steps(v)
@@ -253,7 +264,7 @@ def compute_kpis(outcome: Outcome) -> dict[str, float | None]:
 
 
 def _sla_figures(v: LogView, kpis: dict, scenario, calendar, counted: np.ndarray,
-                 abandoned: np.ndarray) -> None:
+                 abandoned: np.ndarray, priorities: list[int]) -> None:
     sla = scenario.sla
     if sla is None:
         return
@@ -271,7 +282,7 @@ def _sla_figures(v: LogView, kpis: dict, scenario, calendar, counted: np.ndarray
     waited = elapsed(v.arrived, answered_or_now) if v.n_contacts else np.zeros(0)
     all_breach, all_known = [], []
     respond_breach, respond_known = [], []
-    for p in range(1, 6):
+    for p in priorities:
         target = sla.target(p)
         if target is None:
             continue
@@ -333,7 +344,8 @@ def _time_average(times: np.ndarray, values: np.ndarray, t0: float, t1: float) -
 KPI_LABELS: dict[str, tuple[str, str]] = {
     "contacts": ("Contacts", "count"),
     "answered": ("Answered", "count"),
-    "abandoned": ("Hung up before answer", "count"),
+    "abandoned": ("Gave up before being answered (phone, walk-in)", "count"),
+    "still_waiting": ("Still waiting at the end", "count"),
     "abandonment_rate": ("Abandonment rate (phone)", "share"),
     "asa_min": ("Average speed of answer (phone)", "min"),
     "mean_wait_min": ("Mean wait, all contacts", "min"),

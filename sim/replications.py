@@ -97,6 +97,11 @@ def _batches(n: int, tasks: int) -> list[list[int]]:
     return [list(range(i, n, tasks)) for i in range(tasks)]
 
 
+#: How many pieces a run in this process is cut into to report progress (stepping the
+#: clock gives exactly the same run as one go).
+PROGRESS_STEPS = 50
+
+
 def run_replications(scenario: Scenario, seed: int = 0, replications: int = 10,
                      workers: int | None = None, executor: Executor | None = None,
                      progress: Callable[[int, int], None] | None = None) -> Replications:
@@ -112,12 +117,17 @@ def run_replications(scenario: Scenario, seed: int = 0, replications: int = 10,
     workers = workers or os.cpu_count() or 1
     if executor is None and (workers == 1 or replications == 1):
         for r in range(replications):
-            results[r] = run_one(scenario, seed, r)
+            sim = Simulation(scenario, seed=seed, replication=r)
             if progress:
-                progress(len(results), replications)
+                horizon = sim.horizon_min
+                for step in range(1, PROGRESS_STEPS + 1):
+                    sim.advance(horizon * step / PROGRESS_STEPS)
+                    progress(r + step / PROGRESS_STEPS, replications)
+            results[r] = sim.run().kpis()
     else:
-        # a few batches per worker: big enough to pay for shipping, small enough to balance
-        batches = _batches(replications, 4 * workers)
+        # batches big enough to pay for shipping, small and many enough to balance the
+        # workers and move the progress bar in small steps
+        batches = _batches(replications, max(4 * workers, PROGRESS_STEPS))
         own_pool = executor is None
         pool = executor or ProcessPoolExecutor(max_workers=workers)
         try:

@@ -43,6 +43,8 @@ MAX_DURATION_MIN = 10 * 366 * MINUTES_PER_DAY
 MAX_TIME_MIN = 366 * MINUTES_PER_DAY
 MAX_STAFF = 10_000
 MAX_HEADCOUNT = 10_000_000
+#: The most contacts one run may simulate (~a minute of computing, a few hundred MB).
+MAX_CONTACTS = 10_000_000
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -69,18 +71,28 @@ Id = Annotated[
     ),
 ]
 
-PositiveMinutes = Annotated[float, Field(gt=0, le=MAX_TIME_MIN)]
-NonNegativeMinutes = Annotated[float, Field(ge=0, le=MAX_TIME_MIN)]
-Share = Annotated[float, Field(ge=0, le=1)]
-Money = Annotated[float, Field(ge=0, le=1e9)]
+PositiveMinutes = Annotated[float, Field(strict=True, gt=0, le=MAX_TIME_MIN)]
+NonNegativeMinutes = Annotated[float, Field(strict=True, ge=0, le=MAX_TIME_MIN)]
+Share = Annotated[float, Field(strict=True, ge=0, le=1)]
+Money = Annotated[float, Field(strict=True, ge=0, le=1e9)]
+#: 1, 2 or 3 (ITIL impact, urgency; a team's tier)
+Level = Annotated[int, Field(strict=True, ge=1, le=3)]
 
 
 def _minutes_of_day(value: Any) -> Any:
     """Accept "08:30" or a number of minutes after midnight.
 
     YAML 1.1 reads an unquoted 8:30 as the base-60 integer 510, which is exactly the number of
-    minutes after midnight, so both spellings mean the same thing here.
+    minutes after midnight, so both spellings mean the same thing here. A bare number below
+    60 is refused: `start: 8` almost certainly means 8 o'clock, not 8 minutes past midnight.
     """
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < 60:
+        raise PydanticCustomError(
+            "time_of_day_ambiguous",
+            "write a time of day as \"HH:MM\" (e.g. \"08:00\"); a bare number is read as "
+            "minutes after midnight, and {value} minutes is surely not what you meant",
+            {"value": value},
+        )
     if isinstance(value, str):
         m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", value)
         if not m:
@@ -98,7 +110,7 @@ def _minutes_of_day(value: Any) -> Any:
 
 
 TimeOfDay = Annotated[
-    int, BeforeValidator(_minutes_of_day), Field(ge=0, le=MINUTES_PER_DAY)
+    int, BeforeValidator(_minutes_of_day), Field(strict=True, ge=0, le=MINUTES_PER_DAY)
 ]
 
 
@@ -180,8 +192,8 @@ def _check_spread(mean: float, sd: float) -> None:
     if sd > MAX_SPREAD * mean:
         raise PydanticCustomError(
             "spread_too_wide",
-            "sd ({sd}) is more than {limit:g} times the mean ({mean}): not a realistic time",
-            {"sd": sd, "mean": mean, "limit": MAX_SPREAD},
+            "sd ({sd}) is more than {limit} times the mean ({mean}): not a realistic time",
+            {"sd": sd, "mean": mean, "limit": f"{MAX_SPREAD:g}"},
         )
 
 
@@ -302,8 +314,8 @@ class Clock(Strict):
     """How long the run lasts. Contacts that arrive during the warm-up are simulated but not
     counted in the key figures (so that a run starting empty does not flatter the desk)."""
 
-    duration: Annotated[float, Field(gt=0, le=MAX_DURATION_MIN)]
-    warmup: Annotated[float, Field(ge=0, le=MAX_DURATION_MIN)] = 0.0
+    duration: Annotated[float, Field(strict=True, gt=0, le=MAX_DURATION_MIN)]
+    warmup: Annotated[float, Field(strict=True, ge=0, le=MAX_DURATION_MIN)] = 0.0
 
     @model_validator(mode="after")
     def _warmup_shorter(self) -> Clock:
@@ -345,8 +357,8 @@ class Calendar(Strict):
 
 
 HourlyWeights = (
-    Annotated[list[Annotated[float, Field(ge=0, le=1e6)]], Field(min_length=24, max_length=24)]
-    | dict[Annotated[int, Field(ge=0, le=23)], Annotated[float, Field(ge=0, le=1e6)]]
+    Annotated[list[Annotated[float, Field(strict=True, ge=0, le=1e6)]], Field(min_length=24, max_length=24)]
+    | dict[Annotated[int, Field(strict=True, ge=0, le=23)], Annotated[float, Field(strict=True, ge=0, le=1e6)]]
 )
 
 
@@ -360,7 +372,7 @@ class Profile(Strict):
     """
 
     hourly: HourlyWeights | None = None
-    weekdays: dict[Weekday, Annotated[float, Field(ge=0, le=100)]] = {}
+    weekdays: dict[Weekday, Annotated[float, Field(strict=True, ge=0, le=100)]] = {}
 
     @model_validator(mode="after")
     def _some_weight(self) -> Profile:
@@ -383,7 +395,7 @@ class Shift(Strict):
 
     start: TimeOfDay
     end: TimeOfDay
-    staff: Annotated[int, Field(ge=0, le=MAX_STAFF)]
+    staff: Annotated[int, Field(strict=True, ge=0, le=MAX_STAFF)]
     days: list[Weekday] | None = None
 
     @model_validator(mode="after")
@@ -407,8 +419,8 @@ class Team(Strict):
 
     id: Id
     name: str | None = None
-    tier: Literal[1, 2, 3] = 1
-    staff: Annotated[int, Field(ge=0, le=MAX_STAFF)] | None = None
+    tier: Level = 1
+    staff: Annotated[int, Field(strict=True, ge=0, le=MAX_STAFF)] | None = None
     shifts: Annotated[list[Shift], Field(min_length=1)] | None = None
     hours: Literal["business", "always"] | None = None
     cost_per_hour: Money = 0.0
@@ -439,7 +451,7 @@ class Supplier(Strict):
 
     id: Id
     name: str | None = None
-    capacity: Annotated[int, Field(ge=1, le=100_000)] = 1000
+    capacity: Annotated[int, Field(strict=True, ge=1, le=100_000)] = 1000
     response: Distribution | None = None
     resolve: Distribution
     cost_per_ticket: Money = 0.0
@@ -472,14 +484,16 @@ def _check_mix(mix: dict[str, float] | None, where: str) -> None:
 
 class Department(Strict):
     """A customer group: its people, the services they use, how they reach IT, how long they
-    hold on the phone before hanging up."""
+    hold on the phone before hanging up (`patience`) and how long they stand at the service
+    desk before walking away (`walk_in_patience`; absent: they wait their turn)."""
 
     id: Id
     name: str | None = None
-    headcount: Annotated[int, Field(ge=1, le=MAX_HEADCOUNT)]
+    headcount: Annotated[int, Field(strict=True, ge=1, le=MAX_HEADCOUNT)]
     services: list[ServiceRef] | None = None
     channels: ChannelMix | None = None
     patience: Distribution | None = None
+    walk_in_patience: Distribution | None = None
 
     @model_validator(mode="after")
     def _mix(self) -> Department:
@@ -495,10 +509,10 @@ class Arrivals(Strict):
     flat over business hours when no profile is given).
     """
 
-    per_minute: Annotated[float, Field(gt=0, le=10_000)] | None = None
-    per_hour: Annotated[float, Field(gt=0, le=600_000)] | None = None
-    per_day: Annotated[float, Field(gt=0, le=1e7)] | None = None
-    per_user_per_day: Annotated[float, Field(gt=0, le=100)] | None = None
+    per_minute: Annotated[float, Field(strict=True, gt=0, le=10_000)] | None = None
+    per_hour: Annotated[float, Field(strict=True, gt=0, le=600_000)] | None = None
+    per_day: Annotated[float, Field(strict=True, gt=0, le=1e7)] | None = None
+    per_user_per_day: Annotated[float, Field(strict=True, gt=0, le=100)] | None = None
     profile: ProfileRef | None = None
 
     @model_validator(mode="after")
@@ -518,6 +532,33 @@ class Arrivals(Strict):
             )
         return self
 
+    def expected_contacts(self, horizon_min: float, headcount: float) -> float:
+        """Roughly how many contacts arrive over a run (a normal working day's volume every
+        day: an upper bound for sizing, not a forecast)."""
+        days = horizon_min / MINUTES_PER_DAY
+        if self.per_minute is not None:
+            return self.per_minute * horizon_min
+        if self.per_hour is not None:
+            return self.per_hour / 60 * horizon_min
+        if self.per_day is not None:
+            return self.per_day * days
+        return self.per_user_per_day * headcount * days
+
+    @model_validator(mode="after")
+    def _not_too_many(self, info: ValidationInfo) -> Arrivals:
+        context = info.context if isinstance(info.context, dict) else {}
+        horizon = context.get("horizon_min")
+        if horizon:
+            expected = self.expected_contacts(horizon, context.get("headcount", 0))
+            if expected > MAX_CONTACTS:
+                raise PydanticCustomError(
+                    "too_many_contacts",
+                    "about {n} contacts over the run: more than the {limit} one run "
+                    "may simulate (check the rate, its unit and the clock's duration)",
+                    {"n": f"{expected:,.0f}", "limit": f"{MAX_CONTACTS:,}"},
+                )
+        return self
+
 
 class Reassign(Strict):
     """After a resolver's work, the share of tickets passed on to another group (a hop), and
@@ -525,12 +566,28 @@ class Reassign(Strict):
 
     share: Share
     to: GroupRef
-    max_hops: Annotated[int, Field(ge=1, le=4)] = 1
+    max_hops: Annotated[int, Field(strict=True, ge=1, le=4)] = 1
+
+
+class Pending(Strict):
+    """After a resolver's work, the share of tickets that wait on somebody else before they
+    are resolved — the user's answer, a part, a visit — and for how long. No agent is busy
+    meanwhile; the ticket is open. Counted in business minutes when the scenario has a
+    calendar (people answer during working hours), unless `hours: always`."""
+
+    share: Share
+    duration: Distribution
+    hours: Literal["business", "always"] = "business"
 
 
 class Category(Strict):
     """A kind of contact: an incident or a service request, where it comes from, how it is
-    handled, and where it goes when the service desk cannot resolve it."""
+    handled, and where it goes when the service desk cannot resolve it.
+
+    Priority follows the ITIL matrix: priority = impact + urgency - 1, from P1 (impact 1,
+    urgency 1: critical) to P5 (impact 3, urgency 3: planning). `patience` is how long
+    callers of this category hold on the phone (it overrides their department's).
+    """
 
     id: Id
     name: str | None = None
@@ -540,8 +597,8 @@ class Category(Strict):
     arrivals: Arrivals | None = None
     channel: Channel | None = None
     channels: ChannelMix | None = None
-    impact: Literal[1, 2, 3] = 3
-    urgency: Literal[1, 2, 3] = 3
+    impact: Level = 3  # 1 high (many people or the business stopped) .. 3 low (one person)
+    urgency: Level = 3  # 1 high (work stopped now) .. 3 low (can wait)
     team: TeamRef | None = None
     handle: Distribution
     fcr: Share = 1.0
@@ -549,6 +606,7 @@ class Category(Strict):
     #: how long a resolver team works on one ticket (suppliers use their contract times)
     resolve: Distribution | None = None
     reassign: Reassign | None = None
+    pending: Pending | None = None
     patience: Distribution | None = None
 
     @model_validator(mode="after")
@@ -613,6 +671,8 @@ class Scenario(Strict):
     id: Id
     title: Annotated[str, Field(min_length=1, max_length=200)]
     description: str = ""
+    #: the unit of every cost in the file (cost_per_hour, cost_per_ticket, ...)
+    currency: Annotated[str, Field(min_length=1, max_length=8)] = "EUR"
     clock: Clock
     calendar: Calendar | None = None
     profiles: dict[Id, Profile] = {}
@@ -633,6 +693,16 @@ class Scenario(Strict):
                 "categories {ids} count arrivals per user, but no departments (with headcount) "
                 "are declared", {"ids": ", ".join(needs_users)},
             )
+        total = sum(c.arrivals.expected_contacts(self.clock.duration,
+                                                 sum(d.headcount for d in self.departments))
+                    for c in self.categories if c.arrivals is not None)
+        if total > MAX_CONTACTS:
+            raise PydanticCustomError(
+                "too_many_contacts",
+                "about {n} contacts over the run in all categories together: more than "
+                "the {limit} one run may simulate",
+                {"n": f"{total:,.0f}", "limit": f"{MAX_CONTACTS:,}"},
+            )
         if self.calendar is None:
             for t in self.teams:
                 if t.hours == "business":
@@ -646,6 +716,29 @@ class Scenario(Strict):
 
     def team(self, team_id: str) -> Team:
         return next(t for t in self.teams if t.id == team_id)
+
+    def departments_of(self, category: Category) -> list[Department]:
+        """Who raises a category: its own `departments`, else the departments that use its
+        service, else everybody."""
+        if category.departments is not None:
+            wanted = set(category.departments)
+            return [d for d in self.departments if d.id in wanted]
+        if category.service is not None:
+            return [d for d in self.departments
+                    if d.services is None or category.service in d.services]
+        return list(self.departments)
+
+    def channels_of(self, category: Category) -> set[str]:
+        """Every channel a category's contacts can arrive on."""
+        if category.channel is not None:
+            return {category.channel}
+        if category.channels is not None:
+            return {ch for ch, share in category.channels.items() if share > 0}
+        departments = self.departments_of(category)
+        if not departments:
+            return {"phone"}
+        return {ch for d in departments for ch, share in (d.channels or {"phone": 1}).items()
+                if share > 0}
 
     def first_contact_team(self, category: Category) -> str:
         """The team that takes a category's contacts first: its own `team`, else the first
@@ -681,9 +774,30 @@ def declared_ids(data: Any) -> dict[str, list[str]]:
     return ids
 
 
+def _raw_number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
+        else None
+
+
+def validation_context(data: Any) -> dict[str, Any]:
+    """What validators of one part need to know about the rest of the file: the ids
+    declared, how long the run is and how many people work in the departments (read
+    tolerantly from the raw data, since the rest may be invalid too)."""
+    context: dict[str, Any] = {"ids": declared_ids(data), "horizon_min": None, "headcount": 0}
+    if isinstance(data, dict):
+        clock = data.get("clock")
+        if isinstance(clock, dict):
+            context["horizon_min"] = _raw_number(clock.get("duration"))
+        departments = data.get("departments")
+        for d in departments if isinstance(departments, list) else []:
+            if isinstance(d, dict):
+                context["headcount"] += _raw_number(d.get("headcount")) or 0
+    return context
+
+
 def validate_scenario(data: Any) -> Scenario:
     """Validate raw data (already read from YAML or built in code) into a `Scenario`.
 
     Raises pydantic's `ValidationError`; `sim.loader` turns it into located messages.
     """
-    return Scenario.model_validate(data, context={"ids": declared_ids(data)})
+    return Scenario.model_validate(data, context=validation_context(data))

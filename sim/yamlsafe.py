@@ -221,10 +221,12 @@ class _Builder:
         self._root_is_empty = False
         # The resolver and the safe constructor, used for scalars only (never to compose).
         self._safe = yaml.SafeLoader("")
+        self.text_lines: list[str] = []
 
     # -- driving --------------------------------------------------------------------------
 
     def build(self, text: str) -> dict:
+        self.text_lines = text.splitlines()
         try:
             for event in yaml.parse(text, Loader=_PARSER):
                 self._on(event)
@@ -257,7 +259,8 @@ class _Builder:
         message = f"YAML syntax error: {exc.problem or exc.context or 'unreadable'}"
         if exc.context and exc.problem and exc.context_mark:
             message += f" ({exc.context} started at line {exc.context_mark.line + 1})"
-        return _fail(self.source_name, line, message)
+        hint = _syntax_hint(exc, self.text_lines, line)
+        return _fail(self.source_name, line, f"{message}. {hint}" if hint else message)
 
     def _refuse(self, event: yaml.Event, message: str, *, with_path: bool = True) -> NoReturn:
         where = self._where() if with_path else ""
@@ -475,6 +478,29 @@ class _Builder:
 
 class _Duplicate:
     """Stands in for a duplicate key while its value is read and dropped."""
+
+
+#: Plain words for PyYAML's commonest complaints (the parser's own text stays in front).
+_SYNTAX_HINTS = (
+    ("mapping values are not allowed", "Often a line indented differently from the lines "
+     "around it, or a value containing ': ' that needs quotes"),
+    ("did not find expected '-' indicator", "A list item is indented differently from the "
+     "items before it"),
+    ("did not find expected key", "A line is indented differently from the keys around it"),
+    ("could not find expected ':'", "A key needs a ':' after it, or a text needs quotes"),
+    ("found undefined alias", "An *alias needs an &anchor of the same name earlier in the file"),
+)
+
+
+def _syntax_hint(exc: yaml.MarkedYAMLError, lines: list[str], line: int | None) -> str:
+    """What the user most likely has to change, in plain words."""
+    if line is not None and 0 < line <= len(lines) and "\t" in lines[line - 1]:
+        return "This line contains a tab: YAML is indented with spaces only"
+    problem = f"{exc.problem or ''} {exc.context or ''}"
+    for words, hint in _SYNTAX_HINTS:
+        if words in problem:
+            return hint
+    return ""
 
 
 def _line(event: yaml.Event) -> int:

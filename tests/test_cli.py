@@ -271,3 +271,36 @@ def test_play_as_a_process_without_a_display_exits_0():
     assert result.returncode == 0
     assert "headless" in result.stderr
     assert "First-contact resolution" in result.stdout
+
+
+def test_validate_takes_built_in_ids_and_reports_every_file(capsys, broken_file):
+    assert main(["validate", "normal-week", str(broken_file)]) == 2
+    captured = capsys.readouterr()
+    assert "normal-week: ok" in captured.out
+    assert str(broken_file) in captured.err
+
+
+def test_events_csv_to_standard_output(capsys):
+    assert main(["run", "normal-week", "--events-csv", "-"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("number,incident_state,")
+    assert len(out.splitlines()) > 100
+
+
+def test_replications_are_capped(capsys):
+    with pytest.raises(SystemExit) as caught:
+        main(["run", "normal-week", "--replications", "20000"])
+    assert caught.value.code == 2
+    assert "at most 10,000" in capsys.readouterr().err
+
+
+def test_output_cut_short_by_the_reader_is_not_an_error_trace():
+    """`itsm run ... | head -1`: no traceback when the reader stops early."""
+    process = subprocess.Popen([sys.executable, "-m", "cli.main", "run", "normal-week",
+                                "--events-csv", "-"], cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    process.stdout.readline()
+    process.stdout.close()
+    stderr = process.stderr.read()
+    process.wait(timeout=60)
+    assert "Traceback" not in stderr

@@ -45,6 +45,7 @@ def hand_made(warmup: float = 0.0) -> Outcome:
         "teams": [{"id": "desk", "staff": 2, "cost_per_hour": 60},
                   {"id": "tier2", "tier": 2, "staff": 1, "cost_per_hour": 30}],
         "categories": [{"id": "ask", "handle": {"dist": "exponential", "mean": 5},
+                        "channels": {"phone": 0.8, "email": 0.2},
                         "fcr": 0.5, "escalate_to": "tier2",
                         "resolve": {"dist": "exponential", "mean": 30}}],
         "sla": {"basis": "clock", "P5": {"respond": 3, "resolve": 30}},
@@ -79,12 +80,15 @@ def test_contact_figures():
     # phone contacts that stopped waiting: #0 (2 min), #1 (hung up after 3), #3 (5 min)
     assert k["abandonment_rate"] == pytest.approx(1 / 3)
     assert k["asa_min"] == pytest.approx((2 + 5) / 2)
-    # every contact that stopped waiting, e-mail #2 (0 min) included; #4 is still waiting
-    assert k["mean_wait_min"] == pytest.approx((2 + 3 + 0 + 5) / 4)
-    assert k["p_wait"] == pytest.approx(3 / 4)
-    assert k["mean_wait_min_phone"] == pytest.approx(10 / 3)
+    # every contact, e-mail #2 (0 min) included, and #4 with its 2 minutes so far
+    assert k["mean_wait_min"] == pytest.approx((2 + 3 + 0 + 5 + 2) / 5)
+    assert k["p_wait"] == pytest.approx(4 / 5)
+    assert k["still_waiting"] == 1
+    assert k["mean_wait_min_phone"] == pytest.approx((2 + 3 + 5 + 2) / 4)
     assert k["mean_wait_min_email"] == 0
-    assert k["mean_wait_min_p5"] == pytest.approx(2.5)
+    assert k["mean_wait_min_p5"] == pytest.approx(2.4)
+    # the scenario's categories cannot produce other channels or priorities
+    assert "mean_wait_min_portal" not in k and "mean_wait_min_p3" not in k
 
 
 def test_resolution_figures():
@@ -94,7 +98,7 @@ def test_resolution_figures():
     assert k["handle_min"] == pytest.approx((5 + 10) / 2)
     assert k["mttr_min"] == pytest.approx((7 + 50) / 2)
     assert k["mttr_min_p5"] == pytest.approx(28.5)
-    assert k["mean_wait_min_desk"] == pytest.approx(2.5)
+    assert k["mean_wait_min_desk"] == pytest.approx(2.4)
     assert k["mean_wait_min_tier2"] == pytest.approx(10)
 
 
@@ -129,7 +133,7 @@ def test_contacts_in_the_warm_up_are_not_counted():
     k = compute_kpis(hand_made(warmup=25))
     assert k["contacts"] == 3  # #2, #3, #4 arrived after minute 25
     assert k["abandoned"] == 0
-    assert k["mean_wait_min"] == pytest.approx((0 + 5) / 2)
+    assert k["mean_wait_min"] == pytest.approx((0 + 5 + 2) / 3)
     # staff time counts from the end of the warm-up: desk busy 30-40 and 95-100
     assert k["utilisation_desk"] == pytest.approx(15 / 150)
 

@@ -514,3 +514,59 @@ def test_nan_written_by_safe_dump_is_refused():
     data = yaml.safe_load(MINIMAL)
     data["clock"]["duration"] = math.nan
     assert "finite" in only_problem(yaml.safe_dump(data)).message
+
+
+# -- mistakes a first-time author makes that must not pass silently --------------------------
+
+
+def _problems_of(text: str) -> list:
+    with pytest.raises(ScenarioError) as caught:
+        scenario_from_text(text, source_name="s.yaml")
+    return caught.value.problems
+
+
+MINIMAL_HEAD = """id: t
+title: t
+clock: {duration: 600}
+"""
+
+
+def test_a_bare_number_as_a_time_of_day_is_refused():
+    problems = _problems_of(MINIMAL_HEAD + """calendar:
+  business_hours: {start: 8, end: 17:00}
+teams: [{id: desk, staff: 1}]
+categories: [{id: c, arrivals: {per_minute: 1}, handle: {dist: exponential, mean: 3}}]
+""")
+    assert [(p.line, p.path) for p in problems] == [(5, "calendar.business_hours.start")]
+    assert '"08:00"' in problems[0].message
+
+
+def test_yes_and_true_are_not_numbers():
+    problems = _problems_of(MINIMAL_HEAD + """teams: [{id: desk, staff: yes}]
+categories: [{id: c, impact: true, arrivals: {per_minute: 1}, fcr: yes,
+              handle: {dist: exponential, mean: 3}}]
+""")
+    assert {p.path for p in problems} == {"teams[desk].staff", "categories[c].impact",
+                                          "categories[c].fcr"}
+    assert all("got true" in p.message for p in problems)
+
+
+def test_a_run_too_big_to_simulate_is_refused_where_the_rate_is():
+    problems = _problems_of("""id: t
+title: t
+clock: {duration: 5270400}
+teams: [{id: desk, staff: 1}]
+categories:
+  - id: c
+    arrivals: {per_minute: 10000}
+    handle: {dist: exponential, mean: 3}
+""")
+    assert [(p.line, p.path) for p in problems] == [(7, "categories[c].arrivals")]
+    assert "52,704,000,000 contacts" in problems[0].message
+
+
+def test_tabs_and_bad_indentation_are_explained_in_plain_words():
+    tab = _problems_of(MINIMAL_HEAD + "teams:\n\t- {id: desk, staff: 1}\n")
+    assert tab[0].line == 5 and "tab" in tab[0].message
+    indent = _problems_of(MINIMAL_HEAD + "teams:\n  - id: desk\n   staff: 1\n")
+    assert indent[0].line == 6 and "indented" in indent[0].message
