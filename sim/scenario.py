@@ -549,15 +549,18 @@ class Arrivals(Strict):
         context = info.context if isinstance(info.context, dict) else {}
         horizon = context.get("horizon_min")
         if horizon:
-            expected = self.expected_contacts(horizon, context.get("headcount", 0))
-            if expected > MAX_CONTACTS:
-                raise PydanticCustomError(
-                    "too_many_contacts",
-                    "about {n} contacts over the run: more than the {limit} one run "
-                    "may simulate (check the rate, its unit and the clock's duration)",
-                    {"n": f"{expected:,.0f}", "limit": f"{MAX_CONTACTS:,}"},
-                )
+            _check_run_size(self.expected_contacts(horizon, context.get("headcount", 0)),
+                            "(check the rate, its unit and the clock's duration)")
         return self
+
+
+def _check_run_size(expected_contacts: float, note: str) -> None:
+    if expected_contacts > MAX_CONTACTS:
+        raise PydanticCustomError(
+            "too_many_contacts",
+            "about {n} contacts over the run {note}: more than the {limit} one run may simulate",
+            {"n": f"{expected_contacts:,.0f}", "note": note, "limit": f"{MAX_CONTACTS:,}"},
+        )
 
 
 class Reassign(Strict):
@@ -696,13 +699,7 @@ class Scenario(Strict):
         total = sum(c.arrivals.expected_contacts(self.clock.duration,
                                                  sum(d.headcount for d in self.departments))
                     for c in self.categories if c.arrivals is not None)
-        if total > MAX_CONTACTS:
-            raise PydanticCustomError(
-                "too_many_contacts",
-                "about {n} contacts over the run in all categories together: more than "
-                "the {limit} one run may simulate",
-                {"n": f"{total:,.0f}", "limit": f"{MAX_CONTACTS:,}"},
-            )
+        _check_run_size(total, "in all categories together")
         if self.calendar is None:
             for t in self.teams:
                 if t.hours == "business":
