@@ -111,8 +111,10 @@ class WorkCalendar:
                 close_at = day * MINUTES_PER_DAY + self.close_min
                 start = max(t, open_at)
                 if start < close_at:
-                    if remaining <= close_at - start:
-                        return start + remaining
+                    # (the tolerance: business minutes computed by subtraction may overshoot a
+                    # closing time by a rounding error, which must not carry to the next day)
+                    if remaining <= close_at - start + 1e-9:
+                        return min(start + remaining, close_at)
                     remaining -= close_at - start
             day += 1
             t = day * MINUTES_PER_DAY

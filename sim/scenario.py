@@ -31,6 +31,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from sim import targets as target_paths
+
 # ---------------------------------------------------------------------------------------------
 # Building blocks
 # ---------------------------------------------------------------------------------------------
@@ -114,6 +116,46 @@ TimeOfDay = Annotated[
 ]
 
 
+def parse_moment(value: Any, start_weekday: int = 0) -> float:
+    """A moment of the run in minutes from its start: a number of minutes, "day 2 09:30"
+    (day 1 is the first day), "tue 09:30" (the first Tuesday of the run) or "09:30" (on the
+    first day). Raises ValueError with what was expected."""
+    if isinstance(value, bool):
+        raise ValueError("expected a time such as \"tue 09:30\", \"day 2 09:30\" or minutes")
+    if isinstance(value, (int, float)):
+        if value < 0 or value > MAX_DURATION_MIN:
+            raise ValueError(f"expected minutes from the start of the run, got {value}")
+        return float(value)
+    if not isinstance(value, str):
+        raise ValueError("expected a time such as \"tue 09:30\", \"day 2 09:30\" or minutes")
+    m = re.fullmatch(r"\s*(?:(day\s+(\d+)|mon|tue|wed|thu|fri|sat|sun)\s+)?(\d{1,2}):(\d{2})\s*",
+                     value.lower())
+    if not m or int(m.group(4)) >= 60 or int(m.group(3)) > 24:
+        raise ValueError(f"expected a time such as \"tue 09:30\", \"day 2 09:30\" or "
+                         f"minutes, got {value!r}")
+    day = 0
+    if m.group(2) is not None:
+        day = int(m.group(2)) - 1
+        if day < 0:
+            raise ValueError(f"days are counted from day 1, got {value!r}")
+    elif m.group(1):
+        day = (WEEKDAYS.index(m.group(1)) - start_weekday) % 7
+    return float(day * MINUTES_PER_DAY + int(m.group(3)) * 60 + int(m.group(4)))
+
+
+def _moment(value: Any, info: ValidationInfo) -> Any:
+    context = info.context if isinstance(info.context, dict) else {}
+    try:
+        return parse_moment(value, context.get("start_weekday", 0))
+    except ValueError as error:
+        raise PydanticCustomError("moment", str(error).replace("{", "{{").replace("}", "}}"),
+                                  {}) from None
+
+
+#: A moment of the run: minutes, or "tue 09:30", "day 2 09:30", "09:30".
+Moment = Annotated[float, BeforeValidator(_moment)]
+
+
 # ---------------------------------------------------------------------------------------------
 # Cross-references
 # ---------------------------------------------------------------------------------------------
@@ -124,6 +166,11 @@ _REF_KINDS = {
     "services": "service",
     "departments": "department",
     "profiles": "arrival profile",
+    "categories": "category",
+    "levers": "lever",
+    "decision_points": "decision point",
+    "changes": "change",
+    "injects": "inject",
 }
 
 
@@ -169,6 +216,9 @@ ServiceRef = Annotated[str, _reference_to("services")]
 DepartmentRef = Annotated[str, _reference_to("departments")]
 ProfileRef = Annotated[str, _reference_to("profiles")]
 GroupRef = Annotated[str, _reference_to("teams", "suppliers")]
+CategoryRef = Annotated[str, _reference_to("categories")]
+LeverRef = Annotated[str, _reference_to("levers")]
+DecisionPointRef = Annotated[str, _reference_to("decision_points")]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -425,6 +475,11 @@ class Team(Strict):
     hours: Literal["business", "always"] | None = None
     cost_per_hour: Money = 0.0
     queue: Literal["priority", "fifo"] = "priority"
+    #: points added to the score of every moment of truth with this team (-20..20): the
+    #: empathy and quality of its people, which training can raise
+    empathy: Annotated[float, Field(strict=True, ge=-20, le=20)] = 0.0
+    #: callers on hold are told their expected wait (perceived waits are shorter)
+    announces_wait: bool = False
 
     @model_validator(mode="after")
     def _staffed(self) -> Team:
@@ -482,6 +537,20 @@ def _check_mix(mix: dict[str, float] | None, where: str) -> None:
         )
 
 
+class Retry(Strict):
+    """Of the people who hang up (or walk away), the share who try again, after how long,
+    and how (absent: the same way as before)."""
+
+    share: Share
+    delay: Distribution
+    channels: ChannelMix | None = None
+
+    @model_validator(mode="after")
+    def _mix(self) -> Retry:
+        _check_mix(self.channels, "channel")
+        return self
+
+
 class Department(Strict):
     """A customer group: its people, the services they use, how they reach IT, how long they
     hold on the phone before hanging up (`patience`) and how long they stand at the service
@@ -494,6 +563,11 @@ class Department(Strict):
     channels: ChannelMix | None = None
     patience: Distribution | None = None
     walk_in_patience: Distribution | None = None
+    retry: Retry | None = None
+    #: what an hour of one person's work is worth, for the cost of lost business time
+    cost_per_hour: Money = 0.0
+    #: satisfaction with IT before the run starts (0-100)
+    satisfaction: Annotated[float, Field(strict=True, ge=0, le=100)] = 75.0
 
     @model_validator(mode="after")
     def _mix(self) -> Department:
@@ -611,6 +685,8 @@ class Category(Strict):
     reassign: Reassign | None = None
     pending: Pending | None = None
     patience: Distribution | None = None
+    #: share of the person's work that stops while the contact is open (a dead laptop: 1)
+    blocks_work: Share = 0.0
 
     @model_validator(mode="after")
     def _consistent(self) -> Category:
@@ -668,6 +744,270 @@ class Sla(Strict):
         return getattr(self, f"P{priority}")
 
 
+# ---------------------------------------------------------------------------------------------
+# The story: changes, injects, levers, decision points
+# ---------------------------------------------------------------------------------------------
+
+
+class Effect(Strict):
+    """One change to a live parameter: a target path and exactly one of set, add, multiply.
+
+    The path is checked against `sim.targets` and the rest of the file when it loads."""
+
+    target: str
+    set: Any = None
+    add: Annotated[float, Field(strict=True, ge=-1e9, le=1e9)] | None = None
+    multiply: Annotated[float, Field(strict=True, ge=0, le=1e6)] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _checked(cls, data: Any, info: ValidationInfo) -> Any:
+        if not isinstance(data, dict) or not isinstance(data.get("target"), str):
+            return data  # the field validation reports what is missing
+        operations = [op for op in ("set", "add", "multiply") if data.get(op) is not None]
+        if len(operations) != 1:
+            raise PydanticCustomError(
+                "effect_operation", "give exactly one of set, add, multiply (got {got})",
+                {"got": ", ".join(operations) or "none"})
+        context = info.context if isinstance(info.context, dict) else {}
+        raw = context.get("raw")
+        if raw is None:
+            return data
+        operation = operations[0]
+        try:
+            target = target_paths.parse_target(data["target"], raw)
+            target_paths.check_operation(target, operation, data[operation])
+        except target_paths.TargetError as error:
+            raise PydanticCustomError("effect_target", "{why}", {"why": str(error)}) from None
+        if target.kind == target_paths.GROUP:
+            groups = context["ids"].get("teams", []) + context["ids"].get("suppliers", [])
+            if data["set"] not in groups:
+                raise PydanticCustomError(
+                    "effect_target", "no team or supplier with id '{value}' (declared: {ids})",
+                    {"value": data["set"], "ids": ", ".join(groups)})
+        if target.kind == target_paths.TIME and operation == "set":
+            try:
+                data = {**data, "set": parse_moment(data["set"], context.get("start_weekday", 0))}
+            except ValueError as error:
+                raise PydanticCustomError("effect_target", "{why}", {"why": str(error)}) from None
+        return data
+
+    @property
+    def operation(self) -> str:
+        return next(op for op in ("set", "add", "multiply") if getattr(self, op) is not None)
+
+    @property
+    def value(self) -> Any:
+        return getattr(self, self.operation)
+
+
+class Lever(Strict):
+    """A named, costed action a player (or a policy) can take: a list of effects.
+
+    `cost` is paid once, when the lever is pulled. `duration_min`: the effects last this long
+    and then revert (absent: for the rest of the run). `evidence`: where the size of the
+    effect comes from, with its grade (A peer-reviewed ... Asm our assumption)."""
+
+    id: Id
+    name: str
+    description: str = ""
+    cost: Money = 0.0
+    effects: Annotated[list[Effect], Field(min_length=1)]
+    duration_min: PositiveMinutes | None = None
+    repeatable: bool = False
+    evidence: str = ""
+
+
+#: What a decision point's condition can watch. "<metric>.<id>" picks one team / department.
+CONDITION_METRICS = {
+    "phone_waiting": "callers on hold at the first-contact teams",
+    "waiting": "contacts waiting in one team's queue (waiting.<team>)",
+    "backlog": "open contacts and tickets",
+    "contacts_last_hour": "contacts that arrived in the last hour",
+    "abandonment_rate_last_hour": "share of phone calls in the last hour that hung up",
+    "asa_min_last_hour": "mean wait of phone calls answered in the last hour",
+    "sla_breach_rate": "share of tickets past their resolve target so far",
+    "satisfaction": "mean satisfaction (0-100), or one department's (satisfaction.<department>)",
+}
+
+
+class Condition(Strict):
+    """When a decision point fires: a metric compared with a value."""
+
+    metric: str
+    above: Annotated[float, Field(strict=True)] | None = None
+    below: Annotated[float, Field(strict=True)] | None = None
+
+    @model_validator(mode="after")
+    def _checked(self, info: ValidationInfo) -> Condition:
+        if (self.above is None) == (self.below is None):
+            raise PydanticCustomError("condition", "give exactly one of above, below", {})
+        base, _, which = self.metric.partition(".")
+        if base not in CONDITION_METRICS:
+            raise PydanticCustomError(
+                "condition_metric", "unknown metric '{m}'; expected one of: {known}",
+                {"m": self.metric, "known": ", ".join(CONDITION_METRICS)})
+        kind = {"waiting": "teams", "satisfaction": "departments"}.get(base)
+        ids = _known_ids(info, kind) if kind else None
+        if base == "waiting" and not which:
+            raise PydanticCustomError("condition_metric", "say which team: waiting.<team>", {})
+        if which and (kind is None or (ids is not None and which not in ids)):
+            raise PydanticCustomError(
+                "condition_metric", "metric '{m}': '{which}' is not a {what} of this scenario",
+                {"m": self.metric, "which": which, "what": _REF_KINDS.get(kind, "part")})
+        return self
+
+
+class DecisionPoint(Strict):
+    """When the game stops to ask: at a moment, or when a condition holds (checked every few
+    minutes; `once`: only the first time). The levers on offer, one or several, and the
+    budget they must fit in."""
+
+    id: Id
+    title: str = ""
+    prompt: str
+    at: Moment | None = None
+    when: Condition | None = None
+    once: bool = True
+    levers: Annotated[list[LeverRef], Field(min_length=1)]
+    choice: Literal["single", "multiple"] = "multiple"
+    budget: Money | None = None
+
+    @model_validator(mode="after")
+    def _trigger(self) -> DecisionPoint:
+        if (self.at is None) == (self.when is None):
+            raise PydanticCustomError("decision_trigger",
+                                      "give exactly one of at (a moment) or when (a condition)",
+                                      {})
+        return self
+
+
+class Demand(Strict):
+    """Extra contacts of one category from the affected people, fading with a half-life
+    counted in working time: `per_user` in all, or `per_user_per_day` at the start."""
+
+    category: CategoryRef
+    per_user: Annotated[float, Field(strict=True, gt=0, le=100)] | None = None
+    per_user_per_day: Annotated[float, Field(strict=True, gt=0, le=100)] | None = None
+    half_life_days: Annotated[float, Field(strict=True, gt=0, le=366)] | None = None
+    half_life_min: Annotated[float, Field(strict=True, gt=0, le=MAX_TIME_MIN)] | None = None
+
+    @model_validator(mode="after")
+    def _one_each(self) -> Demand:
+        if (self.per_user is None) == (self.per_user_per_day is None):
+            raise PydanticCustomError("demand_volume",
+                                      "give exactly one of per_user, per_user_per_day", {})
+        if (self.half_life_days is None) == (self.half_life_min is None):
+            raise PydanticCustomError("demand_half_life",
+                                      "give exactly one of half_life_days, half_life_min", {})
+        return self
+
+
+class ChangeFailure(Strict):
+    """The chance that the change fails when it goes live, and what failing does: the
+    service is down for the affected people (`blocks_work` of their work stops) until it is
+    fixed after `duration_min` or rolled back, with extra contacts meanwhile."""
+
+    chance: Share
+    duration_min: PositiveMinutes
+    blocks_work: Share = 1.0
+    demand: list[Demand] = []
+
+
+class Change(Strict):
+    """A change IT rolls out to a service at a moment, and the demand it creates among the
+    people it affects (those in `departments`, else the users of its service, else everyone).
+    `channels`: how they reach IT about it; `warned`: whether they were told properly in
+    advance. Levers prepare it (paths `changes.<id>.demand...`, `.warned`), postpone it
+    (`.at`) or roll it back (`.active: false`)."""
+
+    id: Id
+    name: str
+    description: str = ""
+    service: ServiceRef | None = None
+    at: Moment
+    departments: list[DepartmentRef] | None = None
+    demand: list[Demand] = []
+    channels: ChannelMix | None = None
+    warned: bool = False
+    failure: ChangeFailure | None = None
+
+    @model_validator(mode="after")
+    def _mix(self) -> Change:
+        _check_mix(self.channels, "channel")
+        return self
+
+
+class Outage(Strict):
+    """A service down: its users lose `blocks_work` of their work while it lasts."""
+
+    service: ServiceRef
+    blocks_work: Share = 1.0
+
+
+class Inject(Strict):
+    """Something that happens at a moment: effects on live parameters (reverted after
+    `duration_min` when given) — a supplier failing its contract, staff off sick — extra
+    demand, and/or a service outage."""
+
+    id: Id
+    name: str
+    description: str = ""
+    at: Moment
+    duration_min: PositiveMinutes | None = None
+    effects: list[Effect] = []
+    demand: list[Demand] = []
+    departments: list[DepartmentRef] | None = None
+    channels: ChannelMix | None = None
+    outage: Outage | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> Inject:
+        _check_mix(self.channels, "channel")
+        if not (self.effects or self.demand or self.outage):
+            raise PydanticCustomError("inject_empty",
+                                      "an inject needs effects, demand or an outage", {})
+        if self.outage is not None and self.duration_min is None:
+            raise PydanticCustomError("outage_duration",
+                                      "an outage needs duration_min: how long it lasts", {})
+        return self
+
+
+class Satisfaction(Strict):
+    """How moments of truth are scored (see sim/moments.py for the model and its sources):
+    the wait each channel's users expect before they are answered, and how fast remembered
+    satisfaction drifts back to its baseline between contacts."""
+
+    expected_answer_min: dict[Channel, PositiveMinutes] = {
+        "phone": 1.0, "walk_in": 3.0, "email": 240.0, "portal": 480.0,
+    }
+    memory_half_life_days: Annotated[float, Field(strict=True, gt=0, le=366)] = 20.0
+
+
+class ScoreWeights(Strict):
+    """The balanced score of a run (0-100): satisfaction at the end, cost against a
+    reference (the reference scores 50, nothing scores 100, twice the reference 0), and the
+    share of SLAs kept. The weights are relative."""
+
+    satisfaction: Annotated[float, Field(strict=True, ge=0, le=100)] = 0.5
+    cost: Annotated[float, Field(strict=True, ge=0, le=100)] = 0.3
+    service: Annotated[float, Field(strict=True, ge=0, le=100)] = 0.2
+    cost_reference: Annotated[float, Field(strict=True, gt=0, le=1e12)] = 10_000.0
+
+
+class Goal(Strict):
+    """A target for a key figure, shown in debriefs: at most or at least a value."""
+
+    at_most: Annotated[float, Field(strict=True)] | None = None
+    at_least: Annotated[float, Field(strict=True)] | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Goal:
+        if (self.at_most is None) == (self.at_least is None):
+            raise PydanticCustomError("goal", "give exactly one of at_most, at_least", {})
+        return self
+
+
 class Scenario(Strict):
     """A whole scenario file."""
 
@@ -685,6 +1025,45 @@ class Scenario(Strict):
     suppliers: list[Supplier] = []
     categories: Annotated[list[Category], Field(min_length=1)]
     sla: Sla | None = None
+    #: the story for the trainee, read before the run
+    briefing: str = ""
+    #: what the scenario teaches, for the trainer
+    trainer_note: str = ""
+    changes: list[Change] = []
+    injects: list[Inject] = []
+    levers: list[Lever] = []
+    decision_points: list[DecisionPoint] = []
+    #: named ways to answer the decision points headless: {policy: {decision point: [lever]}}
+    policies: dict[Id, dict[DecisionPointRef, list[LeverRef]]] = {}
+    #: how often (simulated minutes) the conditions of decision points are checked
+    check_every_min: Annotated[float, Field(strict=True, gt=0, le=1440)] = 5.0
+    satisfaction: Satisfaction = Satisfaction()
+    score: ScoreWeights = ScoreWeights()
+    goals: dict[str, Goal] = {}
+
+    @model_validator(mode="after")
+    def _policies_fit(self) -> Scenario:
+        points = {p.id: p for p in self.decision_points}
+        costs = {lever.id: lever.cost for lever in self.levers}
+        for name, answers in self.policies.items():
+            for point_id, chosen in answers.items():
+                point = points[point_id]
+                not_offered = [lever for lever in chosen if lever not in point.levers]
+                if not_offered:
+                    raise PydanticCustomError(
+                        "policy_lever", "policy {p}: decision point {d} does not offer {l}",
+                        {"p": name, "d": point_id, "l": ", ".join(not_offered)})
+                if point.choice == "single" and len(chosen) > 1:
+                    raise PydanticCustomError(
+                        "policy_single", "policy {p}: decision point {d} takes one lever only",
+                        {"p": name, "d": point_id})
+                spent = sum(costs[lever] for lever in chosen)
+                if point.budget is not None and spent > point.budget:
+                    raise PydanticCustomError(
+                        "policy_budget", "policy {p}: the levers chosen at {d} cost {c}, over its "
+                        "budget of {b}", {"p": name, "d": point_id, "c": f"{spent:,.0f}",
+                                           "b": f"{point.budget:,.0f}"})
+        return self
 
     @model_validator(mode="after")
     def _whole_file(self) -> Scenario:
@@ -752,7 +1131,8 @@ class Scenario(Strict):
 # Entry point for data that has been read already
 # ---------------------------------------------------------------------------------------------
 
-_ID_LISTS = ("teams", "suppliers", "services", "departments")
+_ID_LISTS = ("teams", "suppliers", "services", "departments", "categories", "levers",
+             "decision_points", "changes", "injects")
 
 
 def declared_ids(data: Any) -> dict[str, list[str]]:
@@ -780,8 +1160,16 @@ def validation_context(data: Any) -> dict[str, Any]:
     """What validators of one part need to know about the rest of the file: the ids
     declared, how long the run is and how many people work in the departments (read
     tolerantly from the raw data, since the rest may be invalid too)."""
-    context: dict[str, Any] = {"ids": declared_ids(data), "horizon_min": None, "headcount": 0}
+    context: dict[str, Any] = {"ids": declared_ids(data), "horizon_min": None, "headcount": 0,
+                               "raw": data if isinstance(data, dict) else {},
+                               "start_weekday": 0}
     if isinstance(data, dict):
+        calendar = data.get("calendar")
+        start = calendar.get("start_date") if isinstance(calendar, dict) else None
+        if isinstance(start, _dt.date):
+            context["start_weekday"] = start.weekday()
+        elif calendar is not None:
+            context["start_weekday"] = _dt.date(2026, 3, 2).weekday()
         clock = data.get("clock")
         if isinstance(clock, dict):
             context["horizon_min"] = _raw_number(clock.get("duration"))
