@@ -13,19 +13,26 @@ How it is built, and why:
   cost, which is what lets a designer run hundreds of replications.
 - Patience is a timer only for callers who actually have to wait: a caller answered at once
   never gets one, and a timer that fires after its caller was answered does nothing.
-- Every contact draws all its random numbers (a row of uniforms) when it is created, from
-  its category's own stream, and times are made from them by inverse transform when the
-  work starts. Two runs that differ in staffing therefore see exactly the same contacts.
+- Every contact draws all its random numbers (rows of uniforms) when it is created, from
+  its source's own streams (`sim.sources`), and times are made from them by inverse
+  transform when the work starts. Two runs that differ in staffing, or in a lever that
+  thins demand, therefore see the same contacts.
+- The story — changes, injects, levers (`sim.story`) and decisions (`sim.decisions`) — acts
+  on live parameters, never on the immutable scenario.
 - Everything observable is written to the event log (`sim.eventlog`) as it happens; key
   figures are computed from the log only (`sim.kpis`).
 
 The front ends drive a `Simulation` with `advance(to_min)` and read a `Snapshot`; a headless
-run calls `run()`. Both give the same event log, byte for byte.
+run calls `run()`. Both give the same event log, byte for byte. Decision points stop the
+clock at the start of their minute, before anything else happens at that minute; a headless
+run answers them from its decision plan at the same place, so a game played to the end and
+the same decisions replayed headless give the same log.
 """
 
 from __future__ import annotations
 
 import gc
+import math
 from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,6 +42,7 @@ import simpy
 from simpy.events import NORMAL, Timeout
 
 from sim.calendar import ArrivalIntensity, WorkCalendar, staff_schedule
+from sim.decisions import Decision, DecisionPlan, check_answer
 from sim.distributions import Sampler, make_sampler
 from sim.eventlog import (
     ABANDONED,
@@ -43,8 +51,10 @@ from sim.eventlog import (
     ASSIGNED,
     CHUNK,
     CLOSED,
+    DECISION_POINT,
     ESCALATED,
     HANDLED,
+    LEVER,
     PENDING,
     RESOLVED,
     STAFF,
@@ -52,15 +62,28 @@ from sim.eventlog import (
     Names,
 )
 from sim.randomness import Streams
-from sim.scenario import CHANNELS, LIVE_CHANNELS, Category, Scenario
+from sim.scenario import CHANNELS, LIVE_CHANNELS, Category, DecisionPoint, Lever, Scenario
+from sim.sources import (
+    U_CHANNEL,
+    U_DEPARTMENT,
+    U_FCR,
+    U_HANDLE,
+    U_PATIENCE,
+    U_RETRY,
+    U_RETRY_CHANNEL,
+    U_RETRY_DELAY,
+    U_USER,
+    Audience,
+    FadingDemand,
+    Source,
+    UsualArrivals,
+)
 
 ENGINE_VERSION = "0.1.0"
 
-# Positions in a contact's rows of uniforms. Fixed, so that contact k of a category draws the
-# same numbers whatever the scenario's parameters are. The first row is used by every contact;
-# the ticket row only by contacts that are escalated.
-U_DEPARTMENT, U_CHANNEL, U_HANDLE, U_FCR, U_PATIENCE = range(5)
-FIRST_ROW_WIDTH = 5
+# Positions in a contact's ticket row of uniforms (its first row is in `sim.sources`), used
+# only by contacts that are escalated. Fixed, so that contact k of a source draws the same
+# numbers whatever the scenario's parameters are.
 MAX_RESOLVER_STAGES = 5  # the first escalation plus at most four reassignments
 U_RESPONSE = 0  # the supplier's response time
 U_RESOLVE = 1  # U_RESOLVE + stage - 1: the resolver's work time at that stage
@@ -68,6 +91,8 @@ U_REASSIGN = U_RESOLVE + MAX_RESOLVER_STAGES  # U_REASSIGN + stage - 1: passed o
 U_PENDING = U_REASSIGN + MAX_RESOLVER_STAGES  # does it wait on the user before resolution?
 U_PENDING_TIME = U_PENDING + 1  # ... and for how long
 TICKET_ROW_WIDTH = U_PENDING_TIME + 1
+#: a person who gives up tries again at most this many times about one issue
+MAX_ATTEMPTS = 3
 
 #: Queue lanes: live channels (someone is on the line or at the desk) before tickets.
 CHANNEL_RANK = {ch: (0 if ch in LIVE_CHANNELS else 1) for ch in CHANNELS}
@@ -96,12 +121,12 @@ class Call(Timeout):
 class Contact:
     """One contact and, once escalated, the ticket it becomes."""
 
-    __slots__ = ("id", "category", "channel", "department", "priority",
-                 "draws", "ticket_block", "ticket_row", "patience", "waiting", "stage", "group")
+    __slots__ = ("id", "category", "channel", "department", "priority", "draws",
+                 "ticket_block", "ticket_row", "patience", "waiting", "stage", "group",
+                 "source", "seq", "user", "attempt", "issue")
 
     def __init__(self, contact_id: int, category: LiveCategory, channel: int, department: int,
-                 draws: list[float], ticket_draws: tuple,
-                 patience: Sampler | None):
+                 draws: list[float], ticket_draws: tuple, patience: Sampler | None):
         self.id = contact_id
         self.category = category
         self.channel = channel
@@ -113,6 +138,11 @@ class Contact:
         self.waiting = False
         self.stage = 0  # 0 = first contact; 1.. = resolver stages
         self.group: Group | None = None  # the group whose queue it waits in
+        self.source: Source | None = None
+        self.seq = 0
+        self.user = 0
+        self.attempt = 0
+        self.issue = contact_id
 
     def ticket_draws(self) -> list[float]:
         """The draws for the ticket's resolver stages, as Python floats (made on first use)."""
@@ -160,6 +190,15 @@ class Group:
         self.resolve: Sampler | None = None
         self.business_hours = False
         self._work_done = self._on_work_done  # bound once: handed to SimPy for every piece of work
+        # Staffing: the schedule's level now, and what levers did to it (sim.story).
+        self.schedule_level = 0
+        self.staff_extra = 0
+        self.staff_factor = 1.0
+        self.staff_set: int | None = None
+        self.capacity = 0  # a supplier's slots
+        # How its people come across (moments of truth).
+        self.empathy = 0.0
+        self.announces_wait = False
 
     # -- contacts --------------------------------------------------------------------------------
 
@@ -332,6 +371,15 @@ class Group:
         for agent in arriving:
             self._free(agent, now)
 
+    def effective_staff(self, schedule_level: int) -> int:
+        """Agents on duty for a schedule level, after the levers: none while the schedule has
+        nobody on duty (temporary staff work the team's hours, not the night)."""
+        if schedule_level <= 0:
+            return 0
+        if self.staff_set is not None:
+            return self.staff_set
+        return max(0, round(schedule_level * self.staff_factor) + self.staff_extra)
+
     # -- for snapshots ---------------------------------------------------------------------------
 
     def busy(self) -> int:
@@ -362,34 +410,13 @@ class LiveCategory:
         self.reassign = (_LiveReassign(model.reassign.share, sim.group_by_id[model.reassign.to],
                                        model.reassign.max_hops)
                          if model.reassign else None)
-        self.first_team = sim.group_by_id[scenario.first_contact_team(model)]
-        # Who raises it, weighted by headcount.
-        departments = scenario.departments_of(model)
-        self.department_index = [sim.department_index[d.id] for d in departments]
-        total = sum(d.headcount for d in departments)
-        self.department_cumulative = _cumulative([d.headcount / total for d in departments])
-        self.several_departments = len(departments) > 1
-        self.users = total
-        # How they reach IT: the category's own channel(s), else each department's mix.
-        if model.channel is not None:
-            fixed = {model.channel: 1.0}
-            self.channel_mix = [_mix_table(fixed)] * max(1, len(departments))
-        elif model.channels is not None:
-            self.channel_mix = [_mix_table(model.channels)] * max(1, len(departments))
-        elif departments:
-            self.channel_mix = [_mix_table(d.channels or {"phone": 1.0}) for d in departments]
-        else:
-            self.channel_mix = [_mix_table({"phone": 1.0})]
-        # How long people of each department wait before giving up, by channel.
-        self.department_patience = [
-            make_sampler(d.patience) if d.patience is not None else None for d in departments
-        ] or [None]
-        self.walk_in_patience = [
-            make_sampler(d.walk_in_patience) if d.walk_in_patience is not None else None
-            for d in departments
-        ] or [None]
         self.pending = model.pending
+        self.pending_share = model.pending.share if model.pending else 0.0
         self.pending_time = make_sampler(model.pending.duration) if model.pending else None
+        self.first_team = sim.group_by_id[scenario.first_contact_team(model)]
+        #: the volume of its usual arrivals, relative to the scenario (levers thin them)
+        self.arrival_factor = 1.0
+        self.departments = scenario.departments_of(model)
 
 
 @dataclass
@@ -399,7 +426,24 @@ class _LiveReassign:
     max_hops: int
 
 
-def _cumulative(shares: list[float]) -> list[float]:
+class LiveDepartment:
+    """A department's live parameters: how long its people wait, whether they try again."""
+
+    def __init__(self, index: int, model):
+        self.index = index
+        self.id = model.id
+        self.model = model
+        self.headcount = model.headcount
+        self.patience = make_sampler(model.patience) if model.patience else None
+        self.walk_in_patience = (make_sampler(model.walk_in_patience)
+                                 if model.walk_in_patience else None)
+        retry = model.retry
+        self.retry_share = retry.share if retry else 0.0
+        self.retry_delay = make_sampler(retry.delay) if retry else None
+        self.retry_channels = channel_table(retry.channels) if retry and retry.channels else None
+
+
+def cumulative(shares: list[float]) -> list[float]:
     out, total = [], 0.0
     for s in shares:
         total += s
@@ -409,67 +453,17 @@ def _cumulative(shares: list[float]) -> list[float]:
     return out
 
 
-def _mix_table(mix: dict[str, float]) -> tuple[list[float], list[int]]:
+def channel_table(mix: dict[str, float]) -> tuple[list[float], list[int]]:
+    """A channel mix as (cumulative shares, channel codes), for drawing a channel."""
     channels = [ch for ch in CHANNELS if mix.get(ch, 0.0) > 0]
-    return _cumulative([mix[ch] for ch in channels]), [CHANNELS.index(ch) for ch in channels]
+    return cumulative([mix[ch] for ch in channels]), [CHANNELS.index(ch) for ch in channels]
 
 
-def _pick(cumulative: list[float], u: float) -> int:
-    for i, edge in enumerate(cumulative):
+def pick(table: list[float], u: float) -> int:
+    for i, edge in enumerate(table):
         if u < edge:
             return i
-    return len(cumulative) - 1
-
-
-class ArrivalSource:
-    """The arrivals of one category: a Poisson process shaped by its profile, and the making
-    of each new contact with its own random draws."""
-
-    def __init__(self, sim: Simulation, category: LiveCategory, intensity: ArrivalIntensity):
-        self.sim = sim
-        self.env = sim.env
-        self.horizon_min = sim.horizon_min
-        self.category = category
-        self.intensity = intensity
-        self.gaps = sim.streams.exponentials(f"arrivals/{category.id}")
-        self.draws = sim.streams.uniform_rows(f"contacts/{category.id}", FIRST_ROW_WIDTH)
-        self.ticket_draws = sim.streams.uniform_row_blocks(f"tickets/{category.id}",
-                                                           TICKET_ROW_WIDTH)
-        self._arrive = self.arrive  # bound once: it is handed to SimPy for every arrival
-
-    def schedule_next(self, now: float) -> None:
-        at = self.intensity.next_arrival(now, self.gaps.draw(), self.horizon_min)
-        if at < self.horizon_min:
-            Call(self.env, at - now, None, self._arrive)
-
-    def arrive(self, event: Call) -> None:
-        """A contact arrives: draw who and how, log it, offer it to its first team."""
-        sim = self.sim
-        now = self.env._now
-        category = self.category
-        draws = self.draws.draw()
-        which = (_pick(category.department_cumulative, draws[U_DEPARTMENT])
-                 if category.several_departments else 0)
-        department = category.department_index[which] if category.department_index else -1
-        cumulative, channels = category.channel_mix[which]
-        channel = channels[_pick(cumulative, draws[U_CHANNEL])] if len(channels) > 1 else channels[0]
-        patience = None
-        if channel == PHONE:
-            patience = category.patience or category.department_patience[which]
-        elif channel == WALK_IN:
-            patience = category.walk_in_patience[which]
-        contact_id = sim._next_contact_id
-        sim._next_contact_id = contact_id + 1
-        sim.open_contacts += 1
-        contact = Contact(contact_id, category, channel, department, draws,
-                          self.ticket_draws.draw(), patience)
-        sim._contact_row((category.index, channel, category.priority, department))
-        first_team = category.first_team
-        sim._row((now, ARRIVAL, contact_id, first_team.index, -1, 0.0))
-        first_team.offer(contact, now)
-        self.schedule_next(now)
-        if len(sim._pending_events) >= CHUNK:
-            sim.log.pack()
+    return len(table) - 1
 
 
 @contextmanager
@@ -506,6 +500,17 @@ class GroupView:
 
 
 @dataclass
+class PendingDecision:
+    """A decision point waiting for an answer: what to show the player."""
+
+    point: DecisionPoint
+    occurrence: int
+    levers: list[Lever]
+    budget: float | None
+    choice: str
+
+
+@dataclass
 class Snapshot:
     """The state of the world at one moment, for a front end to draw. Plain data only."""
 
@@ -520,41 +525,65 @@ class Snapshot:
     open_contacts: int
     log_rows: int
     counts: dict[str, int] = field(default_factory=dict)
+    pending_decision: PendingDecision | None = None
+    changes: dict[str, str] = field(default_factory=dict)   # change id -> its state
+    injects: dict[str, str] = field(default_factory=dict)   # inject id -> its state
+
+
+class DecisionPending(RuntimeError):
+    """`advance` was called while a decision point waits for `decide`."""
 
 
 class Simulation:
-    """One run of one scenario with one seed.
+    """One run of one scenario with one seed and one set of decisions.
 
     >>> from sim import Simulation, load_builtin
     >>> sim = Simulation(load_builtin("normal-week"), seed=1)
     >>> snapshot = sim.advance(600)      # step to 10:00 on day one
     >>> outcome = sim.run()              # ... or run to the end
+
+    Decision points are answered by `decisions` (a `DecisionPlan`: a policy, a decisions file,
+    a replay) — or, with `interactive=True`, `advance` stops when one fires and returns a
+    snapshot whose `pending_decision` says what to ask; `decide(levers)` answers it. Levers
+    can also be pulled at any moment with `pull(levers)`.
     """
 
-    def __init__(self, scenario: Scenario, seed: int = 0, replication: int = 0):
+    def __init__(self, scenario: Scenario, seed: int = 0, replication: int = 0,
+                 decisions: DecisionPlan | None = None, interactive: bool = False):
+        from sim.story import LiveChange, LiveInject, Settings
+
         self.scenario = scenario
         self.seed = int(seed)
         self.replication = int(replication)
+        self.plan = decisions if decisions is not None else DecisionPlan()
+        self.interactive = interactive
         self.env = simpy.Environment()
         self.streams = Streams(self.seed, self.replication)
         self.calendar = WorkCalendar(scenario.calendar)
         self.horizon_min = float(scenario.clock.duration)
         self.warmup_min = float(scenario.clock.warmup)
+        self.ticket_row_width = TICKET_ROW_WIDTH
         self.department_index = {d.id: i for i, d in enumerate(scenario.departments)}
+        self.departments = {d.id: LiveDepartment(i, d) for i, d in enumerate(scenario.departments)}
+        self.department_list = list(self.departments.values())
 
         self.groups: list[Group] = []
         for team in scenario.teams:
             self.groups.append(Group(self, len(self.groups), team.id, "team", team.tier,
                                      team.queue, cost_per_hour=team.cost_per_hour))
+            self.groups[-1].empathy = team.empathy
+            self.groups[-1].announces_wait = team.announces_wait
         for supplier in scenario.suppliers:
             group = Group(self, len(self.groups), supplier.id, "supplier", 3, "priority",
                           cost_per_ticket=supplier.cost_per_ticket)
             group.response = make_sampler(supplier.response) if supplier.response else None
             group.resolve = make_sampler(supplier.resolve)
             group.business_hours = supplier.hours == "business"
+            group.capacity = supplier.capacity
             self.groups.append(group)
         self.group_by_id = {g.id: g for g in self.groups}
         self.categories = [LiveCategory(self, i, c) for i, c in enumerate(scenario.categories)]
+        self.category_by_id = {c.id: c for c in self.categories}
 
         self.log = EventLog(Names(
             categories=[c.id for c in scenario.categories],
@@ -562,27 +591,75 @@ class Simulation:
             groups=[g.id for g in self.groups],
             departments=[d.id for d in scenario.departments],
             group_kinds=[g.kind for g in self.groups],
+            decision_points=[p.id for p in scenario.decision_points],
+            levers=[lever.id for lever in scenario.levers],
+            changes=[c.id for c in scenario.changes],
+            injects=[i.id for i in scenario.injects],
         ))
         self._row = self.log.events.pending.append
         self._contact_row = self.log.contacts.pending.append
         self._pending_events = self.log.events.pending
         self._patience_out = self._on_patience_out  # bound once (one per waiting caller)
         self._pending_over = self._on_pending_over
+        self._retry_now = self._on_retry
         self._next_contact_id = 0
         self.open_contacts = 0
 
+        self.settings = Settings(self)
+        self.levers = {lever.id: lever for lever in scenario.levers}
+        self.lever_index = {lever.id: i for i, lever in enumerate(scenario.levers)}
+        self.pulled: dict[str, int] = {}
+        self.decisions_taken: list[Decision] = []
+        self.spent_on_levers = 0.0
+        self.sources: list[Source] = []
+        self._upper = self._upper_bounds()
         self._start_staffing()
-        self.sources: list[ArrivalSource] = []
-        for category in self.categories:
-            arrivals = category.model.arrivals
-            if arrivals is None:
-                continue
-            intensity = self._intensity(arrivals, category)
-            source = ArrivalSource(self, category, intensity)
-            self.sources.append(source)
-            source.schedule_next(0.0)
+        self._start_usual_arrivals()
+        self.changes = {c.id: LiveChange(self, i, c) for i, c in enumerate(scenario.changes)}
+        self.injects = {j.id: LiveInject(self, i, j) for i, j in enumerate(scenario.injects)}
+        self._prepare_story()
+
+        # Decision points: when each next fires, and how often each fired.
+        self.pending: PendingDecision | None = None
+        self._fired: dict[str, int] = {}
+        self._timed_points = sorted((p.at, i, p) for i, p in enumerate(scenario.decision_points)
+                                    if p.at is not None)
+        self._conditions = [p for p in scenario.decision_points if p.when is not None]
+        self._next_check = 0.0 if self._conditions else float("inf")
+        self._free_decisions = list(self.plan.free)
+        self._due: list[DecisionPoint] = []  # fired at this stop, not answered yet
+        self.live = None
+        if self._conditions:
+            from sim.live import LiveStats
+
+            self.live = LiveStats(self)
 
     # -- set-up ----------------------------------------------------------------------------------
+
+    def _upper_bounds(self) -> dict[str, float]:
+        """For every volume a lever or inject can change (a category's arrivals, a change's
+        demand), the most it can become: sources generate candidates at that rate and thin
+        them to the volume in force (see `sim.sources`). Absent: nothing can change it."""
+        from sim import targets as paths
+
+        bounds: dict[str, float] = {}
+        effects = [e for lever in self.scenario.levers for e in lever.effects]
+        effects += [e for inject in self.scenario.injects for e in inject.effects]
+        for effect in effects:
+            target = self.settings.target(effect)
+            if target.kind != paths.FACTOR:
+                continue
+            key = str(target)
+            bounds[key] = bounds.get(key, 1.0) * max(1.0, effect.multiply)
+        return bounds
+
+    def _volume_bound(self, *keys: str) -> tuple[float, bool]:
+        """(upper bound, thinned?) for a volume named by any of these target paths."""
+        named = [k for k in keys if k in self._upper]
+        bound = 1.0
+        for k in named:
+            bound *= self._upper[k]
+        return bound, bool(named)
 
     def _intensity(self, arrivals, category: LiveCategory) -> ArrivalIntensity:
         profile = self.scenario.profiles.get(arrivals.profile) if arrivals.profile else None
@@ -593,35 +670,187 @@ class Simulation:
         if arrivals.per_day is not None:
             per_day = arrivals.per_day
         else:
-            per_day = arrivals.per_user_per_day * category.users
+            per_day = arrivals.per_user_per_day * sum(d.headcount for d in category.departments)
         return ArrivalIntensity(self.calendar, per_day=per_day, profile=profile)
+
+    def _start_usual_arrivals(self) -> None:
+        for category in self.categories:
+            arrivals = category.model.arrivals
+            if arrivals is None:
+                continue
+            bound, thinned = self._volume_bound(f"categories.{category.id}.arrivals")
+            source = UsualArrivals(self, len(self.sources), category,
+                                   self._intensity(arrivals, category),
+                                   Audience(self, category.departments, category), bound, thinned)
+            self._add_source(source)
+            source.start(0.0)
+
+    def _add_source(self, source: Source) -> None:
+        self.sources.append(source)
+        self.log.names.sources.append(source.label)
+
+    def _business_day_min(self) -> float:
+        cal = self.calendar
+        return float(cal.close_min - cal.open_min)
+
+    def _demand_source(self, owner, kind: str, demand, departments: list, channels,
+                       factor_keys: tuple[str, ...]) -> FadingDemand:
+        category = self.category_by_id[demand.category]
+        audience = Audience(self, departments, category, channels)
+        users = audience.users
+        half_life = (demand.half_life_min if demand.half_life_min is not None
+                     else demand.half_life_days * self._business_day_min())
+        if demand.per_user is not None:
+            expected = demand.per_user * users
+        else:  # a daily rate at the start, fading: in all, rate x half-life / ln 2
+            expected = (demand.per_user_per_day * users / self._business_day_min()
+                        * half_life / math.log(2))
+        bound, thinned = self._volume_bound(*factor_keys)
+        label = f"{kind}:{owner.id}:{demand.category}"
+        n = sum(1 for s in self.sources if s.label.startswith(label))
+        if n:
+            label = f"{label}:{n + 1}"  # a second demand of the same category
+        source = FadingDemand(self, len(self.sources), label, category, audience, expected,
+                              half_life, owner.factor(demand.category), bound, thinned)
+        self._add_source(source)
+        return source
+
+    def _affected(self, departments: list[str] | None, service: str | None) -> list:
+        scenario = self.scenario
+        if departments is not None:
+            return [d for d in scenario.departments if d.id in set(departments)]
+        if service is not None:
+            return [d for d in scenario.departments
+                    if d.services is None or service in d.services]
+        return list(scenario.departments)
+
+    def _prepare_story(self) -> None:
+        names = self.log.names
+        for change in self.changes.values():
+            model = change.model
+            people = self._affected(model.departments, model.service)
+            keys = (f"changes.{change.id}.demand",)
+            change.sources = [
+                self._demand_source(change, "change", d, people, model.channels,
+                                    (*keys, f"changes.{change.id}.demand.{d.category}"))
+                for d in model.demand]
+            if model.failure is not None:
+                change.outage = len(names.outages)
+                names.outages.append(f"change:{change.id}")
+                change.failure_sources = [
+                    self._demand_source(change, "change-failure", d, people, model.channels,
+                                        ()) for d in model.failure.demand]
+            change.schedule()
+        for inject in self.injects.values():
+            model = inject.model
+            service = model.outage.service if model.outage else None
+            people = self._affected(model.departments, service)
+            inject.sources = [self._demand_source(inject, "inject", d, people, model.channels, ())
+                              for d in model.demand]
+            if model.outage is not None:
+                inject.outage = len(names.outages)
+                names.outages.append(f"inject:{inject.id}")
+            inject.schedule()
 
     def _start_staffing(self) -> None:
         for team in self.scenario.teams:
             group = self.group_by_id[team.id]
             schedule = staff_schedule(team, self.calendar, self.horizon_min)
             first_at, first_level = next(schedule)
-            group.set_staff(first_level, first_at)
+            group.schedule_level = first_level
+            group.set_staff(group.effective_staff(first_level), first_at)
             self.env.process(self._follow_schedule(group, schedule))
         for supplier in self.scenario.suppliers:
-            self.group_by_id[supplier.id].set_staff(supplier.capacity, 0.0)
+            group = self.group_by_id[supplier.id]
+            group.schedule_level = supplier.capacity
+            group.set_staff(supplier.capacity, 0.0)
 
     def _follow_schedule(self, group: Group, schedule):
         """A team's shifts: change its headcount at each shift boundary."""
         env = self.env
         for at, level in schedule:
             yield env.timeout(at - env.now)
-            group.set_staff(level, env.now)
+            group.schedule_level = level
+            group.set_staff(group.effective_staff(level), env.now)
 
     # -- the flow of a contact -------------------------------------------------------------------
 
-    def _on_patience_out(self, event: Timeout) -> None:
+    def new_contact(self, source: Source, seq: int, draws: list[float], ticket: tuple,
+                    now: float) -> None:
+        """A source's candidate became a contact: who, how, and off to its first team."""
+        audience = source.audience
+        which = pick(audience.cumulative, draws[U_DEPARTMENT]) if audience.several else 0
+        department = audience.department_index[which] if audience.department_index else -1
+        table, channels = audience.channel_tables[which]
+        channel = channels[pick(table, draws[U_CHANNEL])] if len(channels) > 1 else channels[0]
+        user = (int(draws[U_USER] * audience.headcount[which])
+                if audience.department_index else 0)
+        self._open(source, source.category, seq, channel, department, user, draws, ticket,
+                   attempt=0, issue=-1, now=now)
+
+    def _open(self, source: Source, category: LiveCategory, seq: int, channel: int,
+              department: int, user: int, draws: list[float], ticket: tuple, attempt: int,
+              issue: int, now: float) -> Contact:
+        patience = None
+        if channel == PHONE:
+            patience = category.patience
+            if patience is None and department >= 0:
+                patience = self.department_list[department].patience
+        elif channel == WALK_IN and department >= 0:
+            patience = self.department_list[department].walk_in_patience
+        contact_id = self._next_contact_id
+        self._next_contact_id = contact_id + 1
+        self.open_contacts += 1
+        contact = Contact(contact_id, category, channel, department, draws, ticket, patience)
+        contact.source = source
+        contact.seq = seq
+        contact.user = user
+        contact.attempt = attempt
+        contact.issue = contact_id if issue < 0 else issue
+        self._contact_row((category.index, channel, category.priority, department, user,
+                           source.index, seq, attempt, contact.issue))
+        first_team = category.first_team
+        self._row((now, ARRIVAL, contact_id, first_team.index, -1, 0.0))
+        first_team.offer(contact, now)
+        if len(self._pending_events) >= CHUNK:
+            self.log.pack()
+        return contact
+
+    def _on_patience_out(self, event: Call) -> None:
         contact: Contact = event._value
         if not contact.waiting or contact.stage != 0:
             return  # answered in time: this timer has nothing to do
+        now = self.env._now
         contact.group.remove_waiting(contact)
         self.open_contacts -= 1
-        self._row((self.env._now, ABANDONED, contact.id, contact.group.index, -1, 0.0))
+        self._row((now, ABANDONED, contact.id, contact.group.index, -1, 0.0))
+        self._maybe_retry(contact, now)
+
+    def _maybe_retry(self, contact: Contact, now: float) -> None:
+        """Somebody who gave up may try again later, the same way or another."""
+        if contact.department < 0 or contact.attempt + 1 >= MAX_ATTEMPTS:
+            return
+        department = self.department_list[contact.department]
+        draws = contact.draws
+        if department.retry_delay is None or draws[U_RETRY] >= department.retry_share:
+            return
+        delay = department.retry_delay.sample(draws[U_RETRY_DELAY])
+        channel = contact.channel
+        if department.retry_channels is not None:
+            table, channels = department.retry_channels
+            channel = channels[pick(table, draws[U_RETRY_CHANNEL])]
+        Call(self.env, delay, (contact, channel), self._retry_now)
+
+    def _on_retry(self, event: Call) -> None:
+        contact, channel = event._value
+        source = contact.source
+        # the retry's own luck, from the source's stream of retries: it depends on who gave
+        # up (which decisions change), so it must not disturb the source's other draws
+        draws = source.retry_draws.draw()
+        ticket = source.retry_ticket_draws.draw()
+        self._open(source, contact.category, contact.seq, channel, contact.department,
+                   contact.user, draws, ticket, attempt=contact.attempt + 1,
+                   issue=contact.issue, now=self.env._now)
 
     def _resolve(self, contact: Contact, group: int, agent: int, now: float) -> None:
         self._row((now, RESOLVED, contact.id, group, agent, 0.0))
@@ -647,6 +876,89 @@ class Simulation:
         self._row((now, ESCALATED, contact.id, target.index, -1, 0.0))
         target.offer(contact, now)
 
+    # -- levers and decisions --------------------------------------------------------------------
+
+    def pull(self, levers, now: float | None = None, point: DecisionPoint | None = None,
+             occurrence: int | None = None) -> None:
+        """Pull levers now (a free decision, or the answer to `point`)."""
+        now = float(self.env.now) if now is None else now
+        for lever_id in levers:
+            if lever_id not in self.levers:
+                raise KeyError(f"no lever {lever_id!r} in scenario {self.scenario.id}")
+            lever = self.levers[lever_id]
+            if not lever.repeatable and self.pulled.get(lever_id):
+                raise ValueError(f"lever {lever_id!r} was pulled already and is not repeatable")
+        self.decisions_taken.append(Decision(
+            levers=tuple(levers), at_min=now, point=point.id if point else None,
+            occurrence=occurrence))
+        for lever_id in levers:
+            self._pull_lever(self.levers[lever_id], now)
+
+    def _pull_lever(self, lever: Lever, now: float) -> None:
+        self.pulled[lever.id] = self.pulled.get(lever.id, 0) + 1
+        self.spent_on_levers += lever.cost
+        self._row((now, LEVER, -1, -1, self.lever_index[lever.id], lever.cost))
+        applied = [self.settings.apply(effect, now) for effect in lever.effects]
+        if lever.duration_min is not None:
+            Call(self.env, lever.duration_min, applied, self._lever_wears_off)
+
+    def _lever_wears_off(self, event: Call) -> None:
+        now = self.env._now
+        for applied in reversed(event._value):
+            self.settings.undo(applied, now)
+
+    def decide(self, levers) -> None:
+        """Answer the decision point that stopped the clock (`snapshot().pending_decision`)."""
+        if self.pending is None:
+            raise RuntimeError("no decision point is waiting for an answer")
+        pending = self.pending
+        check_answer(self.scenario, pending.point.id, tuple(levers))
+        self.pending = None
+        self.pull(tuple(levers), point=pending.point, occurrence=pending.occurrence)
+
+    def _fire(self, point: DecisionPoint, now: float) -> None:
+        occurrence = self._fired.get(point.id, 0) + 1
+        self._fired[point.id] = occurrence
+        self._row((now, DECISION_POINT, -1, -1,
+                   self.log.names.decision_points.index(point.id), float(occurrence)))
+        if self.interactive:
+            self.pending = PendingDecision(
+                point=point, occurrence=occurrence,
+                levers=[self.levers[lever] for lever in point.levers],
+                budget=point.budget, choice=point.choice)
+        else:
+            self.pull(self.plan.answer(point.id, occurrence), now, point=point,
+                      occurrence=occurrence)
+
+    def _next_stop(self) -> float:
+        """The next moment the clock must stop outside SimPy: a free decision of the plan,
+        a decision point's time, or a check of the conditions."""
+        stop = self._next_check
+        if self._free_decisions:
+            stop = min(stop, self._free_decisions[0].at_min)
+        if self._timed_points:
+            stop = min(stop, self._timed_points[0][0])
+        return stop
+
+    def _at_stop(self, now: float) -> None:
+        """Everything due at this minute before anything else happens at it: free decisions,
+        then decision points at this time, then conditions (if this is a check)."""
+        while self._free_decisions and self._free_decisions[0].at_min <= now:
+            decision = self._free_decisions.pop(0)
+            self.pull(decision.levers, now)
+        while self._timed_points and self._timed_points[0][0] <= now:
+            self._due.append(self._timed_points.pop(0)[2])
+        if self._next_check <= now:
+            self.live.update()
+            for point in self._conditions:
+                if point.once and self._fired.get(point.id):
+                    continue
+                if self.live.holds(point.when) and point not in self._due:
+                    self._due.append(point)
+            self._next_check = now + self.scenario.check_every_min
+        while self._due and self.pending is None:
+            self._fire(self._due.pop(0), now)
+
     # -- driving the clock -----------------------------------------------------------------------
 
     @property
@@ -661,23 +973,38 @@ class Simulation:
         """Run the world up to `to_min` (capped at the end of the run) and return a snapshot.
 
         Events at exactly `to_min` happen in the next call, so stepping in any increments
-        processes the same events in the same order as one `run()`.
+        processes the same events in the same order as one `run()`. In an interactive run the
+        clock stops early when a decision point fires (`snapshot.pending_decision`).
         """
+        if self.pending is not None:
+            raise DecisionPending(f"decision point {self.pending.point.id!r} is waiting for "
+                                  "decide()")
         target = min(float(to_min), self.horizon_min)
-        if target > self.env.now:
-            with cyclic_gc_paused():
-                self.env.run(until=target)
+        with cyclic_gc_paused():
+            while True:
+                now = float(self.env.now)
+                if self._due or self._next_stop() <= now:
+                    self._at_stop(now)
+                    if self.pending is not None:
+                        break
+                stop = min(target, self._next_stop())
+                if stop <= now:
+                    break
+                self.env.run(until=stop)
         return self.snapshot()
 
     def run(self) -> Outcome:
-        """Run to the end of the scenario's clock and return the outcome."""
+        """Run to the end of the scenario's clock and return the outcome (a headless run:
+        decision points are answered by the plan)."""
+        if self.interactive:
+            raise RuntimeError("an interactive run is driven by advance() and decide()")
         self.advance(self.horizon_min)
         return self.outcome()
 
     def outcome(self) -> Outcome:
         self.log.pack()
         return Outcome(self.scenario, self.seed, self.replication, self.log, self.calendar,
-                       self.env.now)
+                       self.env.now, decisions=list(self.decisions_taken))
 
     def snapshot(self) -> Snapshot:
         now = float(self.env.now)
@@ -697,6 +1024,9 @@ class Simulation:
             is_open=self.calendar.is_open(now), groups=groups,
             open_contacts=self.open_contacts, log_rows=len(self.log),
             counts={"contacts": self._next_contact_id},
+            pending_decision=self.pending,
+            changes={c.id: c.state for c in self.changes.values()},
+            injects={j.id: j.state for j in self.injects.values()},
         )
 
 
@@ -710,6 +1040,7 @@ class Outcome:
     log: EventLog
     calendar: WorkCalendar
     end_min: float
+    decisions: list[Decision] = field(default_factory=list)
     _kpis: dict | None = None
 
     def kpis(self) -> dict[str, float | None]:
@@ -717,4 +1048,3 @@ class Outcome:
             from sim.kpis import compute_kpis
             self._kpis = compute_kpis(self)
         return self._kpis
-

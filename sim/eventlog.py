@@ -9,8 +9,8 @@ It is stored as two tables, because what never changes about a contact need not 
 on each of its rows:
 
 - events:   time_min  event  contact  group  agent  value
-- contacts: category  channel  priority  department        (row k = contact k, written once
-                                                            when the contact arrives)
+- contacts: category  channel  priority  department  user  source  seq  attempt  issue
+            (row k = contact k, written once when the contact arrives)
 
 `columns()` joins them into the one wide log people expect:
 
@@ -21,7 +21,9 @@ on each of its rows:
 - `category`, `channel`, `group`, `department`: indexes into the name lists the log keeps
   (`group` is a team or a supplier, -1 = none; on an `arrival` it is the team the contact
   reaches first, on an `escalated` the group it is handed to);
-- `agent`: the agent's number within its group (-1 = none);
+- `agent`: the agent's number within its group (-1 = none); on the story's rows (decision
+  points, levers, settings, changes, injects, outages: `STORY_EVENTS`) it holds the *item*
+  the row is about, an index into the matching name list (`names.levers`, ...);
 - `priority`: ITIL priority 1..5 (0 = none);
 - `value`: a number whose meaning depends on the event (the new headcount for `staff`).
 
@@ -48,10 +50,25 @@ EVENTS: tuple[str, ...] = (
     "closed",      # the record is closed
     "staff",       # a group's on-duty headcount changed (`value` = new headcount)
     "pending",     # the ticket waits on the user or a part; nobody works on it meanwhile
+    # -- the story: rows about the organisation, not one contact (`item` says which) -------
+    "decision_point",  # the game stops to ask (`item`: the decision point)
+    "lever",           # a lever is pulled (`item`: the lever, `value`: its cost)
+    "setting",         # a live parameter took a new value (`item`: the setting's path)
+    "change_live",     # a change goes live (`item`: the change)
+    "change_failed",   # ... and failed
+    "change_fixed",    # a failed change is fixed
+    "change_rolled_back",
+    "inject_start",    # (`item`: the inject)
+    "inject_end",
+    "outage_start",    # a service is down for its users (`item`: the outage, `value`: share
+    "outage_end",      # of their work that stops)
 )
 EVENT_CODE: dict[str, int] = {name: code for code, name in enumerate(EVENTS)}
 (ARRIVAL, ANSWERED, ABANDONED, HANDLED, ESCALATED, ASSIGNED, RESOLVED, CLOSED, STAFF,
- PENDING) = range(10)
+ PENDING, DECISION_POINT, LEVER, SETTING, CHANGE_LIVE, CHANGE_FAILED, CHANGE_FIXED,
+ CHANGE_ROLLED_BACK, INJECT_START, INJECT_END, OUTAGE_START, OUTAGE_END) = range(21)
+#: rows about the organisation rather than a contact; their `agent` column holds `item`
+STORY_EVENTS = frozenset(range(DECISION_POINT, OUTAGE_END + 1))
 
 EVENT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("time_min", "<f8"),
@@ -66,12 +83,19 @@ CONTACT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("channel", "i1"),
     ("priority", "i1"),
     ("department", "<i2"),
+    ("user", "<i4"),      # the person, numbered within the department
+    ("source", "<i2"),    # what made the contact: `names.sources`
+    ("seq", "<i4"),       # its number within that source (the same in twin runs)
+    ("attempt", "i1"),    # 0 the first contact about an issue, 1.. trying again
+    ("issue", "<i4"),     # the contact that first raised the issue
 )
-#: The joined, wide view.
+#: The joined, wide view (the contact's category, channel, priority and department on every
+#: row of it).
 COLUMNS: tuple[tuple[str, str], ...] = (
-    EVENT_COLUMNS[:3] + CONTACT_COLUMNS[:2] + EVENT_COLUMNS[3:5] + CONTACT_COLUMNS[2:]
+    EVENT_COLUMNS[:3] + CONTACT_COLUMNS[:2] + EVENT_COLUMNS[3:5] + CONTACT_COLUMNS[2:4]
     + EVENT_COLUMNS[5:]
 )
+WIDE_CONTACT_COLUMNS = ("category", "channel", "priority", "department")
 COLUMN_NAMES = tuple(name for name, _ in COLUMNS)
 CHUNK = 65_536
 
@@ -128,12 +152,20 @@ class Names:
     groups: list[str]
     departments: list[str]
     group_kinds: list[str] = field(default_factory=list)  # "team" or "supplier" per group
+    #: what made contacts: "category:<id>" (its usual arrivals), "change:<id>:<category>",
+    #: "change-failure:<id>:<category>", "inject:<id>:<category>"
+    sources: list[str] = field(default_factory=list)
+    decision_points: list[str] = field(default_factory=list)
+    levers: list[str] = field(default_factory=list)
+    settings: list[str] = field(default_factory=list)  # target paths, as levers name them
+    changes: list[str] = field(default_factory=list)
+    injects: list[str] = field(default_factory=list)
+    outages: list[str] = field(default_factory=list)   # "change:<id>" or "inject:<id>"
 
     def as_dict(self) -> dict[str, list[str]]:
-        return {
-            "categories": self.categories, "channels": self.channels, "groups": self.groups,
-            "departments": self.departments, "group_kinds": self.group_kinds,
-        }
+        return {name: getattr(self, name) for name in (
+            "categories", "channels", "groups", "departments", "group_kinds", "sources",
+            "decision_points", "levers", "settings", "changes", "injects", "outages")}
 
 
 class EventLog:
@@ -148,10 +180,15 @@ class EventLog:
 
     # -- writing ---------------------------------------------------------------------------------
 
-    def add_contact(self, category: int, channel: int, priority: int, department: int) -> int:
+    def add_contact(self, category: int, channel: int, priority: int, department: int,
+                    user: int = 0, source: int = 0, seq: int = -1, attempt: int = 0,
+                    issue: int = -1) -> int:
         """Register a new contact; returns its number (readable form of the engine's path)."""
-        self.contacts.pending.append((category, channel, priority, department))
-        return len(self.contacts) - 1
+        number = len(self.contacts)
+        self.contacts.pending.append((category, channel, priority, department, user, source,
+                                      number if seq < 0 else seq, attempt,
+                                      number if issue < 0 else issue))
+        return number
 
     def append(self, time_min: float, event: int, contact: int = -1, group: int = -1,
                agent: int = -1, value: float = 0.0) -> None:
@@ -191,6 +228,8 @@ class EventLog:
             index = np.where(about_contact, who, 0)
             wide = dict(events)
             for name, dtype in CONTACT_COLUMNS:
+                if name not in WIDE_CONTACT_COLUMNS:
+                    continue
                 fill = 0 if name == "priority" else -1
                 if len(contacts[name]):
                     wide[name] = np.where(about_contact, contacts[name][index], fill).astype(dtype)
@@ -202,6 +241,12 @@ class EventLog:
 
     def nbytes(self) -> int:
         return self.events.nbytes() + self.contacts.nbytes()
+
+    def events_since(self, start: int) -> dict[str, np.ndarray]:
+        """The event rows from row `start` on, as numpy columns (for readers that follow a
+        run as it goes: they keep the row count they have read)."""
+        events = self.events.columns()
+        return {name: column[start:] for name, column in events.items()}
 
     def rows(self, start: int = 0, stop: int | None = None) -> list[dict]:
         """Rows as dicts with names instead of codes (for people and tests, not hot paths)."""

@@ -213,12 +213,19 @@ def _validation(data: Any, source_name: str, marks: Any) -> tuple[Scenario | Non
     try:
         return validate_scenario(data), []
     except ValidationError as exc:
-        errors = exc.errors(include_url=False)
-    spots = _without_losing_branches([_spot(error, data) for error in errors])
-    return None, _problems(spots, data, source_name, marks)
+        return None, located_problems(exc, data, source_name, marks)
 
 
-def _spot(error: dict, data: Any) -> _Spot:
+def located_problems(error: ValidationError, data: Any, source_name: str, marks: Any,
+                     root: type = Scenario) -> list[Problem]:
+    """Turn pydantic's errors about `data` (validated as `root`, a scenario unless said
+    otherwise: decisions and experiment files use this too) into located problems."""
+    errors = error.errors(include_url=False)
+    spots = _without_losing_branches([_spot(e, data, root) for e in errors])
+    return _problems(spots, data, source_name, marks)
+
+
+def _spot(error: dict, data: Any, root: type = Scenario) -> _Spot:
     """Walk an error's location through the data and the model classes side by side.
 
     A location element that is not a key or index of the data at that level is either the
@@ -227,7 +234,7 @@ def _spot(error: dict, data: Any) -> _Spot:
     """
     loc = error["loc"]
     node, path = data, ()
-    types, parent_types = _expand(Scenario), []
+    types, parent_types = _expand(root), []
     branch_at, on_key = None, False
     for i, element in enumerate(loc):
         if element == "[key]":

@@ -9,16 +9,19 @@ engine uses the same grammar to find the live parameter to change.
 
 A path is `<collection>.<id>.<field>[.<more>]`:
 
-    teams.<team>.staff | cost_per_hour | empathy | announces_wait
-    suppliers.<supplier>.capacity | cost_per_ticket | response.<p> | resolve.<p>
-    categories.<category>.fcr | blocks_work | arrivals | handle.<p> | resolve.<p>
-        | patience.<p> | escalate_to | reassign.share | reassign.to | pending.share
+    teams.<team>.staff | empathy | announces_wait
+    suppliers.<supplier>.capacity | response.<p> | resolve.<p>
+    categories.<category>.fcr | arrivals | handle.<p> | resolve.<p> | patience.<p>
+        | escalate_to | reassign.share | reassign.to | pending.share
     departments.<department>.patience.<p> | walk_in_patience.<p> | retry.share
     changes.<change>.at | active | warned | demand | demand.<category> | failure.chance
     injects.<inject>.active | duration_min
 
 where `<p>` is a parameter of the distribution found there (`mean`, `sd`, `min`, `mode`,
-`max`, `value`).
+`max`, `value`). On `teams.<team>.staff`, `add` puts agents on top of the team's schedule
+(negative: staff off sick), `multiply` scales the schedule and `set` fixes a level, all only
+while the team is on duty. Costs are not lever targets: a lever's own `cost` is what it
+costs.
 """
 
 from __future__ import annotations
@@ -47,13 +50,11 @@ DIST = "distribution"
 
 #: collection -> field -> kind (DIST: a distribution; one more path element names its parameter)
 GRAMMAR: dict[str, dict[str, str]] = {
-    "teams": {"staff": COUNT, "cost_per_hour": NUMBER, "empathy": NUMBER,
-              "announces_wait": FLAG},
-    "suppliers": {"capacity": COUNT, "cost_per_ticket": NUMBER, "response": DIST,
-                  "resolve": DIST},
-    "categories": {"fcr": SHARE, "blocks_work": SHARE, "arrivals": FACTOR, "handle": DIST,
-                   "resolve": DIST, "patience": DIST, "escalate_to": GROUP,
-                   "reassign.share": SHARE, "reassign.to": GROUP, "pending.share": SHARE},
+    "teams": {"staff": COUNT, "empathy": NUMBER, "announces_wait": FLAG},
+    "suppliers": {"capacity": COUNT, "response": DIST, "resolve": DIST},
+    "categories": {"fcr": SHARE, "arrivals": FACTOR, "handle": DIST, "resolve": DIST,
+                   "patience": DIST, "escalate_to": GROUP, "reassign.share": SHARE,
+                   "reassign.to": GROUP, "pending.share": SHARE},
     "departments": {"patience": DIST, "walk_in_patience": DIST, "retry.share": SHARE},
     "changes": {"at": TIME, "active": FLAG, "warned": FLAG, "demand": FACTOR,
                 "failure.chance": SHARE},
