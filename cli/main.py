@@ -1,7 +1,10 @@
 """`itsm`: the command line of Moments of Truth.
 
     itsm validate FILE...                 check scenario files (exit 2 on any problem)
-    itsm run SCENARIO [--seed N] [--replications R] [--json] [--events-csv FILE]
+    itsm run SCENARIO [--seed N] [--replications R] [--policy NAME | --decisions FILE]
+             [--json] [--events-csv FILE] [--save-replay FILE]
+    itsm replay FILE                      run a saved replay again, exactly
+    itsm compare SCENARIO --variant NAME=DECISIONS ... [--replications R]
     itsm list                             the built-in scenarios
     itsm play [SCENARIO]                  the game (the headless demo until it exists)
 
@@ -17,6 +20,7 @@ import math
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 #: More would not make a confidence interval meaningfully narrower, only fill the memory.
@@ -79,7 +83,35 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--events-csv", metavar="FILE",
                      help="write the event log of the first replication as CSV ('-': to "
                           "standard output, instead of the figures)")
+    decided = run.add_mutually_exclusive_group()
+    decided.add_argument("--policy", metavar="NAME",
+                         help="answer the decision points with one of the scenario's policies")
+    decided.add_argument("--decisions", metavar="FILE",
+                         help="a decisions file (YAML or JSON): policy, answers, free decisions")
+    run.add_argument("--save-replay", metavar="FILE",
+                     help="save the first replication as a replay file (JSON)")
+    run.add_argument("--team", default="", help="the player's or team's name, for the replay")
     run.set_defaults(action=cmd_run)
+
+    replay = sub.add_parser("replay", help="run a saved replay file again and check it matches")
+    replay.add_argument("file", metavar="FILE")
+    replay.add_argument("--scenario", metavar="PATH",
+                        help="the scenario file, when it is not where the replay says")
+    replay.add_argument("--json", action="store_true", help="print one JSON object")
+    replay.add_argument("--events-csv", metavar="FILE", help="write its event log as CSV")
+    replay.set_defaults(action=cmd_replay)
+
+    compare = sub.add_parser(
+        "compare", help="compare decision variants of a scenario over paired replications")
+    compare.add_argument("scenario", metavar="SCENARIO")
+    compare.add_argument("--variant", action="append", required=True, metavar="NAME=DECISIONS",
+                         help="a variant: NAME=FILE (a decisions file), NAME=policy:POLICY or "
+                              "NAME=none; the first is the baseline")
+    compare.add_argument("--seed", type=_non_negative_int, default=1)
+    compare.add_argument("--replications", "-r", type=_replications, default=20)
+    compare.add_argument("--workers", type=_positive_int, default=None)
+    compare.add_argument("--json", action="store_true", help="print one JSON object")
+    compare.set_defaults(action=cmd_compare)
 
     listing = sub.add_parser("list", help="the built-in scenarios")
     listing.set_defaults(action=cmd_list)
@@ -150,31 +182,61 @@ def cmd_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _plan(scenario, policy: str | None, decisions_file: str | None):
+    from sim.decisions import DecisionPlan, load_decisions
+
+    if policy:
+        return DecisionPlan.from_policy(scenario, policy)
+    if decisions_file:
+        return load_decisions(decisions_file, scenario)
+    return DecisionPlan()
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    from sim import resolve_scenario, run_replications, run_scenario
+    from sim import resolve_scenario, run_replications
+    from sim.engine import Simulation
 
     scenario = resolve_scenario(args.scenario)
+    plan = _plan(scenario, getattr(args, "policy", None), getattr(args, "decisions", None))
+
+    def first_run():
+        return Simulation(scenario, seed=args.seed, decisions=plan).run()
+
     if args.events_csv == "-":
         from sim.export import write_events_csv
 
-        write_events_csv(run_scenario(scenario, seed=args.seed), sys.stdout)
+        write_events_csv(first_run(), sys.stdout)
         return EXIT_OK
+    replay_file = (_OutputFile(args.save_replay, "--save-replay")
+                   if getattr(args, "save_replay", None) else None)
     # claim the output file before the run, so a bad name fails at once, not after it
     events_file = _OutputFile(args.events_csv, "--events-csv") if args.events_csv else None
     try:
         with _Progress() as progress:
             result = run_replications(scenario, seed=args.seed, replications=args.replications,
-                                      workers=args.workers, progress=progress.update)
+                                      workers=args.workers, progress=progress.update,
+                                      decisions=plan)
+        if events_file or replay_file:
+            outcome = first_run()
         if events_file:
             from sim.export import write_events_csv
 
-            rows = write_events_csv(run_scenario(scenario, seed=args.seed), events_file.handle)
+            rows = write_events_csv(outcome, events_file.handle)
             events_file.commit()
             print(f"itsm: wrote {rows:,} events of replication 1 to {args.events_csv}",
                   file=sys.stderr)
+        if replay_file:
+            from sim.replay import replay_of
+
+            saved = replay_of(outcome, args.scenario, team=getattr(args, "team", ""))
+            replay_file.handle.write(saved.model_dump_json(indent=2) + "\n")
+            replay_file.commit()
+            print(f"itsm: saved the replay of replication 1 to {args.save_replay}",
+                  file=sys.stderr)
     finally:
-        if events_file:
-            events_file.discard()
+        for output in (events_file, replay_file):
+            if output:
+                output.discard()
     summary = result.summary()
     if args.json:
         print(json.dumps({
@@ -186,6 +248,79 @@ def cmd_run(args: argparse.Namespace) -> int:
         }, indent=None))
     else:
         _print_table(scenario, args, summary)
+    return EXIT_OK
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from sim import resolve_scenario
+    from sim.replay import load_replay, replay, scenario_for
+
+    saved = load_replay(args.file)
+    scenario = resolve_scenario(args.scenario) if args.scenario else None
+    scenario = scenario_for(saved, args.file, scenario)
+    outcome = replay(saved, scenario)
+    exact = outcome.log.digest() == saved.event_log_sha256
+    if args.events_csv:
+        from sim.export import write_events_csv
+
+        output = _OutputFile(args.events_csv, "--events-csv")
+        try:
+            write_events_csv(outcome, output.handle)
+            output.commit()
+        finally:
+            output.discard()
+    if args.json:
+        print(json.dumps({"scenario": scenario.id, "seed": saved.seed, "team": saved.team,
+                          "reproduced_exactly": exact,
+                          "kpis": {k: _json_number(v) for k, v in outcome.kpis().items()}}))
+    else:
+        who = f" by {saved.team}" if saved.team else ""
+        print(f"Replay of {scenario.title} ({scenario.id}), seed {saved.seed}{who}: "
+              + ("reproduced exactly (same event log)" if exact else
+                 "NOT the same event log as when it was saved"))
+        for decision in saved.decisions:
+            when = f"at minute {decision.at_min:g}" if decision.at_min is not None else ""
+            what = ", ".join(decision.levers) or "no lever"
+            print(f"  {decision.point or 'decision'} {when}: {what}")
+        _print_figures({k: _Single(v) for k, v in outcome.kpis().items()}, scenario.currency)
+    return EXIT_OK if exact else 1
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from sim import resolve_scenario
+    from sim.replications import compare_variants
+
+    scenario = resolve_scenario(args.scenario)
+    variants = {}
+    for spec in args.variant:
+        name, sep, what = spec.partition("=")
+        if not sep or not name:
+            raise UsageError(f"--variant {spec}: expected NAME=DECISIONS (a file, policy:NAME "
+                             f"or none)")
+        if name in variants:
+            raise UsageError(f"--variant {name}: given twice")
+        if what == "none":
+            variants[name] = _plan(scenario, None, None)
+        elif what.startswith("policy:"):
+            variants[name] = _plan(scenario, what[len("policy:"):], None)
+        else:
+            variants[name] = _plan(scenario, None, what)
+    with _Progress() as progress:
+        result = compare_variants(scenario, variants, seed=args.seed,
+                                  replications=args.replications, workers=args.workers,
+                                  progress=progress.update)
+    names = result.variants[result.baseline].kpi_names()
+    if args.json:
+        print(json.dumps({
+            "scenario": scenario.id, "seed": args.seed, "replications": args.replications,
+            "baseline": result.baseline,
+            "variants": {v: {k: r.summary()[k].as_dict() for k in names}
+                         for v, r in result.variants.items()},
+            "differences": {v: {k: result.difference(v, k).as_dict() for k in names}
+                            for v in list(result.variants)[1:]},
+        }))
+        return EXIT_OK
+    _print_comparison(scenario, result, names)
     return EXIT_OK
 
 
@@ -262,21 +397,30 @@ def _format_ci(value: float | None, unit: str) -> str:
     return f"± {value:.2f}"
 
 
-def _print_table(scenario, args: argparse.Namespace, summary: dict) -> None:
-    from sim.kpis import KPI_SECTIONS, kpi_label, kpi_section
+@dataclass
+class _Single:
+    """One run's figure, shaped like an estimate (no interval)."""
 
-    reps = args.replications
-    print(f"{scenario.title} ({scenario.id}), seed {args.seed}, "
-          f"{reps} replication{'s' if reps > 1 else ''}"
-          + (" — mean ± 95% confidence interval" if reps > 1 else ""))
+    mean: float | None
+    ci95: None = None
+
+
+def _ordered(names) -> list[str]:
+    from sim.kpis import KPI_SECTIONS, kpi_section
+
     order = {name: i for i, name in enumerate(HEADLINE)}
-    names = sorted(summary, key=lambda n: (KPI_SECTIONS.index(kpi_section(n)),
-                                          order.get(n, len(order)), n))
+    return sorted(names, key=lambda n: (KPI_SECTIONS.index(kpi_section(n)),
+                                        order.get(n, len(order)), n))
+
+
+def _print_figures(summary: dict, currency: str) -> None:
+    from sim.kpis import kpi_label, kpi_section
+
     rows = []
-    for name in names:
+    for name in _ordered(summary):
         label, unit = kpi_label(name)
         estimate = summary[name]
-        rows.append((kpi_section(name), label, _format(estimate.mean, unit, scenario.currency),
+        rows.append((kpi_section(name), label, _format(estimate.mean, unit, currency),
                      _format_ci(estimate.ci95, unit)))
     width = max(len(r[1]) for r in rows)
     value_width = max(len(r[2]) for r in rows)
@@ -286,6 +430,47 @@ def _print_table(scenario, args: argparse.Namespace, summary: dict) -> None:
             section = row_section
             print(f"\n{section}")
         print(f"  {label:<{width}}  {value:>{value_width}}  {ci}".rstrip())
+
+
+def _print_table(scenario, args: argparse.Namespace, summary: dict) -> None:
+    reps = args.replications
+    print(f"{scenario.title} ({scenario.id}), seed {args.seed}, "
+          f"{reps} replication{'s' if reps > 1 else ''}"
+          + (" — mean ± 95% confidence interval" if reps > 1 else ""))
+    _print_figures(summary, scenario.currency)
+
+
+def _print_comparison(scenario, result, names: list[str]) -> None:
+    from sim.kpis import kpi_label
+
+    variants = list(result.variants)
+    reps = result.variants[result.baseline].replications
+    print(f"{scenario.title} ({scenario.id}), seed {result.seed}, {reps} paired replications; "
+          f"differences are against {result.baseline!r} (mean ± 95% CI)")
+    header = ["figure"] + variants + [f"{v} − {result.baseline}" for v in variants[1:]]
+    table = [header]
+    for name in _ordered(names):
+        label, unit = kpi_label(name)
+        row = [label]
+        for v in variants:
+            e = result.variants[v].summary()[name]
+            row.append(_format(e.mean, unit, scenario.currency))
+        for v in variants[1:]:
+            d = result.difference(v, name)
+            if d.mean is None:
+                row.append("—")
+            else:
+                # a difference of two percentages is in percentage points
+                value = (f"{100 * d.mean:.1f} pts" if unit == "share"
+                         else _format(d.mean, unit, scenario.currency))
+                row.append(f"{'+' if d.mean > 0 else ''}{value} {_format_ci(d.ci95, unit)}")
+        table.append(row)
+    widths = [max(len(r[i]) for r in table) for i in range(len(header))]
+    for i, row in enumerate(table):
+        print("  ".join(cell.ljust(w) if j == 0 else cell.rjust(w)
+                        for j, (cell, w) in enumerate(zip(row, widths, strict=True))))
+        if i == 0:
+            print("  ".join("-" * w for w in widths))
 
 
 class _Progress:

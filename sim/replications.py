@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.decisions import DecisionPlan
 from sim.engine import Simulation
 from sim.scenario import Scenario
 
@@ -82,14 +83,17 @@ class Replications:
         return {name: estimate(self.values(name)) for name in self.kpi_names()}
 
 
-def run_one(scenario: Scenario, seed: int, replication: int = 0) -> dict[str, float | None]:
+def run_one(scenario: Scenario, seed: int, replication: int = 0,
+            decisions: DecisionPlan | None = None) -> dict[str, float | None]:
     """The key figures of one replication."""
-    return Simulation(scenario, seed=seed, replication=replication).run().kpis()
+    return Simulation(scenario, seed=seed, replication=replication,
+                      decisions=decisions).run().kpis()
 
 
-def _run_batch(scenario: Scenario, seed: int, replications: list[int]
+def _run_batch(scenario: Scenario, seed: int, replications: list[int],
+               decisions: DecisionPlan | None = None
                ) -> list[tuple[int, dict[str, float | None]]]:
-    return [(r, run_one(scenario, seed, r)) for r in replications]
+    return [(r, run_one(scenario, seed, r, decisions)) for r in replications]
 
 
 def _batches(n: int, tasks: int) -> list[list[int]]:
@@ -104,8 +108,9 @@ PROGRESS_STEPS = 50
 
 def run_replications(scenario: Scenario, seed: int = 0, replications: int = 10,
                      workers: int | None = None, executor: Executor | None = None,
-                     progress: Callable[[int, int], None] | None = None) -> Replications:
-    """Run `replications` replications of `scenario` from `seed`.
+                     progress: Callable[[int, int], None] | None = None,
+                     decisions: DecisionPlan | None = None) -> Replications:
+    """Run `replications` replications of `scenario` from `seed`, with `decisions`.
 
     `workers`: processes to use (default: all cores; 1 runs in this process). `executor`:
     run on this executor instead (e.g. a dask.distributed client's). `progress(done, total)`
@@ -117,7 +122,7 @@ def run_replications(scenario: Scenario, seed: int = 0, replications: int = 10,
     workers = workers or os.cpu_count() or 1
     if executor is None and (workers == 1 or replications == 1):
         for r in range(replications):
-            sim = Simulation(scenario, seed=seed, replication=r)
+            sim = Simulation(scenario, seed=seed, replication=r, decisions=decisions)
             if progress:
                 horizon = sim.horizon_min
                 for step in range(1, PROGRESS_STEPS + 1):
@@ -131,7 +136,8 @@ def run_replications(scenario: Scenario, seed: int = 0, replications: int = 10,
         own_pool = executor is None
         pool = executor or ProcessPoolExecutor(max_workers=workers)
         try:
-            futures = [pool.submit(_run_batch, scenario, seed, batch) for batch in batches]
+            futures = [pool.submit(_run_batch, scenario, seed, batch, decisions)
+                       for batch in batches]
             for future in as_completed(futures):
                 for r, kpis in future.result():
                     results[r] = kpis
@@ -141,3 +147,62 @@ def run_replications(scenario: Scenario, seed: int = 0, replications: int = 10,
             if own_pool:
                 pool.shutdown()
     return Replications(scenario.id, seed, [results[r] for r in range(replications)])
+
+
+# ---------------------------------------------------------------------------------------------
+# Variants: the same scenario under different decisions, compared pair by pair
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class VariantComparison:
+    """Several variants (decision plans) of one scenario over the same replications.
+
+    Replication r of every variant uses the same seed, so the variants share every random
+    draw their decisions do not cause (common random numbers): the difference between two
+    variants is estimated replication by replication (paired), which needs far fewer
+    replications than comparing two independent sets."""
+
+    scenario_id: str
+    seed: int
+    variants: dict[str, Replications]
+
+    @property
+    def baseline(self) -> str:
+        return next(iter(self.variants))
+
+    def difference(self, variant: str, name: str) -> Estimate:
+        """Mean and 95% CI of (variant - baseline) for one figure, paired."""
+        base = self.variants[self.baseline].values(name)
+        other = self.variants[variant].values(name)
+        return estimate([None if a is None or b is None else b - a
+                         for a, b in zip(base, other, strict=True)])
+
+    def unpaired_difference(self, variant: str, name: str) -> Estimate:
+        """The same difference as if the runs were independent (Welch): for comparison."""
+        a = np.array([v for v in self.variants[self.baseline].values(name) if v is not None])
+        b = np.array([v for v in self.variants[variant].values(name) if v is not None])
+        if len(a) < 2 or len(b) < 2:
+            return Estimate(None, None, 0)
+        va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+        se = math.sqrt(va + vb)
+        df = (va + vb) ** 2 / ((va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1)) or 1e-300)
+        return Estimate(float(b.mean() - a.mean()), t_quantile_975(max(1, int(df))) * se,
+                        min(len(a), len(b)))
+
+
+def compare_variants(scenario: Scenario, variants: dict[str, DecisionPlan], seed: int = 0,
+                     replications: int = 10, workers: int | None = None,
+                     executor: Executor | None = None,
+                     progress: Callable[[float, float], None] | None = None
+                     ) -> VariantComparison:
+    """Run every variant with the same replications; the first is the baseline."""
+    results = {}
+    total = len(variants) * replications
+    for i, (name, plan) in enumerate(variants.items()):
+        def step(done, _total, offset=i * replications):
+            if progress:
+                progress(offset + done, total)
+        results[name] = run_replications(scenario, seed, replications, workers, executor,
+                                         progress=step, decisions=plan)
+    return VariantComparison(scenario.id, seed, results)

@@ -1,0 +1,149 @@
+"""Replay files: a run kept as the few things it is a function of.
+
+A run is a pure function of (scenario, seed, decisions), so a replay file holds just those —
+the scenario's id, where it came from and a hash of its content, the seed, the decisions
+with their moments — plus the engine version and the digest of the event log, so that
+replaying can say whether it reproduced the run exactly. It is a small JSON file:
+
+    {"format": "moments-of-truth/replay", "version": 1, "engine_version": "0.1.0",
+     "scenario": {"id": "softphone-cutover", "source": "softphone-cutover",
+                  "sha256": "..."},
+     "seed": 7, "replication": 0, "team": "Blue table",
+     "decisions": [{"point": "preparation", "occurrence": 1, "at_min": 0.0,
+                    "levers": ["brief-help-desk"]},
+                   {"at_min": 612.5, "levers": ["temp-staff"]}],
+     "event_log_sha256": "...", "kpis": {...}}
+
+A replay whose scenario has changed since (another hash) is refused: replaying it would not
+reproduce the run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from sim.decisions import Decision, DecisionPlan
+from sim.errors import Problem, ScenarioError
+from sim.scenario import Scenario
+
+FORMAT = "moments-of-truth/replay"
+VERSION = 1
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """A hash of what the scenario says (not of how the file is laid out): comments,
+    whitespace and key order do not change it; any value does."""
+    canonical = json.dumps(scenario.model_dump(mode="json"), sort_keys=True,
+                           separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class _Decision(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    levers: list[str]
+    point: str | None = None
+    occurrence: int | None = None
+    at_min: float | None = None
+
+
+class _ScenarioRef(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    source: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class ReplayFile(BaseModel):
+    """What a replay file holds."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    format: str = FORMAT
+    version: int = VERSION
+    engine_version: str
+    scenario: _ScenarioRef
+    seed: int = Field(ge=0)
+    replication: int = Field(ge=0, default=0)
+    team: str = ""
+    decisions: list[_Decision] = []
+    event_log_sha256: str = ""
+    kpis: dict[str, float | None] = {}
+
+    def plan(self) -> DecisionPlan:
+        return DecisionPlan([Decision(levers=tuple(d.levers), point=d.point,
+                                      occurrence=d.occurrence,
+                                      at_min=None if d.point else d.at_min)
+                             for d in self.decisions])
+
+
+def replay_of(outcome, source: str, team: str = "") -> ReplayFile:
+    """The replay file of a finished run (`source`: the built-in id or path of the scenario)."""
+    from sim.engine import ENGINE_VERSION
+
+    return ReplayFile(
+        engine_version=ENGINE_VERSION,
+        scenario=_ScenarioRef(id=outcome.scenario.id, source=str(source),
+                              sha256=scenario_hash(outcome.scenario)),
+        seed=outcome.seed, replication=outcome.replication, team=team,
+        decisions=[_Decision(**d.as_dict()) for d in outcome.decisions],
+        event_log_sha256=outcome.log.digest(),
+        kpis={k: v for k, v in outcome.kpis().items()},
+    )
+
+
+def save_replay(replay: ReplayFile, path: str | os.PathLike) -> None:
+    """Write the replay in full or not at all (a partial file is never left behind)."""
+    path = Path(path)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(replay.model_dump(mode="json"), indent=2) + "\n",
+                       encoding="utf-8")
+    os.replace(partial, path)
+
+
+def load_replay(path: str | os.PathLike) -> ReplayFile:
+    """Read a replay file; any problem is a located ScenarioError."""
+    from sim.loader import located_problems
+    from sim.yamlsafe import read_yaml
+
+    name = str(path)
+    data, marks = read_yaml(Path(path), source_name=name)  # JSON is YAML, read as safely
+    if isinstance(data, dict) and data.get("format") not in (None, FORMAT):
+        raise ScenarioError([Problem(name, 1, "format",
+                                     f"expected a replay file ({FORMAT!r}), got "
+                                     f"{data.get('format')!r}")])
+    try:
+        return ReplayFile.model_validate(data)
+    except ValidationError as error:
+        raise ScenarioError(located_problems(error, data, name, marks,
+                                             root=ReplayFile)) from None
+
+
+def scenario_for(replay: ReplayFile, name: str, scenario: Scenario | None = None) -> Scenario:
+    """The replay's scenario (given, or found again by its source), refused when changed."""
+    from sim.builtin import resolve_scenario
+
+    if scenario is None:
+        scenario = resolve_scenario(replay.scenario.source)
+    if scenario.id != replay.scenario.id or scenario_hash(scenario) != replay.scenario.sha256:
+        raise ScenarioError([Problem(
+            name, None, "scenario",
+            f"the scenario {replay.scenario.id!r} ({replay.scenario.source}) has changed since "
+            f"this replay was saved (its content hash differs), so replaying it would not "
+            f"reproduce the run; replay it with the scenario as it was")])
+    return scenario
+
+
+def replay(replay_file: ReplayFile, scenario: Scenario) -> Any:
+    """Run the replay again; returns the outcome."""
+    from sim.engine import Simulation
+
+    return Simulation(scenario, seed=replay_file.seed, replication=replay_file.replication,
+                      decisions=replay_file.plan()).run()
