@@ -52,6 +52,7 @@ from sim.eventlog import (
     CHUNK,
     CLOSED,
     DECISION_POINT,
+    DECLINED,
     ESCALATED,
     HANDLED,
     LEVER,
@@ -65,6 +66,7 @@ from sim.randomness import Streams
 from sim.scenario import CHANNELS, LIVE_CHANNELS, Category, DecisionPoint, Lever, Scenario
 from sim.sources import (
     U_CHANNEL,
+    U_DECLINE,
     U_DEPARTMENT,
     U_FCR,
     U_HANDLE,
@@ -292,14 +294,21 @@ class Group:
         agent.contact = None
         stage = contact.stage
         if stage == 0:
-            if contact.draws[U_FCR] < category.fcr:
+            draws = contact.draws
+            if draws[U_DECLINE] < category.declined:
+                sim._decline(contact, self.index, agent.number, now)
+            elif draws[U_FCR] < category.fcr:
                 sim._resolve(contact, self.index, agent.number, now)
             else:
-                sim._escalate(contact, category.escalate_to, now)
+                route = category.route
+                sim._escalate(contact, route[0] if route else category.escalate_to, now)
         else:
             ticket = contact.ticket_draws()
             reassign = category.reassign
-            if (reassign is not None and stage <= reassign.max_hops
+            route = category.route
+            if route and stage < len(route):
+                sim._escalate(contact, route[stage], now)  # the workflow's next step
+            elif (reassign is not None and stage <= reassign.max_hops
                     and stage < MAX_RESOLVER_STAGES
                     and ticket[U_REASSIGN + stage - 1] < reassign.share):
                 sim._escalate(contact, reassign.to, now)
@@ -410,6 +419,8 @@ class LiveCategory:
         self.reassign = (_LiveReassign(model.reassign.share, sim.group_by_id[model.reassign.to],
                                        model.reassign.max_hops)
                          if model.reassign else None)
+        self.route = [sim.group_by_id[g] for g in model.route] if model.route else None
+        self.declined = model.declined
         self.pending = model.pending
         self.pending_share = model.pending.share if model.pending else 0.0
         self.pending_time = make_sampler(model.pending.duration) if model.pending else None
@@ -854,6 +865,12 @@ class Simulation:
 
     def _resolve(self, contact: Contact, group: int, agent: int, now: float) -> None:
         self._row((now, RESOLVED, contact.id, group, agent, 0.0))
+        self._row((now, CLOSED, contact.id, group, agent, 0.0))
+        self.open_contacts -= 1
+
+    def _decline(self, contact: Contact, group: int, agent: int, now: float) -> None:
+        """The desk said no: the request is closed without being resolved."""
+        self._row((now, DECLINED, contact.id, group, agent, 0.0))
         self._row((now, CLOSED, contact.id, group, agent, 0.0))
         self.open_contacts -= 1
 

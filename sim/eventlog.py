@@ -62,11 +62,12 @@ EVENTS: tuple[str, ...] = (
     "inject_end",
     "outage_start",    # a service is down for its users (`item`: the outage, `value`: share
     "outage_end",      # of their work that stops)
+    "declined",        # the desk said no: a request for something IT does not offer
 )
 EVENT_CODE: dict[str, int] = {name: code for code, name in enumerate(EVENTS)}
 (ARRIVAL, ANSWERED, ABANDONED, HANDLED, ESCALATED, ASSIGNED, RESOLVED, CLOSED, STAFF,
  PENDING, DECISION_POINT, LEVER, SETTING, CHANGE_LIVE, CHANGE_FAILED, CHANGE_FIXED,
- CHANGE_ROLLED_BACK, INJECT_START, INJECT_END, OUTAGE_START, OUTAGE_END) = range(21)
+ CHANGE_ROLLED_BACK, INJECT_START, INJECT_END, OUTAGE_START, OUTAGE_END, DECLINED) = range(22)
 #: rows about the organisation rather than a contact; their `agent` column holds `item`
 STORY_EVENTS = frozenset(range(DECISION_POINT, OUTAGE_END + 1))
 

@@ -10,8 +10,9 @@ with the same queries, as a real one:
 
 followed by columns of our own: `event` (the engine's event name), `time_min` (minutes since
 the start of the run) and `department` (the caller's department). One row per event about a
-contact or ticket; the log's staffing rows (`staff`) are about teams, not tickets, and are
-left out. States follow ServiceNow's words: New, Active, Awaiting Vendor (with a supplier),
+contact or ticket; the log's rows about teams (`staff`) and about the story (levers,
+settings, changes, injects: see `sim.eventlog.STORY_EVENTS`) are not tickets and are left
+out. States follow ServiceNow's words: New, Active, Awaiting Vendor (with a supplier),
 Awaiting User Info (pending), Resolved, Closed — and Abandoned for a caller who hung up,
 which a ticketing tool never sees. Unknown values are written `?`, as in the UCI log. Times
 are ISO 8601 (`2026-03-02 09:15:30`) from the scenario's calendar.
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.eventlog import ABANDONED, CLOSED, ESCALATED, EVENTS, STAFF
+from sim.eventlog import ABANDONED, CLOSED, ESCALATED, EVENTS, STAFF, STORY_EVENTS
 
 if TYPE_CHECKING:
     from sim.engine import Outcome
@@ -42,6 +43,7 @@ STATE_OF_EVENT = {
     "arrival": "New", "answered": "Active", "abandoned": "Abandoned", "handled": "Active",
     "escalated": "Active", "assigned": "Active", "resolved": "Resolved", "closed": "Closed",
     "pending": "Awaiting User Info",
+    "declined": "Canceled",
 }
 CONTACT_TYPE = {"phone": "Phone", "email": "Email", "portal": "Self service", "walk_in": "Walk-in"}
 PRIORITY_TEXT = {1: "1 - Critical", 2: "2 - High", 3: "3 - Moderate", 4: "4 - Low",
@@ -96,8 +98,8 @@ def event_rows(outcome: Outcome):
         group = int(view.group[i])
         group_name = names.groups[group] if group >= 0 else ""
         agent = int(view.agent[i])
-        if code == STAFF:
-            continue
+        if code == STAFF or code in STORY_EVENTS:
+            continue  # about teams or the story, not a ticket
         state = STATE_OF_EVENT[event]
         if state == "Active" and names.group_kinds[group] == "supplier":
             state = "Awaiting Vendor"

@@ -680,9 +680,15 @@ class Category(Strict):
     handle: Distribution
     fcr: Share = 1.0
     escalate_to: GroupRef | None = None
+    #: a fulfilment workflow instead of one escalation: the groups the ticket goes through,
+    #: in order, each doing its part (teams take `resolve`; suppliers their contract times)
+    route: Annotated[list[GroupRef], Field(min_length=1, max_length=4)] | None = None
     #: how long a resolver team works on one ticket (suppliers use their contract times)
     resolve: Distribution | None = None
     reassign: Reassign | None = None
+    #: the share of contacts the first-contact team turns down: requests for something IT
+    #: does not offer (no defined service), closed without being resolved
+    declined: Share = 0.0
     pending: Pending | None = None
     patience: Distribution | None = None
     #: share of the person's work that stops while the contact is open (a dead laptop: 1)
@@ -695,11 +701,19 @@ class Category(Strict):
                 "channel_twice", "give channel (one) or channels (a mix), not both", {}
             )
         _check_mix(self.channels, "channel")
-        if self.fcr < 1 and self.escalate_to is None:
+        if self.escalate_to is not None and self.route is not None:
+            raise PydanticCustomError(
+                "escalation_twice", "give escalate_to (one group) or route (a workflow), not both",
+                {})
+        if self.route is not None and self.reassign is not None:
+            raise PydanticCustomError(
+                "route_reassign", "a route already says where the ticket goes; drop reassign",
+                {})
+        if self.fcr < 1 and self.escalate_to is None and self.route is None:
             raise PydanticCustomError(
                 "escalation_missing",
                 "fcr is below 1, so escalate_to is required: the team or supplier that takes "
-                "the tickets the service desk cannot resolve", {},
+                "the tickets the service desk cannot resolve (or route: a workflow)", {},
             )
         return self
 
@@ -709,7 +723,8 @@ class Category(Strict):
         teams = _known_ids(info, "teams")
         if teams is None or self.resolve is not None:
             return self
-        targets = [self.escalate_to] + ([self.reassign.to] if self.reassign else [])
+        targets = [self.escalate_to, *(self.route or [])]
+        targets += [self.reassign.to] if self.reassign else []
         team_targets = [t for t in targets if t in teams]
         if team_targets:
             raise PydanticCustomError(
@@ -779,12 +794,14 @@ class Effect(Strict):
             target_paths.check_operation(target, operation, data[operation])
         except target_paths.TargetError as error:
             raise PydanticCustomError("effect_target", "{why}", {"why": str(error)}) from None
-        if target.kind == target_paths.GROUP:
+        if target.kind in (target_paths.GROUP, target_paths.ROUTE):
             groups = context["ids"].get("teams", []) + context["ids"].get("suppliers", [])
-            if data["set"] not in groups:
+            named = data["set"] if isinstance(data["set"], list) else [data["set"]]
+            unknown = [g for g in named if g not in groups]
+            if unknown:
                 raise PydanticCustomError(
                     "effect_target", "no team or supplier with id '{value}' (declared: {ids})",
-                    {"value": data["set"], "ids": ", ".join(groups)})
+                    {"value": unknown[0], "ids": ", ".join(groups)})
         if target.kind == target_paths.TIME and operation == "set":
             try:
                 data = {**data, "set": parse_moment(data["set"], context.get("start_weekday", 0))}

@@ -27,8 +27,8 @@ if TYPE_CHECKING:
 # Positions in a contact's first row of uniforms (used by every contact). Fixed, so that
 # contact k of a source draws the same numbers whatever the scenario's parameters are.
 (U_DEPARTMENT, U_CHANNEL, U_HANDLE, U_FCR, U_PATIENCE, U_USER, U_RETRY, U_RETRY_DELAY,
- U_RETRY_CHANNEL) = range(9)
-FIRST_ROW_WIDTH = 9
+ U_RETRY_CHANNEL, U_DECLINE) = range(10)
+FIRST_ROW_WIDTH = 10
 
 
 class Audience:

@@ -100,6 +100,8 @@ class Settings:
             if t.kind == paths.DIST:
                 return getattr(category, t.field).parameters()[t.parameter]
             return {"fcr": lambda: category.fcr, "arrivals": lambda: category.arrival_factor,
+                    "declined": lambda: category.declined,
+                    "route": lambda: [g.id for g in category.route or []],
                     "escalate_to": lambda: category.escalate_to.id,
                     "reassign.share": lambda: category.reassign.share,
                     "reassign.to": lambda: category.reassign.to.id,
@@ -143,10 +145,16 @@ class Settings:
                 _update_sampler(getattr(category, t.field), t.parameter, value)
             elif t.field == "fcr":
                 category.fcr = value
+            elif t.field == "declined":
+                category.declined = value
+            elif t.field == "route":
+                category.route = [sim.group_by_id[g] for g in value] or None
+                category.escalate_to = None
             elif t.field == "arrivals":
                 category.arrival_factor = value
             elif t.field == "escalate_to":
                 category.escalate_to = sim.group_by_id[value]
+                category.route = None
             elif t.field == "reassign.share":
                 category.reassign.share = value
             elif t.field == "reassign.to":
@@ -171,6 +179,8 @@ class Settings:
             self.names.append(name)
         if isinstance(value, str):  # a team or supplier: log its index
             value = self.sim.group_by_id[value].index
+        elif isinstance(value, list):  # a route: log its first step (the rest is in the file)
+            value = self.sim.group_by_id[value[0]].index if value else -1
         self.sim._row((now, SETTING, -1, -1, self.names.index(name), float(value)))
 
 

@@ -12,7 +12,7 @@ A path is `<collection>.<id>.<field>[.<more>]`:
     teams.<team>.staff | empathy | announces_wait
     suppliers.<supplier>.capacity | response.<p> | resolve.<p>
     categories.<category>.fcr | arrivals | handle.<p> | resolve.<p> | patience.<p>
-        | escalate_to | reassign.share | reassign.to | pending.share
+        | escalate_to | route | reassign.share | reassign.to | pending.share | declined
     departments.<department>.patience.<p> | walk_in_patience.<p> | retry.share
     changes.<change>.at | active | warned | demand | demand.<category> | failure.chance
     injects.<inject>.active | duration_min
@@ -36,6 +36,7 @@ SHARE = "share"        # a number kept within 0..1: add, multiply, set
 FACTOR = "factor"      # a demand or arrival volume: multiply only (it thins the arrivals)
 FLAG = "flag"          # set true / false
 GROUP = "group"        # set to a team or supplier id
+ROUTE = "route"        # set to a list of team or supplier ids
 TIME = "time"          # a moment: add minutes, set a time
 OPERATIONS = {
     NUMBER: ("set", "add", "multiply"),
@@ -44,6 +45,7 @@ OPERATIONS = {
     FACTOR: ("multiply",),
     FLAG: ("set",),
     GROUP: ("set",),
+    ROUTE: ("set",),
     TIME: ("set", "add"),
 }
 DIST = "distribution"
@@ -53,8 +55,9 @@ GRAMMAR: dict[str, dict[str, str]] = {
     "teams": {"staff": COUNT, "empathy": NUMBER, "announces_wait": FLAG},
     "suppliers": {"capacity": COUNT, "response": DIST, "resolve": DIST},
     "categories": {"fcr": SHARE, "arrivals": FACTOR, "handle": DIST, "resolve": DIST,
-                   "patience": DIST, "escalate_to": GROUP, "reassign.share": SHARE,
-                   "reassign.to": GROUP, "pending.share": SHARE},
+                   "patience": DIST, "escalate_to": GROUP, "route": ROUTE,
+                   "reassign.share": SHARE, "reassign.to": GROUP, "pending.share": SHARE,
+                   "declined": SHARE},
     "departments": {"patience": DIST, "walk_in_patience": DIST, "retry.share": SHARE},
     "changes": {"at": TIME, "active": FLAG, "warned": FLAG, "demand": FACTOR,
                 "failure.chance": SHARE},
@@ -158,6 +161,10 @@ def check_operation(target: Target, operation: str, value: Any) -> None:
     elif kind == GROUP:
         if not isinstance(value, str):
             raise TargetError(f"{target} takes a team or supplier id, got {value!r}")
+    elif kind == ROUTE:
+        if (not isinstance(value, list) or not value
+                or not all(isinstance(v, str) for v in value)):
+            raise TargetError(f"{target} takes a list of team or supplier ids, got {value!r}")
     elif kind == TIME and operation == "set":
         if not isinstance(value, (int, float, str)) or isinstance(value, bool):
             raise TargetError(f"{target} takes a time such as \"tue 08:00\" or minutes")

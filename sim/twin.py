@@ -16,6 +16,7 @@ import numpy as np
 
 from sim.decisions import DecisionPlan
 from sim.engine import Outcome, Simulation
+from sim.eventlog import DECLINED
 from sim.scenario import Scenario
 
 
@@ -27,6 +28,7 @@ class ContactStory:
     channel: str
     waited_min: float | None
     gave_up: bool
+    declined: bool
     resolved_first_time: bool
     handoffs: int
     resolved_min: float | None
@@ -34,6 +36,8 @@ class ContactStory:
     def describe(self) -> str:
         if self.gave_up:
             return f"gave up after {self.waited_min:.1f} min"
+        if self.declined:
+            return f"answered after {self.waited_min:.1f} min and told no"
         if self.waited_min is None:
             return "still waiting at the end"
         parts = [f"answered after {self.waited_min:.1f} min"]
@@ -54,6 +58,7 @@ def contact_stories(outcome: Outcome) -> dict[tuple[str, int, int], ContactStory
     v = LogView(outcome)
     names = outcome.log.names
     contacts = outcome.log.contact_columns()
+    declined = v.first_time(DECLINED)
     stories = {}
     for c in range(v.n_contacts):
         answered, abandoned = v.answered[c], v.abandoned[c]
@@ -66,6 +71,7 @@ def contact_stories(outcome: Outcome) -> dict[tuple[str, int, int], ContactStory
             channel=names.channels[int(v.contact_channel[c])],
             waited_min=None if np.isnan(waited) else float(waited),
             gave_up=not np.isnan(abandoned),
+            declined=not np.isnan(declined[c]),
             resolved_first_time=resolved is not None and int(v.escalations[c]) == 0,
             handoffs=int(v.escalations[c]),
             resolved_min=resolved,

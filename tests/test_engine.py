@@ -283,3 +283,48 @@ def test_people_at_the_desk_wait_by_their_own_patience_not_the_phones():
     assert gave_up["phone"] and gave_up["walk_in"]
     assert all(w == pytest.approx(1) for w in gave_up["phone"])
     assert all(w == pytest.approx(30) for w in gave_up["walk_in"])
+
+
+def test_a_route_takes_each_ticket_through_its_workflow_in_order():
+    scenario = scenario_from_data({
+        "id": "route", "title": "new hires", "clock": {"duration": 6000},
+        "teams": [{"id": "desk", "staff": 2}, {"id": "identity", "tier": 2, "staff": 1},
+                  {"id": "desktop", "tier": 2, "staff": 1}],
+        "suppliers": [{"id": "facilities", "resolve": {"dist": "deterministic", "value": 60}}],
+        "categories": [{
+            "id": "new-hire", "arrivals": {"per_minute": 0.01}, "channel": "portal",
+            "handle": {"dist": "deterministic", "value": 5}, "fcr": 0.0,
+            "route": ["identity", "desktop", "facilities"],
+            "resolve": {"dist": "deterministic", "value": 20},
+        }],
+    })
+    outcome = Simulation(scenario, seed=1).run()
+    done = 0
+    for events in by_contact(outcome).values():
+        if events[-1]["event"] != "closed":
+            continue
+        done += 1
+        steps = [e["group"] for e in events if e["event"] == "escalated"]
+        assert steps == ["identity", "desktop", "facilities"]
+        assert events[-2]["event"] == "resolved" and events[-2]["group"] == "facilities"
+    assert done > 20
+
+
+def test_declined_requests_are_closed_without_being_resolved():
+    scenario = scenario_from_data({
+        "id": "no", "title": "no catalog", "clock": {"duration": 3000},
+        "teams": [{"id": "desk", "staff": 2}],
+        "categories": [{"id": "odd-request", "arrivals": {"per_minute": 0.05},
+                        "channel": "email", "handle": {"dist": "deterministic", "value": 5},
+                        "declined": 0.4}],
+    })
+    outcome = Simulation(scenario, seed=1).run()
+    declined = resolved = 0
+    for events in by_contact(outcome).values():
+        names = [e["event"] for e in events]
+        if "declined" in names:
+            declined += 1
+            assert names[-2:] == ["declined", "closed"] and "resolved" not in names
+        elif "resolved" in names:
+            resolved += 1
+    assert 0.3 < declined / (declined + resolved) < 0.5
