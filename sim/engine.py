@@ -36,10 +36,8 @@ import math
 from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from heapq import heappush
 
 import simpy
-from simpy.events import NORMAL, Timeout
 
 from sim.calendar import ArrivalIntensity, WorkCalendar, staff_schedule
 from sim.decisions import Decision, DecisionPlan, check_answer
@@ -65,21 +63,19 @@ from sim.eventlog import (
 from sim.randomness import Streams
 from sim.scenario import CHANNELS, LIVE_CHANNELS, Category, DecisionPoint, Lever, Scenario
 from sim.sources import (
-    U_CHANNEL,
     U_DECLINE,
-    U_DEPARTMENT,
     U_FCR,
     U_HANDLE,
     U_PATIENCE,
     U_RETRY,
     U_RETRY_CHANNEL,
     U_RETRY_DELAY,
-    U_USER,
     Audience,
     FadingDemand,
     Source,
     UsualArrivals,
 )
+from sim.timing import Call, cumulative, pick
 
 ENGINE_VERSION = "0.1.0"
 
@@ -101,25 +97,6 @@ CHANNEL_RANK = {ch: (0 if ch in LIVE_CHANNELS else 1) for ch in CHANNELS}
 PRIORITY_LANES = 5
 
 
-class Call(Timeout):
-    """A SimPy timeout that calls `callback` with itself when it fires.
-
-    The same as `Timeout(env, delay, value)` followed by `.callbacks.append(callback)`, in one
-    step, and pushed onto the environment's event queue the way `Environment.schedule` does
-    it (same key: time, priority, event id), without the extra method call. The engine creates
-    two of these per contact, so the saving shows; `tests/test_engine.py` checks that the
-    queue layout this relies on is still SimPy's.
-    """
-
-    def __init__(self, env: simpy.Environment, delay: float, value, callback):
-        self.env = env
-        self.callbacks = [callback]
-        self._value = value
-        self._delay = delay
-        self._ok = True
-        heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), self))
-
-
 class Contact:
     """One contact and, once escalated, the ticket it becomes."""
 
@@ -128,7 +105,8 @@ class Contact:
                  "source", "seq", "user", "attempt", "issue")
 
     def __init__(self, contact_id: int, category: LiveCategory, channel: int, department: int,
-                 draws: list[float], ticket_draws: tuple, patience: Sampler | None):
+                 draws: list[float], ticket_draws: tuple, patience: Sampler | None,
+                 source: Source, seq: int, user: int, attempt: int, issue: int):
         self.id = contact_id
         self.category = category
         self.channel = channel
@@ -140,11 +118,11 @@ class Contact:
         self.waiting = False
         self.stage = 0  # 0 = first contact; 1.. = resolver stages
         self.group: Group | None = None  # the group whose queue it waits in
-        self.source: Source | None = None
-        self.seq = 0
-        self.user = 0
-        self.attempt = 0
-        self.issue = contact_id
+        self.source = source
+        self.seq = seq
+        self.user = user
+        self.attempt = attempt
+        self.issue = issue
 
     def ticket_draws(self) -> list[float]:
         """The draws for the ticket's resolver stages, as Python floats (made on first use)."""
@@ -454,27 +432,10 @@ class LiveDepartment:
         self.retry_channels = channel_table(retry.channels) if retry and retry.channels else None
 
 
-def cumulative(shares: list[float]) -> list[float]:
-    out, total = [], 0.0
-    for s in shares:
-        total += s
-        out.append(total)
-    if out:
-        out[-1] = 1.0  # guard against rounding: u < 1 always finds a slot
-    return out
-
-
 def channel_table(mix: dict[str, float]) -> tuple[list[float], list[int]]:
     """A channel mix as (cumulative shares, channel codes), for drawing a channel."""
     channels = [ch for ch in CHANNELS if mix.get(ch, 0.0) > 0]
     return cumulative([mix[ch] for ch in channels]), [CHANNELS.index(ch) for ch in channels]
-
-
-def pick(table: list[float], u: float) -> int:
-    for i, edge in enumerate(table):
-        if u < edge:
-            return i
-    return len(table) - 1
 
 
 @contextmanager
@@ -786,22 +747,11 @@ class Simulation:
 
     # -- the flow of a contact -------------------------------------------------------------------
 
-    def new_contact(self, source: Source, seq: int, draws: list[float], ticket: tuple,
-                    now: float) -> None:
-        """A source's candidate became a contact: who, how, and off to its first team."""
-        audience = source.audience
-        which = pick(audience.cumulative, draws[U_DEPARTMENT]) if audience.several else 0
-        department = audience.department_index[which] if audience.department_index else -1
-        table, channels = audience.channel_tables[which]
-        channel = channels[pick(table, draws[U_CHANNEL])] if len(channels) > 1 else channels[0]
-        user = (int(draws[U_USER] * audience.headcount[which])
-                if audience.department_index else 0)
-        self._open(source, source.category, seq, channel, department, user, draws, ticket,
-                   attempt=0, issue=-1, now=now)
-
-    def _open(self, source: Source, category: LiveCategory, seq: int, channel: int,
-              department: int, user: int, draws: list[float], ticket: tuple, attempt: int,
-              issue: int, now: float) -> Contact:
+    def open_contact(self, source: Source, category: LiveCategory, seq: int, channel: int,
+                     department: int, user: int, draws: list[float], ticket: tuple,
+                     attempt: int, issue: int, now: float) -> Contact:
+        """A new contact (a source's accepted candidate, or somebody trying again): log it
+        and offer it to its first team."""
         patience = None
         if channel == PHONE:
             patience = category.patience
@@ -812,14 +762,12 @@ class Simulation:
         contact_id = self._next_contact_id
         self._next_contact_id = contact_id + 1
         self.open_contacts += 1
-        contact = Contact(contact_id, category, channel, department, draws, ticket, patience)
-        contact.source = source
-        contact.seq = seq
-        contact.user = user
-        contact.attempt = attempt
-        contact.issue = contact_id if issue < 0 else issue
+        if issue < 0:
+            issue = contact_id
+        contact = Contact(contact_id, category, channel, department, draws, ticket, patience,
+                          source, seq, user, attempt, issue)
         self._contact_row((category.index, channel, category.priority, department, user,
-                           source.index, seq, attempt, contact.issue))
+                           source.index, seq, attempt, issue))
         first_team = category.first_team
         self._row((now, ARRIVAL, contact_id, first_team.index, -1, 0.0))
         first_team.offer(contact, now)
@@ -859,9 +807,9 @@ class Simulation:
         # up (which decisions change), so it must not disturb the source's other draws
         draws = source.retry_draws.draw()
         ticket = source.retry_ticket_draws.draw()
-        self._open(source, contact.category, contact.seq, channel, contact.department,
-                   contact.user, draws, ticket, attempt=contact.attempt + 1,
-                   issue=contact.issue, now=self.env._now)
+        self.open_contact(source, contact.category, contact.seq, channel, contact.department,
+                          contact.user, draws, ticket, attempt=contact.attempt + 1,
+                          issue=contact.issue, now=self.env._now)
 
     def _resolve(self, contact: Contact, group: int, agent: int, now: float) -> None:
         self._row((now, RESOLVED, contact.id, group, agent, 0.0))

@@ -20,6 +20,7 @@ import math
 from typing import TYPE_CHECKING
 
 from sim.calendar import ArrivalIntensity
+from sim.timing import Call, cumulative, pick
 
 if TYPE_CHECKING:
     from sim.engine import LiveCategory, Simulation
@@ -37,7 +38,7 @@ class Audience:
 
     def __init__(self, sim: Simulation, departments: list, category: LiveCategory,
                  channels: dict[str, float] | None = None):
-        from sim.engine import channel_table, cumulative
+        from sim.engine import channel_table
 
         self.department_index = [sim.department_index[d.id] for d in departments]
         self.headcount = [d.headcount for d in departments]
@@ -67,6 +68,7 @@ class Source:
                  audience: Audience, upper_bound: float, thinned: bool):
         self.sim = sim
         self.env = sim.env
+        self.horizon_min = sim.horizon_min
         self.index = index
         self.label = label
         self.category = category
@@ -100,13 +102,12 @@ class Source:
 
     def schedule_next(self, now: float) -> None:
         at = self.next_candidate(now)
-        if at < self.sim.horizon_min:
-            from sim.engine import Call
-
+        if at < self.horizon_min:
             Call(self.env, at - now, None, self._arrive)
 
     def arrive(self, event) -> None:
-        """A candidate arrives: it draws its luck, and becomes a contact if accepted."""
+        """A candidate arrives: it draws its luck, and becomes a contact if accepted: who
+        (department, person) and how (channel), by its own draws."""
         if not self.active:
             return
         now = self.env._now
@@ -115,7 +116,18 @@ class Source:
         draws = self.draws.draw()
         ticket = self.ticket_draws.draw()
         if self.accept is None or self.accept.draw()[0] < self.accepted_share():
-            self.sim.new_contact(self, seq, draws, ticket, now)
+            audience = self.audience
+            which = pick(audience.cumulative, draws[U_DEPARTMENT]) if audience.several else 0
+            table, channels = audience.channel_tables[which]
+            channel = channels[pick(table, draws[U_CHANNEL])] if len(channels) > 1 \
+                else channels[0]
+            if audience.department_index:
+                department = audience.department_index[which]
+                user = int(draws[U_USER] * audience.headcount[which])
+            else:
+                department, user = -1, 0
+            self.sim.open_contact(self, self.category, seq, channel, department, user, draws,
+                                  ticket, 0, -1, now)
         self.schedule_next(now)
 
 

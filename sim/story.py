@@ -26,6 +26,7 @@ from sim.eventlog import (
     SETTING,
 )
 from sim.scenario import MAX_SPREAD, Change, Effect, Inject
+from sim.timing import Call
 
 if TYPE_CHECKING:
     from sim.engine import Simulation
@@ -256,8 +257,6 @@ class LiveChange:
                         if self.active else 0.0)
 
     def schedule(self) -> None:
-        from sim.engine import Call
-
         self._schedule_generation += 1
         generation = self._schedule_generation
         delay = self.at_min - self.sim.env.now
@@ -276,8 +275,6 @@ class LiveChange:
             self._fail(now)
 
     def _fail(self, now: float) -> None:
-        from sim.engine import Call
-
         sim = self.sim
         self.state = "failed"
         sim._row((now, CHANGE_FAILED, -1, -1, self.index, 0.0))
@@ -348,8 +345,6 @@ class LiveInject:
         return lambda: 1.0 if self.state == "running" else 0.0
 
     def schedule(self) -> None:
-        from sim.engine import Call
-
         if self.model.at < self.sim.horizon_min:
             Call(self.sim.env, max(0.0, self.model.at - self.sim.env.now), None, self._start)
 
@@ -368,8 +363,6 @@ class LiveInject:
         self._schedule_end()
 
     def _schedule_end(self) -> None:
-        from sim.engine import Call
-
         self._end_generation += 1
         if self.duration_min is not None:
             end = self.started_min + self.duration_min

@@ -9,7 +9,7 @@ import pytest
 import simpy
 
 from sim import Simulation, load_builtin, scenario_from_data
-from sim.engine import Call
+from sim.timing import Call
 
 SUPPORT_SCENARIO = {
     "id": "support",
