@@ -381,6 +381,10 @@ def _format(value: float | None, unit: str, currency: str) -> str:
         return f"{value:.2f} min"
     if unit == "money":
         return f"{value:,.0f} {currency}"
+    if unit == "points":
+        return f"{value:.1f} / 100"
+    if unit == "hours":
+        return f"{value:,.1f} h"
     return f"{value:,.1f}" if value != round(value) else f"{value:,.0f}"
 
 
@@ -394,6 +398,10 @@ def _format_ci(value: float | None, unit: str) -> str:
         return f"± {value:,.0f}"
     if unit == "min":
         return f"± {value:.2f} min"
+    if unit == "hours":
+        return f"± {value:,.1f} h"
+    if unit == "points":
+        return f"± {value:.1f}"
     return f"± {value:.2f}"
 
 

@@ -12,7 +12,9 @@ Definitions (the same on every screen and in every report):
 - `still_waiting`: contacts still in the first queue when the run ended;
 - `mean_wait_min_<group>`: mean time a contact or ticket waited in that group's queue;
 - `fcr`: share of contacts handled by the first-contact team that it resolved without a
-  hand-off;
+  hand-off (a request it turned down counts as handled, not resolved);
+- `declined`, `decline_rate`: requests the desk turned down (no such service), in scenarios
+  where that can happen;
 - `handle_min`: mean first-contact handling time;
 - `mttr_min` (and `mttr_min_p<k>`): mean time from arrival to resolution;
 - `sla_breach_rate` (and `_p<k>`): share of contacts whose resolution took longer than the
@@ -22,8 +24,17 @@ Definitions (the same on every screen and in every report):
 - `backlog_mean`, `backlog_end`: contacts and tickets open (arrived, not yet resolved or
   abandoned), averaged over the counted period / at the end;
 - `utilisation_<group>`: busy agent time over on-duty agent time;
-- `cost_staff`, `cost_suppliers`, `cost_total`: on-duty staff time at each team's hourly
-  cost, supplier fees per ticket taken on, in the scenario's money.
+- `cost_staff`, `cost_suppliers`: on-duty staff time at each team's hourly cost, supplier
+  fees per ticket taken on, in the scenario's money; `cost_levers`: what the levers pulled
+  cost (every lever row, warm-up included: a decision is paid whenever it is taken);
+  `cost_lost_business`: working time lost (`lost_work_hours`, person-hours in business
+  time: blocking incidents until resolved, outages for everybody affected) at each
+  department's hourly cost (0 without departments); `cost_total`: all four;
+- with departments only (`sim.moments`): `lost_work_hours`; `satisfaction` (0-100, the mean
+  over everybody at the end of the run) and `satisfaction_<department>`; `moments_good`,
+  `moments_bad`: counted contacts whose moment of truth scored 70 or more / below 50;
+  `score`: the balanced score of the run (0-100) from satisfaction, cost and SLAs kept,
+  weighted by the scenario.
 
 Contacts still waiting when the run ends count in the wait figures with their wait so far
 (otherwise an unstaffed mailbox would look like no wait at all); their outcome is not known,
@@ -46,8 +57,10 @@ from sim.eventlog import (
     ANSWERED,
     ARRIVAL,
     ASSIGNED,
+    DECLINED,
     ESCALATED,
     HANDLED,
+    LEVER,
     RESOLVED,
     STAFF,
 )
@@ -222,8 +235,16 @@ def compute_kpis(outcome: Outcome) -> dict[str, float | None]:
 
     # First-contact resolution and handling.
     resolved = counted & ~np.isnan(v.resolved)
-    first_handled = answered & (resolved | (v.escalations > 0))
-    kpis["fcr"] = _share((v.escalations == 0)[first_handled])
+    # a request the desk turned down was handled at first contact, and not resolved
+    declined = counted & ~np.isnan(v.first_time(DECLINED))
+    first_handled = answered & (resolved | (v.escalations > 0) | declined)
+    kpis["fcr"] = _share(((v.escalations == 0) & ~declined)[first_handled])
+    # (the same figures in every replication: decided by the scenario, not by what happened)
+    can_decline = any(c.declined > 0 for c in scenario.categories) or any(
+        e.target.endswith(".declined") for lever in scenario.levers for e in lever.effects)
+    if can_decline:
+        kpis["declined"] = float(declined.sum())
+        kpis["decline_rate"] = _share(declined[first_handled])
     w_contact, w_group, w_start, w_end, w_first = v.work_episodes()
     # first-contact work is the episode that began with "answered"; unfinished work is left out
     first_contact_work = w_first & counted[w_contact] & (w_end < v.end_min)
@@ -259,7 +280,24 @@ def compute_kpis(outcome: Outcome) -> dict[str, float | None]:
             supplier_cost += float(taken.sum()) * suppliers[group_id].cost_per_ticket
     kpis["cost_staff"] = staff_cost
     kpis["cost_suppliers"] = supplier_cost
-    kpis["cost_total"] = staff_cost + supplier_cost
+    levers_cost = float(v.value[v.event == LEVER].sum())
+    kpis["cost_levers"] = levers_cost
+
+    # Moments of truth, satisfaction and lost business time (sim.moments): only where there
+    # are departments — the queueing scenarios have nobody to satisfy, and the validation
+    # suite calls this thousands of times on their long logs.
+    lost_business = 0.0
+    if scenario.departments:
+        from sim.moments import balanced_score, key_figures
+
+        kpis.update(key_figures(v))
+        lost_business = kpis["cost_lost_business"]
+    else:
+        kpis["cost_lost_business"] = 0.0  # nobody's work to lose
+    kpis["cost_total"] = staff_cost + supplier_cost + levers_cost + lost_business
+    if scenario.departments:
+        kpis["score"] = balanced_score(kpis["satisfaction"], kpis["cost_total"],
+                                       kpis.get("sla_breach_rate"), scenario.score)
     return kpis
 
 
@@ -307,7 +345,7 @@ def _sla_figures(v: LogView, kpis: dict, scenario, calendar, counted: np.ndarray
 def backlog_steps(v: LogView) -> tuple[np.ndarray, np.ndarray]:
     """Open contacts and tickets as a step function: (times, open count from that time on)."""
     opens = v.event == ARRIVAL
-    closes = (v.event == RESOLVED) | (v.event == ABANDONED)
+    closes = (v.event == RESOLVED) | (v.event == ABANDONED) | (v.event == DECLINED)
     rows = np.flatnonzero(opens | closes)
     step = np.where(opens[rows], 1, -1)
     return v.time[rows], np.cumsum(step)
@@ -339,8 +377,8 @@ def _time_average(times: np.ndarray, values: np.ndarray, t0: float, t1: float) -
 # Names people read
 # ---------------------------------------------------------------------------------------------
 
-#: label and unit of each key figure ("count", "share", "min", "money"); the same words on
-#: every screen, table and report.
+#: label and unit of each key figure ("count", "share", "min", "money", "hours", "points":
+#: a 0-100 scale); the same words on every screen, table and report.
 KPI_LABELS: dict[str, tuple[str, str]] = {
     "contacts": ("Contacts", "count"),
     "answered": ("Answered", "count"),
@@ -351,6 +389,8 @@ KPI_LABELS: dict[str, tuple[str, str]] = {
     "mean_wait_min": ("Mean wait, all contacts", "min"),
     "p_wait": ("Share who had to wait", "share"),
     "fcr": ("First-contact resolution", "share"),
+    "declined": ("Requests turned down (no such service)", "count"),
+    "decline_rate": ("Share of contacts turned down", "share"),
     "handle_min": ("Mean handle time, first contact", "min"),
     "mttr_min": ("Mean time to resolve", "min"),
     "sla_breach_rate": ("SLA breaches (resolve)", "share"),
@@ -359,12 +399,24 @@ KPI_LABELS: dict[str, tuple[str, str]] = {
     "backlog_end": ("Open contacts and tickets at the end", "count"),
     "cost_staff": ("Cost of staff time", "money"),
     "cost_suppliers": ("Supplier fees", "money"),
-    "cost_total": ("IT cost", "money"),
+    "cost_levers": ("Levers pulled", "money"),
+    "cost_lost_business": ("Lost business time", "money"),
+    "cost_total": ("Total cost (IT and lost business time)", "money"),
+    "lost_work_hours": ("Working time lost (person-hours)", "hours"),
+    "satisfaction": ("Satisfaction at the end (0-100)", "points"),
+    "moments_good": ("Good moments of truth (score 70+)", "count"),
+    "moments_bad": ("Bad moments of truth (score below 50)", "count"),
+    "score": ("Balanced score (0-100)", "points"),
 }
+#: the section of figures whose section is not told by their unit
+_SECTION_OF = {"lost_work_hours": "Cost", "satisfaction": "Satisfaction",
+               "moments_good": "Satisfaction", "moments_bad": "Satisfaction",
+               "score": "Key figures"}
 CHANNEL_LABELS = {"phone": "phone", "email": "e-mail", "portal": "portal", "walk_in": "walk-in"}
 
 #: Sections of a table of key figures, in reading order.
-KPI_SECTIONS = ("Key figures", "By channel", "By priority", "Teams and suppliers", "Cost")
+KPI_SECTIONS = ("Key figures", "Satisfaction", "By channel", "By priority",
+                "Teams and suppliers", "Cost")
 
 
 def kpi_label(name: str) -> tuple[str, str]:
@@ -380,7 +432,10 @@ def kpi_section(name: str) -> str:
 def _describe(name: str) -> tuple[str, str, str]:
     if name in KPI_LABELS:
         label, unit = KPI_LABELS[name]
-        return ("Cost" if unit == "money" else "Key figures"), label, unit
+        section = _SECTION_OF.get(name, "Cost" if unit == "money" else "Key figures")
+        return section, label, unit
+    if name.startswith("satisfaction_"):
+        return "Satisfaction", f"Satisfaction — {name[len('satisfaction_'):]}", "points"
     match = re.fullmatch(r"(mean_wait_min|mttr_min|sla_breach_rate)_p([1-5])", name)
     if match:
         base, priority = match.groups()

@@ -868,6 +868,10 @@ class Condition(Strict):
         ids = _known_ids(info, kind) if kind else None
         if base == "waiting" and not which:
             raise PydanticCustomError("condition_metric", "say which team: waiting.<team>", {})
+        if base == "satisfaction" and not which and ids is not None and not ids:
+            raise PydanticCustomError(
+                "condition_metric", "satisfaction is measured per department, and this "
+                "scenario declares none", {})
         if which and (kind is None or (ids is not None and which not in ids)):
             raise PydanticCustomError(
                 "condition_metric", "metric '{m}': '{which}' is not a {what} of this scenario",

@@ -150,5 +150,5 @@ def test_every_figure_has_a_label_and_a_section():
     for name in compute_kpis(hand_made()):
         label, unit = kpi_label(name)
         assert label and label != name, name
-        assert unit in ("count", "share", "min", "money")
+        assert unit in ("count", "share", "min", "money", "points", "hours")
         assert kpi_section(name)
