@@ -1,7 +1,8 @@
 # Moments of Truth — the commands a new user types.
 #   make test    set up .venv (first time only) and run the whole test suite
 #   make play    set up and start the game (headless demo when there is no display)
-# Also: make setup (idempotent), make demo (a headless run), make bench (benchmarks).
+# Also: make setup (idempotent), make demo (the softphone story, unprepared vs prepared,
+# headless), make bench (benchmarks).
 
 PYTHON ?= python3
 VENV   := .venv
@@ -26,7 +27,8 @@ play: setup
 	$(BIN)/itsm play
 
 demo: setup
-	$(BIN)/itsm run normal-week --replications 4
+	$(BIN)/itsm compare softphone-cutover --variant unprepared=policy:unprepared \
+	    --variant prepared=policy:prepared --replications 20
 
 bench: setup
 	$(BIN)/python bench/run.py

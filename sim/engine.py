@@ -717,8 +717,11 @@ class Simulation:
             model = inject.model
             service = model.outage.service if model.outage else None
             people = self._affected(model.departments, service)
-            inject.sources = [self._demand_source(inject, "inject", d, people, model.channels, ())
-                              for d in model.demand]
+            keys = (f"injects.{inject.id}.demand",)
+            inject.sources = [
+                self._demand_source(inject, "inject", d, people, model.channels,
+                                    (*keys, f"injects.{inject.id}.demand.{d.category}"))
+                for d in model.demand]
             if model.outage is not None:
                 inject.outage = len(names.outages)
                 names.outages.append(f"inject:{inject.id}")

@@ -312,7 +312,8 @@ def _sla_figures(v: LogView, kpis: dict, scenario, calendar, counted: np.ndarray
             return calendar.business_minutes_between(t0, t1)
         return t1 - t0
 
-    tickets = counted & ~abandoned
+    # a request turned down was never going to be fulfilled: no resolve target to keep
+    tickets = counted & ~abandoned & np.isnan(v.first_time(DECLINED))
     end = np.full(v.n_contacts, v.end_min)
     resolved_or_now = np.where(np.isnan(v.resolved), end, v.resolved)
     answered_or_now = np.where(np.isnan(v.answered), end, v.answered)

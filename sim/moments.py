@@ -544,9 +544,9 @@ def _business_impact(v: LogView) -> BusinessImpact:
             start = np.full(first.size, np.inf)
             np.minimum.at(start, where, v.arrived[chosen])
             fixed = np.full(first.size, np.inf)
-            # resolved, or told no (the request is closed: waiting on IT is over)
-            ended = np.fmin(v.resolved[chosen], v.first_time(DECLINED)[chosen])
-            np.minimum.at(fixed, where, np.where(np.isnan(ended), np.inf, ended))
+            # until resolved: a request turned down still leaves the need unmet
+            resolved = v.resolved[chosen]
+            np.minimum.at(fixed, where, np.where(np.isnan(resolved), np.inf, resolved))
             fixed = np.minimum(fixed, t1)
             # an issue is numbered by its first contact, whose category and person it keeps
             lost = worked(start, fixed) * share[first]

@@ -838,7 +838,7 @@ class Lever(Strict):
 #: What a decision point's condition can watch. "<metric>.<id>" picks one team / department.
 CONDITION_METRICS = {
     "phone_waiting": "callers on hold at the first-contact teams",
-    "waiting": "contacts waiting in one team's queue (waiting.<team>)",
+    "waiting": "contacts waiting in one team's or supplier's queue (waiting.<id>)",
     "backlog": "open contacts and tickets",
     "contacts_last_hour": "contacts that arrived in the last hour",
     "abandonment_rate_last_hour": "share of phone calls in the last hour that hung up",
@@ -866,8 +866,11 @@ class Condition(Strict):
                 {"m": self.metric, "known": ", ".join(CONDITION_METRICS)})
         kind = {"waiting": "teams", "satisfaction": "departments"}.get(base)
         ids = _known_ids(info, kind) if kind else None
+        if base == "waiting" and ids is not None:
+            ids = ids + (_known_ids(info, "suppliers") or [])
         if base == "waiting" and not which:
-            raise PydanticCustomError("condition_metric", "say which team: waiting.<team>", {})
+            raise PydanticCustomError("condition_metric",
+                                      "say which team or supplier: waiting.<id>", {})
         if base == "satisfaction" and not which and ids is not None and not ids:
             raise PydanticCustomError(
                 "condition_metric", "satisfaction is measured per department, and this "

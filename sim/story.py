@@ -119,6 +119,8 @@ class Settings:
             return {"at": change.at_min, "active": change.active, "warned": change.warned,
                     "failure.chance": change.failure_chance}[t.field]
         inject = sim.injects[t.item]
+        if t.field == "demand":
+            return inject.demand_factor.get(t.parameter or "", 1.0)
         return {"active": inject.active, "duration_min": inject.duration_min}[t.field]
 
     def set(self, t: paths.Target, value: Any, now: float) -> None:
@@ -171,7 +173,7 @@ class Settings:
         elif t.collection == "changes":
             sim.changes[t.item].set(t, value, now)
         else:
-            sim.injects[t.item].set(t.field, value, now)
+            sim.injects[t.item].set(t, value, now)
         self.log(t, value, now)
 
     def log(self, t: paths.Target, value: Any, now: float) -> None:
@@ -338,11 +340,14 @@ class LiveInject:
         self.started_min = math.inf
         self.sources: list[Source] = []
         self.outage = -1
+        #: "" -> all its demand; a category id -> that category's (levers thin it)
+        self.demand_factor: dict[str, float] = {}
         self._applied: list[Applied] = []
         self._end_generation = 0
 
     def factor(self, category: str):
-        return lambda: 1.0 if self.state == "running" else 0.0
+        return lambda: (self.demand_factor.get("", 1.0) * self.demand_factor.get(category, 1.0)
+                        if self.state == "running" else 0.0)
 
     def schedule(self) -> None:
         if self.model.at < self.sim.horizon_min:
@@ -384,8 +389,11 @@ class LiveInject:
             sim._row((now, OUTAGE_END, -1, -1, self.outage, 0.0))
         sim._row((now, INJECT_END, -1, -1, self.index, 0.0))
 
-    def set(self, field: str, value: Any, now: float) -> None:
-        if field == "duration_min":
+    def set(self, t: paths.Target, value: Any, now: float) -> None:
+        field = t.field
+        if field == "demand":
+            self.demand_factor[t.parameter or ""] = value
+        elif field == "duration_min":
             self.duration_min = value
             if self.state == "running":
                 self._schedule_end()

@@ -15,7 +15,7 @@ A path is `<collection>.<id>.<field>[.<more>]`:
         | escalate_to | route | reassign.share | reassign.to | pending.share | declined
     departments.<department>.patience.<p> | walk_in_patience.<p> | retry.share
     changes.<change>.at | active | warned | demand | demand.<category> | failure.chance
-    injects.<inject>.active | duration_min
+    injects.<inject>.active | duration_min | demand | demand.<category>
 
 where `<p>` is a parameter of the distribution found there (`mean`, `sd`, `min`, `mode`,
 `max`, `value`). On `teams.<team>.staff`, `add` puts agents on top of the team's schedule
@@ -61,7 +61,7 @@ GRAMMAR: dict[str, dict[str, str]] = {
     "departments": {"patience": DIST, "walk_in_patience": DIST, "retry.share": SHARE},
     "changes": {"at": TIME, "active": FLAG, "warned": FLAG, "demand": FACTOR,
                 "failure.chance": SHARE},
-    "injects": {"active": FLAG, "duration_min": NUMBER},
+    "injects": {"active": FLAG, "duration_min": NUMBER, "demand": FACTOR},
 }
 #: parameters of each distribution kind that a lever may change
 DIST_PARAMETERS = {
@@ -112,12 +112,12 @@ def parse_target(path: str, data: dict[str, Any]) -> Target:
                           f"change; expected one of: {', '.join(fields)}")
     if kind == DIST:
         return Target(collection, item, field, DIST, _distribution_parameter(entry, field, more))
-    if collection == "changes" and field == "demand" and more:
+    if collection in ("changes", "injects") and field == "demand" and more:
         category = ".".join(more)
         demands = entry.get("demand") if isinstance(entry, dict) else None
         named = {d.get("category") for d in demands or [] if isinstance(d, dict)}
         if category not in named:
-            raise TargetError(f"change {item} has no demand for category {category!r} "
+            raise TargetError(f"{collection[:-1]} {item} has no demand for category {category!r} "
                               f"(it has: {', '.join(sorted(map(str, named))) or 'none'})")
         return Target(collection, item, field, FACTOR, category)
     if more:

@@ -365,3 +365,24 @@ def test_compare_matches_contacts_by_who_they_are_not_their_place(story):
 def test_the_same_policy_with_another_copy_of_the_scenario_is_the_same_run(story):
     again = scenario_from_data(copy.deepcopy(story_data()))
     assert run(story, "prepared").log.digest() == run(again, "prepared").log.digest()
+
+
+def test_a_lever_thins_an_injects_demand():
+    data = story_data()
+    data["levers"].append({"id": "broadcast", "name": "Tell everybody the CRM is down",
+                           "effects": [{"target": "injects.crm-down.demand.fault",
+                                        "multiply": 0.3}]})
+    data["decision_points"][0]["levers"].append("broadcast")
+    scenario = scenario_from_data(data)
+
+    def from_inject(outcome):
+        contacts = outcome.log.contact_columns()
+        names = outcome.log.names.sources
+        return {int(contacts["seq"][c]) for c in range(outcome.log.n_contacts)
+                if names[contacts["source"][c]].startswith("inject:")
+                and contacts["attempt"][c] == 0}
+
+    plain = from_inject(run(scenario, "none"))
+    told = from_inject(Simulation(scenario, seed=1, decisions=DecisionPlan(
+        policy={"prep": ["broadcast"]})).run())
+    assert told < plain and 0.1 < len(told) / len(plain) < 0.55
