@@ -229,10 +229,15 @@ class ArrivalIntensity:
 # ---------------------------------------------------------------------------------------------
 
 
+OFF_HOURS = -1  # a schedule level: outside the team's working hours (nobody on duty)
+
+
 def staff_schedule(team: Team, calendar: WorkCalendar, horizon_min: float
                    ) -> Iterator[tuple[float, int]]:
-    """The moments when a team's on-duty headcount changes, with the new headcount, in time
-    order from minute 0 (the first item is always at minute 0)."""
+    """The moments when a team's scheduled headcount changes, with the new headcount, in
+    time order from minute 0 (the first item is always at minute 0). Outside the team's
+    hours the level is OFF_HOURS (-1), so that "within hours, nobody scheduled" (0) stays
+    different: a lever can still bring people in then."""
     always = (team.shifts is None and
               (team.hours == "always" or (team.hours is None and not calendar.defined)))
     if always:
@@ -265,19 +270,20 @@ def _levels_cached(intervals: tuple[tuple[int, int, int], ...]) -> list[tuple[in
     for p in points:
         if p >= MINUTES_PER_DAY:
             continue
-        levels.append((p, sum(s for a, b, s in intervals if a <= p < b)))
+        covering = [s for a, b, s in intervals if a <= p < b]
+        levels.append((p, sum(covering) if covering else OFF_HOURS))
     return levels
 
 
 def _levels_for(team: Team, calendar: WorkCalendar, weekday: int, holiday: bool
                 ) -> list[tuple[int, int]]:
     if holiday:
-        return [(0, 0)]
+        return [(0, OFF_HOURS)]
     if team.shifts is None:
         # staff on duty during business hours on working days
         if weekday in calendar.working_weekdays:
             return _levels_cached(((calendar.open_min, calendar.close_min, int(team.staff)),))
-        return [(0, 0)]
+        return [(0, OFF_HOURS)]
     intervals = []
     for shift in team.shifts:
         if shift.days is not None:

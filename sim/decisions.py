@@ -132,6 +132,13 @@ class _DecisionsFile(BaseModel):
     @model_validator(mode="after")
     def _policy(self, info: ValidationInfo) -> _DecisionsFile:
         scenario: Scenario = info.context["scenario"]
+        once_only = {lever.id for lever in scenario.levers if not lever.repeatable}
+        pulled = [lever for entry in self.decisions for lever in entry.levers]
+        twice = sorted({lv for lv in pulled if lv in once_only and pulled.count(lv) > 1})
+        if twice:
+            raise PydanticCustomError(
+                "decision_twice", "{l} can be pulled only once, and these decisions pull it "
+                "twice", {"l": ", ".join(twice)})
         if self.policy is not None and self.policy not in scenario.policies:
             raise PydanticCustomError(
                 "decision_policy", "no policy {p} in scenario {s} (it has: {known})",

@@ -188,8 +188,11 @@ class Group:
             self._start(self.idle.popleft(), contact, now)
             return
         contact.group = self
+        first_contact = contact.stage == 0
         if self.priority_queue:
-            rank = CHANNEL_RANK_BY_INDEX[contact.channel] if contact.stage == 0 else 0
+            # people on the line or at the desk first; tickets (passed on, e-mail, portal)
+            # after them, by priority
+            rank = CHANNEL_RANK_BY_INDEX[contact.channel] if first_contact else 1
             lane = rank * PRIORITY_LANES + contact.priority - 1
         else:
             lane = 0
@@ -198,8 +201,9 @@ class Group:
         if lane < self.first_lane:
             self.first_lane = lane
         self.waiting += 1
-        self.waiting_by_channel[contact.channel] += 1
-        if contact.stage == 0 and contact.patience is not None:
+        if first_contact:
+            self.waiting_by_channel[contact.channel] += 1
+        if first_contact and contact.patience is not None:
             Call(self.sim.env, contact.patience.sample(contact.draws[U_PATIENCE]), contact,
                  self.sim._patience_out)
 
@@ -212,7 +216,8 @@ class Group:
                 if contact.waiting:  # callers who hung up are skipped (they left already)
                     contact.waiting = False
                     self.waiting -= 1
-                    self.waiting_by_channel[contact.channel] -= 1
+                    if contact.stage == 0:
+                        self.waiting_by_channel[contact.channel] -= 1
                     self.first_lane = index
                     return contact
         self.first_lane = len(lanes)
@@ -223,7 +228,7 @@ class Group:
         skipped when reached: removing it from the middle of a deque would cost O(n)."""
         contact.waiting = False
         self.waiting -= 1
-        self.waiting_by_channel[contact.channel] -= 1
+        self.waiting_by_channel[contact.channel] -= 1  # only first contacts give up
 
     def _start(self, agent: Agent, contact: Contact, now: float) -> None:
         """An agent (or a supplier's slot) takes a contact."""
@@ -289,7 +294,10 @@ class Group:
             elif (reassign is not None and stage <= reassign.max_hops
                     and stage < MAX_RESOLVER_STAGES
                     and ticket[U_REASSIGN + stage - 1] < reassign.share):
-                sim._escalate(contact, reassign.to, now)
+                # passed on; a ticket already with `to` goes back where it came from
+                # (reassignment ping-pong, as real logs show)
+                back = category.escalate_to if self is reassign.to else reassign.to
+                sim._escalate(contact, back or reassign.to, now)
             elif category.pending is not None and ticket[U_PENDING] < category.pending.share:
                 sim._wait_on_user(contact, self, now)
             else:
@@ -359,9 +367,10 @@ class Group:
             self._free(agent, now)
 
     def effective_staff(self, schedule_level: int) -> int:
-        """Agents on duty for a schedule level, after the levers: none while the schedule has
-        nobody on duty (temporary staff work the team's hours, not the night)."""
-        if schedule_level <= 0:
+        """Agents on duty for a schedule level (-1: outside the team's hours), after the
+        levers: temporary staff work the team's hours, not the night — even for a team
+        with nobody scheduled (a contractor team called in)."""
+        if schedule_level < 0:
             return 0
         if self.staff_set is not None:
             return self.staff_set
@@ -862,6 +871,11 @@ class Simulation:
         for lever_id in levers:
             self._pull_lever(self.levers[lever_id], now)
 
+    def available(self, lever_id: str) -> bool:
+        """Can this lever be pulled now? (A lever that is not repeatable can be pulled once.)"""
+        lever = self.levers[lever_id]
+        return lever.repeatable or not self.pulled.get(lever_id)
+
     def _pull_lever(self, lever: Lever, now: float) -> None:
         self.pulled[lever.id] = self.pulled.get(lever.id, 0) + 1
         self.spent_on_levers += lever.cost
@@ -895,8 +909,9 @@ class Simulation:
                 levers=[self.levers[lever] for lever in point.levers],
                 budget=point.budget, choice=point.choice)
         else:
-            self.pull(self.plan.answer(point.id, occurrence), now, point=point,
-                      occurrence=occurrence)
+            answer = [lever for lever in self.plan.answer(point.id, occurrence)
+                      if self.available(lever)]
+            self.pull(answer, now, point=point, occurrence=occurrence)
 
     def _next_stop(self) -> float:
         """The next moment the clock must stop outside SimPy: a free decision of the plan,

@@ -32,7 +32,8 @@ Definitions (the same on every screen and in every report):
   department's hourly cost (0 without departments); `cost_total`: all four;
 - with departments only (`sim.moments`): `lost_work_hours`; `satisfaction` (0-100, the mean
   over everybody at the end of the run) and `satisfaction_<department>`; `moments_good`,
-  `moments_bad`: counted contacts whose moment of truth scored 70 or more / below 50;
+  `moments_bad`: counted moments of truth (a contact, a ticket's later fix) that scored
+  75 or more / below 60 (`sim.moments.GOOD_AT_LEAST`, `BAD_BELOW`);
   `score`: the balanced score of the run (0-100) from satisfaction, cost and SLAs kept,
   weighted by the scenario.
 
@@ -405,8 +406,8 @@ KPI_LABELS: dict[str, tuple[str, str]] = {
     "cost_total": ("Total cost (IT and lost business time)", "money"),
     "lost_work_hours": ("Working time lost (person-hours)", "hours"),
     "satisfaction": ("Satisfaction at the end (0-100)", "points"),
-    "moments_good": ("Good moments of truth (score 70+)", "count"),
-    "moments_bad": ("Bad moments of truth (score below 50)", "count"),
+    "moments_good": ("Good moments of truth (score 75+)", "count"),
+    "moments_bad": ("Bad moments of truth (score below 60)", "count"),
     "score": ("Balanced score (0-100)", "points"),
 }
 #: the section of figures whose section is not told by their unit
@@ -450,3 +451,24 @@ def _describe(name: str) -> tuple[str, str, str]:
     if name.startswith("utilisation_"):
         return "Teams and suppliers", f"Utilisation — {name[len('utilisation_'):]}", "share"
     return "Key figures", name, "count"
+
+
+def kpi_names(scenario) -> set[str]:
+    """Every key figure a run of this scenario can report (goals must name one of them)."""
+    channels = {ch for c in scenario.categories for ch in scenario.channels_of(c)}
+    priorities = {c.priority for c in scenario.categories}
+    groups = [t.id for t in scenario.teams] + [s.id for s in scenario.suppliers]
+    names = set(KPI_LABELS) | {"score", "still_waiting", "declined", "decline_rate"}
+    names |= {f"mean_wait_min_{ch}" for ch in channels}
+    for p in priorities:
+        names |= {f"mean_wait_min_p{p}", f"mttr_min_p{p}", f"sla_breach_rate_p{p}"}
+    for g in groups:
+        names |= {f"mean_wait_min_{g}", f"utilisation_{g}"}
+    if scenario.departments:
+        names |= {"satisfaction", "moments_good", "moments_bad", "lost_work_hours"}
+        names |= {f"satisfaction_{d.id}" for d in scenario.departments}
+    return names
+
+
+def is_kpi_name(name: str, scenario) -> bool:
+    return name in kpi_names(scenario)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.eventlog import ABANDONED, ANSWERED, ARRIVAL, RESOLVED
+from sim.eventlog import ABANDONED, ANSWERED, ARRIVAL, DECLINED, RESOLVED
 from sim.scenario import CHANNELS, Condition
 
 if TYPE_CHECKING:
@@ -56,8 +56,8 @@ class LiveStats:
             elif event == RESOLVED:
                 self._resolved += 1
                 self._resolved_late += self._late(contact, self._arrived.get(contact, t), t)
-            if event in (ABANDONED, RESOLVED):
-                self._arrived.pop(contact, None)
+            if event in (ABANDONED, RESOLVED, DECLINED):
+                self._arrived.pop(contact, None)  # (a request turned down keeps no SLA)
 
     def _late(self, contact: int, arrived: float, now: float) -> bool:
         sla = self.sim.scenario.sla

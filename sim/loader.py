@@ -118,6 +118,10 @@ _ID_LISTS = {
     "services": "service",
     "departments": "department",
     "categories": "category",
+    "levers": "lever",
+    "decision_points": "decision point",
+    "changes": "change",
+    "injects": "inject",
 }
 
 

@@ -130,7 +130,7 @@ def parse_moment(value: Any, start_weekday: int = 0) -> float:
         raise ValueError("expected a time such as \"tue 09:30\", \"day 2 09:30\" or minutes")
     m = re.fullmatch(r"\s*(?:(day\s+(\d+)|mon|tue|wed|thu|fri|sat|sun)\s+)?(\d{1,2}):(\d{2})\s*",
                      value.lower())
-    if not m or int(m.group(4)) >= 60 or int(m.group(3)) > 24:
+    if not m or int(m.group(4)) >= 60 or int(m.group(3)) * 60 + int(m.group(4)) > 24 * 60:
         raise ValueError(f"expected a time such as \"tue 09:30\", \"day 2 09:30\" or "
                          f"minutes, got {value!r}")
     day = 0
@@ -475,8 +475,8 @@ class Team(Strict):
     hours: Literal["business", "always"] | None = None
     cost_per_hour: Money = 0.0
     queue: Literal["priority", "fifo"] = "priority"
-    #: points added to the score of every moment of truth with this team (-20..20): the
-    #: empathy and quality of its people, which training can raise
+    #: points added to the score of the moments of truth of the contacts this team answers
+    #: first (-20..20): the empathy and quality of its people, which training can raise
     empathy: Annotated[float, Field(strict=True, ge=-20, le=20)] = 0.0
     #: callers on hold are told their expected wait (perceived waits are shorter)
     announces_wait: bool = False
@@ -802,6 +802,13 @@ class Effect(Strict):
                 raise PydanticCustomError(
                     "effect_target", "no team or supplier with id '{value}' (declared: {ids})",
                     {"value": unknown[0], "ids": ", ".join(groups)})
+            teams = [g for g in named if g in context["ids"].get("teams", [])]
+            category = target_paths.find_item(raw, "categories", target.item)
+            if teams and not isinstance(category.get("resolve"), dict):
+                raise PydanticCustomError(
+                    "effect_target", "categories.{c} has no resolve time, so its tickets "
+                    "cannot go to team {t}: give the category a resolve", {"c": target.item,
+                                                                            "t": teams[0]})
         if target.kind == target_paths.TIME and operation == "set":
             try:
                 data = {**data, "set": parse_moment(data["set"], context.get("start_weekday", 0))}
@@ -1069,7 +1076,15 @@ class Scenario(Strict):
     def _policies_fit(self) -> Scenario:
         points = {p.id: p for p in self.decision_points}
         costs = {lever.id: lever.cost for lever in self.levers}
+        once_only = {lever.id for lever in self.levers if not lever.repeatable}
         for name, answers in self.policies.items():
+            chosen_all = [lever for chosen in answers.values() for lever in chosen]
+            twice = sorted({lv for lv in chosen_all if lv in once_only and chosen_all.count(lv) > 1})
+            if twice:
+                raise PydanticCustomError(
+                    "policy_twice", "policy {p} pulls {l} at two decision points, but it can "
+                    "be pulled only once (make the lever repeatable: true)",
+                    {"p": name, "l": ", ".join(twice)})
             for point_id, chosen in answers.items():
                 point = points[point_id]
                 not_offered = [lever for lever in chosen if lever not in point.levers]
@@ -1104,12 +1119,20 @@ class Scenario(Strict):
                     for c in self.categories if c.arrivals is not None)
         _check_run_size(total, "in all categories together")
         if self.calendar is None:
-            for t in self.teams:
+            for t in [*self.teams, *self.suppliers]:
                 if t.hours == "business":
                     raise PydanticCustomError(
-                        "no_calendar", "team {id} works business hours, but there is no calendar",
+                        "no_calendar", "{id} works business hours, but there is no calendar",
                         {"id": t.id},
                     )
+        from sim.kpis import is_kpi_name
+
+        unknown = [name for name in self.goals if not is_kpi_name(name, self)]
+        if unknown:
+            raise PydanticCustomError(
+                "goal_name", "goals: {names} is not a key figure of this scenario (see the "
+                "figures `itsm run` prints, e.g. abandonment_rate, asa_min, fcr, "
+                "satisfaction)", {"names": ", ".join(unknown)})
         return self
 
     # -- look-ups used by the engine and the reports ------------------------------------------
@@ -1190,6 +1213,11 @@ def validation_context(data: Any) -> dict[str, Any]:
     if isinstance(data, dict):
         calendar = data.get("calendar")
         start = calendar.get("start_date") if isinstance(calendar, dict) else None
+        if isinstance(start, str):  # a quoted date is still a date
+            try:
+                start = _dt.date.fromisoformat(start.strip())
+            except ValueError:
+                start = None
         if isinstance(start, _dt.date):
             context["start_weekday"] = start.weekday()
         elif calendar is not None:

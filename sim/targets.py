@@ -122,7 +122,34 @@ def parse_target(path: str, data: dict[str, Any]) -> Target:
         return Target(collection, item, field, FACTOR, category)
     if more:
         raise TargetError(f"{collection}.{item}.{field} has no part {'.'.join(more)!r}")
+    _check_present(entry, collection, item, field)
     return Target(collection, item, field, kind)
+
+
+#: fields that change something the item must have: (the part that must be given, words)
+_NEEDS = {
+    ("categories", "arrivals"): ("arrivals", "arrivals of its own"),
+    ("categories", "escalate_to"): (None, ""),
+    ("categories", "reassign.share"): ("reassign", "a reassign"),
+    ("categories", "reassign.to"): ("reassign", "a reassign"),
+    ("categories", "pending.share"): ("pending", "a pending"),
+    ("departments", "retry.share"): ("retry", "a retry"),
+    ("changes", "failure.chance"): ("failure", "a failure"),
+}
+
+
+def _check_present(entry: dict[str, Any], collection: str, item: str, field: str) -> None:
+    """A lever may only change what is there: a reassign share of a category without
+    reassign would do nothing, and it is better said when the file loads."""
+    part, words = _NEEDS.get((collection, field), (None, ""))
+    if part is not None and not isinstance(entry.get(part), dict):
+        raise TargetError(f"{collection}.{item} has no {part}: add {words} to it before a lever "
+                          f"can change {field}")
+
+
+def find_item(data: dict[str, Any], collection: str, item: str) -> dict[str, Any]:
+    """The raw entry with this id in a collection (TargetError when there is none)."""
+    return _find_item(data, collection, item)
 
 
 def _find_item(data: dict[str, Any], collection: str, item: str) -> dict[str, Any]:
@@ -157,18 +184,28 @@ def check_operation(target: Target, operation: str, value: Any) -> None:
                           f"not {operation}")
     if kind == FLAG:
         if not isinstance(value, bool):
-            raise TargetError(f"{target} is true or false, got {value!r}")
+            raise TargetError(f"{target} is true or false, got {_shown(value)}")
     elif kind == GROUP:
         if not isinstance(value, str):
-            raise TargetError(f"{target} takes a team or supplier id, got {value!r}")
+            raise TargetError(f"{target} takes a team or supplier id, got {_shown(value)}")
     elif kind == ROUTE:
         if (not isinstance(value, list) or not value
                 or not all(isinstance(v, str) for v in value)):
-            raise TargetError(f"{target} takes a list of team or supplier ids, got {value!r}")
+            raise TargetError(f"{target} takes a list of team or supplier ids, got "
+                              f"{_shown(value)}")
     elif kind == TIME and operation == "set":
         if not isinstance(value, (int, float, str)) or isinstance(value, bool):
             raise TargetError(f"{target} takes a time such as \"tue 08:00\" or minutes")
     elif isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TargetError(f"{target} is a number, got {value!r}")
+        raise TargetError(f"{target} is a number, got {_shown(value)}")
     elif operation == "multiply" and value < 0:
         raise TargetError(f"multiplying {target} by a negative number makes no sense")
+    elif kind == SHARE and operation == "set" and not 0 <= value <= 1:
+        raise TargetError(f"{target} is a share between 0 and 1, got {_shown(value)}")
+
+
+def _shown(value: Any) -> str:
+    """A value as the file writes it (true, not Python's True)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value)

@@ -371,7 +371,7 @@ def test_service_desk_shifts_with_lunch_breaks_give_the_exact_headcount_changes(
     other. One agent alone 08-09, 12:00-12:30, 13:00-13:30 and 17-18; nobody at night."""
     scenario = load_builtin("normal-week")
     desk = scenario.team("service-desk")
-    changes = list(staff_schedule(desk, WorkCalendar(scenario.calendar), 2 * DAY))
+    changes = headcounts(staff_schedule(desk, WorkCalendar(scenario.calendar), 2 * DAY))
     one_day = [(8, 0, 1), (9, 0, 2), (12, 0, 1), (12, 30, 2), (13, 0, 1), (13, 30, 2),
                (17, 0, 1), (18, 0, 0)]
     expected = [(0.0, 0)]
@@ -386,7 +386,7 @@ def test_staff_schedule_of_a_team_built_with_shift_models():
         {"start": "10:00", "end": "18:00", "staff": 2},
         {"start": "10:00", "end": "14:00", "staff": 1, "days": ["sat"]},
     ])
-    changes = list(staff_schedule(team, office(), WEEK))
+    changes = headcounts(staff_schedule(team, office(), WEEK))
     weekday = [(8, 3), (10, 5), (16, 2), (18, 0)]
     expected = [(0.0, 0)]
     for day in (MON, TUE, WED, THU, FRI):
@@ -398,7 +398,7 @@ def test_staff_schedule_of_a_team_built_with_shift_models():
 
 def test_staff_on_business_hours_change_only_on_working_days():
     team = Team(id="resolvers", tier=2, staff=3)
-    changes = list(staff_schedule(team, office(holidays=[HOLIDAY_WED]), 2 * WEEK))
+    changes = headcounts(staff_schedule(team, office(holidays=[HOLIDAY_WED]), 2 * WEEK))
     expected = [(0.0, 0)]
     for day in list(range(5)) + list(range(7, 12)):
         if day == WED:
@@ -409,21 +409,56 @@ def test_staff_on_business_hours_change_only_on_working_days():
 
 def test_shift_teams_are_off_on_holidays():
     team = Team(id="desk", shifts=[{"start": "08:00", "end": "18:00", "staff": 2}])
-    changes = list(staff_schedule(team, office(holidays=[HOLIDAY_WED]), WEEK))
+    changes = headcounts(staff_schedule(team, office(holidays=[HOLIDAY_WED]), WEEK))
     assert not any(WED * DAY <= t < THU * DAY for t, _ in changes)
     assert (at(THU, 8), 2) in changes
 
 
 def test_round_the_clock_teams_have_one_headcount_from_minute_zero():
     always = Team(id="noc", staff=4, hours="always")
-    assert list(staff_schedule(always, office(), 4 * WEEK)) == [(0.0, 4)]
+    assert headcounts(staff_schedule(always, office(), 4 * WEEK)) == [(0.0, 4)]
     plain = Team(id="desk", staff=6)
     # without a calendar a team given by staff works around the clock
-    assert list(staff_schedule(plain, WorkCalendar(None), 4 * WEEK)) == [(0.0, 6)]
+    assert headcounts(staff_schedule(plain, WorkCalendar(None), 4 * WEEK)) == [(0.0, 6)]
 
 
 def test_staff_schedule_starts_at_minute_zero_even_when_the_run_starts_on_a_weekend():
     team = Team(id="desk", staff=2)
     cal = office(start_date=dt.date(2026, 3, 7))  # a Saturday
-    changes = list(staff_schedule(team, cal, 3 * DAY))
+    changes = headcounts(staff_schedule(team, cal, 3 * DAY))
     assert changes == [(0.0, 0), (at(2, 8), 2), (at(2, 18), 0)]
+
+
+def headcounts(schedule) -> list[tuple[float, int]]:
+    """A schedule as headcounts: outside the team's hours nobody is on duty."""
+    return [(t, max(level, 0)) for t, level in schedule]
+
+
+def test_outside_hours_differs_from_nobody_scheduled_within_hours():
+    from sim.calendar import OFF_HOURS
+
+    contractors = Team(id="contractors", staff=0)
+    levels = list(staff_schedule(contractors, office(), DAY))
+    assert levels == [(0.0, OFF_HOURS), (at(MON, 8), 0), (at(MON, 18), OFF_HOURS)]
+
+
+def test_a_lever_can_call_in_a_team_with_nobody_scheduled():
+    from sim import Simulation, scenario_from_data
+
+    scenario = scenario_from_data({
+        "id": "call-in", "title": "contractors", "clock": {"duration": 2 * DAY},
+        "calendar": {"start_date": "2026-03-02"},
+        "teams": [{"id": "desk", "staff": 1}, {"id": "contractors", "staff": 0, "tier": 2}],
+        "categories": [{"id": "ask", "arrivals": {"per_day": 40},
+                        "handle": {"dist": "exponential", "mean": 5}}],
+        "levers": [{"id": "call-in", "name": "Call in two contractors",
+                    "effects": [{"target": "teams.contractors.staff", "add": 2}]}],
+    })
+    sim = Simulation(scenario, seed=1)
+    sim.advance(at(MON, 10))
+    sim.pull(["call-in"])
+    assert sim.group_by_id["contractors"].on_duty == 2   # within hours: they come
+    sim.advance(at(MON, 20))
+    assert sim.group_by_id["contractors"].on_duty == 0   # ... and go home at 18:00
+    sim.advance(at(TUE, 9))
+    assert sim.group_by_id["contractors"].on_duty == 2   # ... and are back on Tuesday

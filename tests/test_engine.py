@@ -328,3 +328,66 @@ def test_declined_requests_are_closed_without_being_resolved():
         elif "resolved" in names:
             resolved += 1
     assert 0.3 < declined / (declined + resolved) < 0.5
+
+
+def test_reassignments_bounce_between_the_two_groups():
+    scenario = scenario_from_data({
+        "id": "ping-pong", "title": "ping-pong", "clock": {"duration": 20_000},
+        "teams": [{"id": "desk", "staff": 2}, {"id": "apps", "tier": 2, "staff": 2},
+                  {"id": "infra", "tier": 2, "staff": 2}],
+        "categories": [{"id": "odd", "arrivals": {"per_minute": 0.02}, "channel": "email",
+                        "handle": {"dist": "deterministic", "value": 5}, "fcr": 0,
+                        "escalate_to": "apps", "resolve": {"dist": "deterministic", "value": 10},
+                        "reassign": {"share": 1.0, "to": "infra", "max_hops": 3}}],
+    })
+    outcome = Simulation(scenario, seed=1).run()
+    done = [events for events in by_contact(outcome).values() if events[-1]["event"] == "closed"]
+    assert done
+    for events in done:
+        assert [e["group"] for e in events if e["event"] == "escalated"] == \
+            ["apps", "infra", "apps", "infra"]
+
+
+def test_tickets_passed_to_a_first_contact_team_wait_behind_its_callers():
+    """A ticket escalated to the desk itself queues with the e-mails, after the callers."""
+    scenario = scenario_from_data({
+        "id": "back", "title": "back to the desk", "clock": {"duration": 600},
+        "teams": [{"id": "desk", "staff": 1}],
+        "categories": [
+            {"id": "call", "arrivals": {"per_minute": 0.12}, "channel": "phone",
+             "handle": {"dist": "deterministic", "value": 6}, "fcr": 0.5,
+             "escalate_to": "desk", "resolve": {"dist": "deterministic", "value": 6}},
+        ],
+    })
+    from sim.scenario import CHANNELS
+
+    phone = CHANNELS.index("phone")
+    sim = Simulation(scenario, seed=2)
+    seen = 0
+    for t in range(1, 600):
+        sim.advance(t)
+        desk = sim.group_by_id["desk"]
+        # every first contact here is a call: whoever waits beyond the callers is a ticket
+        assert desk.waiting_by_channel[phone] <= desk.waiting
+        if desk.waiting > desk.waiting_by_channel[phone]:
+            seen += 1
+    assert seen  # tickets did wait at the desk, and were not counted as callers
+    outcome = sim.run()
+    answered_order = [r for r in outcome.log.rows() if r["event"] in ("answered", "assigned")]
+    assert any(r["event"] == "assigned" for r in answered_order)
+
+
+def test_times_past_midnight_and_business_hours_without_a_calendar_are_refused():
+    from sim.loader import ScenarioError, scenario_from_text
+
+    with pytest.raises(ScenarioError, match="expected a time"):
+        scenario_from_text('id: t\ntitle: t\nclock: {duration: 100}\n'
+                           'teams: [{id: d, staff: 1}]\n'
+                           'categories: [{id: c, handle: {dist: exponential, mean: 1}}]\n'
+                           'changes: [{id: x, name: x, at: "24:30"}]\n')
+    with pytest.raises(ScenarioError, match="works business hours, but there is no calendar"):
+        scenario_from_text('id: t\ntitle: t\nclock: {duration: 100}\n'
+                           'teams: [{id: d, staff: 1}]\n'
+                           'suppliers: [{id: s, hours: business, '
+                           'resolve: {dist: exponential, mean: 1}}]\n'
+                           'categories: [{id: c, handle: {dist: exponential, mean: 1}}]\n')

@@ -543,7 +543,7 @@ levers:
     effects: [{target: changes.softphone.warned, set: true}]
 decision_points:
   - {id: prep, prompt: Prepare, at: 0, levers: [brief, train], budget: 3000}
-  - {id: busy, prompt: Busy, when: {metric: phone_waiting, above: 3}, levers: [temps]}
+  - {id: busy, prompt: Busy, when: {metric: waiting.desk, above: 4}, levers: [temps]}
 policies:
   prepared: {prep: [brief, train], busy: [temps]}
   none: {}
@@ -628,3 +628,10 @@ def test_a_decision_point_can_watch_satisfaction(story):
     before = Simulation(scenario, seed=1)
     before.advance(when - scenario.check_every_min)
     assert satisfaction_now(before.outcome(), "sales") >= 74.8
+
+
+def test_the_labels_say_the_thresholds_the_model_uses():
+    from sim.moments import BAD_BELOW, GOOD_AT_LEAST
+
+    assert f"{GOOD_AT_LEAST:g}+" in kpi_label("moments_good")[0]
+    assert f"below {BAD_BELOW:g}" in kpi_label("moments_bad")[0]

@@ -386,3 +386,71 @@ def test_a_lever_thins_an_injects_demand():
     told = from_inject(Simulation(scenario, seed=1, decisions=DecisionPlan(
         policy={"prep": ["broadcast"]})).run())
     assert told < plain and 0.1 < len(told) / len(plain) < 0.55
+
+
+# -- rules a scenario or decisions author can trip over -------------------------------------
+
+
+def load_error(data: dict) -> str:
+    with pytest.raises(ScenarioError) as caught:
+        scenario_from_data(data, source_name="s.yaml")
+    return str(caught.value)
+
+
+def test_a_lever_on_something_the_category_does_not_have_is_refused():
+    data = story_data()
+    data["levers"][0]["effects"] = [{"target": "categories.howto.reassign.share", "set": 0.5}]
+    assert "categories.howto has no reassign" in load_error(data)
+    data["levers"][0]["effects"] = [{"target": "categories.howto.arrivals", "multiply": 2}]
+    assert "categories.howto has no arrivals" in load_error(data)
+    data["levers"][0]["effects"] = [{"target": "categories.fault.fcr", "set": 1.5}]
+    assert "between 0 and 1, got 1.5" in load_error(data)
+    data["levers"][0]["effects"] = [{"target": "teams.desk.announces_wait", "set": 1}]
+    assert "is true or false, got 1" in load_error(data)
+
+
+def test_tickets_cannot_be_routed_to_a_team_without_a_resolve_time():
+    data = story_data()
+    data["categories"].append({"id": "odd", "handle": {"dist": "exponential", "mean": 5}})
+    data["levers"][0]["effects"] = [{"target": "categories.odd.route", "set": ["tier2"]}]
+    assert "categories.odd has no resolve time" in load_error(data)
+
+
+def test_duplicate_story_ids_and_unknown_goals_are_refused():
+    data = story_data()
+    data["levers"].append(dict(data["levers"][0]))
+    assert "duplicate id 'brief'" in load_error(data)
+    data = story_data()
+    data["goals"] = {"abandonmnet_rate": {"at_most": 0.1}}
+    assert "abandonmnet_rate is not a key figure" in load_error(data)
+
+
+def test_a_quoted_start_date_still_names_its_weekdays():
+    data = story_data()
+    data["calendar"]["start_date"] = "2026-03-04"  # a Wednesday, quoted
+    data["changes"][0]["at"] = "thu 08:00"
+    scenario = scenario_from_data(data)
+    assert scenario.changes[0].at == 1440 + 480  # Thursday is day 2
+
+
+def test_a_lever_that_can_be_pulled_once_is_refused_twice():
+    data = story_data()
+    data["policies"]["greedy"] = {"prep": ["brief"], "busy": ["temps"]}
+    data["decision_points"][1]["levers"].append("brief")
+    data["policies"]["greedy"]["busy"].append("brief")
+    assert "pulls brief at two decision points" in load_error(data)
+
+
+def test_a_condition_that_fires_again_does_not_pull_a_spent_lever_twice(story, tmp_path):
+    data = story_data()
+    data["decision_points"][1]["once"] = False
+    scenario = scenario_from_data(data)
+    outcome = Simulation(scenario, seed=2, decisions=DecisionPlan(
+        policy={"busy": ["temps"]})).run()
+    fired = rows(outcome, "decision_point")
+    assert len(fired) > 2  # the queue condition held more than once ...
+    assert len(rows(outcome, "lever")) == 1  # ... the temporary staff came once
+    path = tmp_path / "twice.yaml"
+    path.write_text("decisions:\n  - {at: 100, levers: [temps]}\n  - {at: 200, levers: [temps]}\n")
+    with pytest.raises(ScenarioError, match="can be pulled only once"):
+        load_decisions(path, scenario)
