@@ -149,15 +149,13 @@ class Group:
     """A team or a supplier: agents (or capacity slots) and the contacts waiting for them."""
 
     def __init__(self, sim: Simulation, index: int, group_id: str, kind: str, tier: int,
-                 discipline: str, cost_per_hour: float = 0.0, cost_per_ticket: float = 0.0):
+                 discipline: str):
         self.sim = sim
         self.index = index
         self.id = group_id
         self.kind = kind  # "team" or "supplier"
         self.tier = tier
         self.priority_queue = discipline == "priority"
-        self.cost_per_hour = cost_per_hour
-        self.cost_per_ticket = cost_per_ticket
         self.agents: list[Agent] = []
         self.idle: deque[Agent] = deque()
         self.on_duty = 0
@@ -551,12 +549,11 @@ class Simulation:
         self.groups: list[Group] = []
         for team in scenario.teams:
             self.groups.append(Group(self, len(self.groups), team.id, "team", team.tier,
-                                     team.queue, cost_per_hour=team.cost_per_hour))
+                                     team.queue))
             self.groups[-1].empathy = team.empathy
             self.groups[-1].announces_wait = team.announces_wait
         for supplier in scenario.suppliers:
-            group = Group(self, len(self.groups), supplier.id, "supplier", 3, "priority",
-                          cost_per_ticket=supplier.cost_per_ticket)
+            group = Group(self, len(self.groups), supplier.id, "supplier", 3, "priority")
             group.response = make_sampler(supplier.response) if supplier.response else None
             group.resolve = make_sampler(supplier.resolve)
             group.business_hours = supplier.hours == "business"
@@ -705,32 +702,38 @@ class Simulation:
                     if d.services is None or service in d.services]
         return list(scenario.departments)
 
+    def _demand_sources(self, owner, kind: str, demands: list, people: list, channels,
+                        thinned_by: str | None) -> list[FadingDemand]:
+        """The sources of a change's or an inject's demand; `thinned_by` is the target path
+        prefix levers use to cut it (changes.<id>, injects.<id>), None if nothing can."""
+        def keys(category: str) -> tuple[str, ...]:
+            if thinned_by is None:
+                return ()
+            return (f"{thinned_by}.demand", f"{thinned_by}.demand.{category}")
+
+        return [self._demand_source(owner, kind, d, people, channels, keys(d.category))
+                for d in demands]
+
     def _prepare_story(self) -> None:
         names = self.log.names
         for change in self.changes.values():
             model = change.model
             people = self._affected(model.departments, model.service)
-            keys = (f"changes.{change.id}.demand",)
-            change.sources = [
-                self._demand_source(change, "change", d, people, model.channels,
-                                    (*keys, f"changes.{change.id}.demand.{d.category}"))
-                for d in model.demand]
+            change.sources = self._demand_sources(change, "change", model.demand, people,
+                                                  model.channels, f"changes.{change.id}")
             if model.failure is not None:
                 change.outage = len(names.outages)
                 names.outages.append(f"change:{change.id}")
-                change.failure_sources = [
-                    self._demand_source(change, "change-failure", d, people, model.channels,
-                                        ()) for d in model.failure.demand]
+                change.failure_sources = self._demand_sources(
+                    change, "change-failure", model.failure.demand, people, model.channels,
+                    None)
             change.schedule()
         for inject in self.injects.values():
             model = inject.model
             service = model.outage.service if model.outage else None
             people = self._affected(model.departments, service)
-            keys = (f"injects.{inject.id}.demand",)
-            inject.sources = [
-                self._demand_source(inject, "inject", d, people, model.channels,
-                                    (*keys, f"injects.{inject.id}.demand.{d.category}"))
-                for d in model.demand]
+            inject.sources = self._demand_sources(inject, "inject", model.demand, people,
+                                                  model.channels, f"injects.{inject.id}")
             if model.outage is not None:
                 inject.outage = len(names.outages)
                 names.outages.append(f"inject:{inject.id}")
