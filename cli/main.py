@@ -40,6 +40,7 @@ class UsageError(Exception):
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    from sim.history import HistoryError
     from sim.loader import ScenarioError
 
     try:
@@ -48,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in error.problems:
             print(problem, file=sys.stderr)
         return EXIT_BAD_INPUT
-    except UsageError as error:
+    except (UsageError, HistoryError) as error:
         print(f"itsm: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
@@ -91,6 +92,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--save-replay", metavar="FILE",
                      help="save the first replication as a replay file (JSON)")
     run.add_argument("--team", default="", help="the player's or team's name, for the replay")
+    run.add_argument("--record", action="store_true",
+                     help="keep the first replication in the run history (with --team)")
+    run.add_argument("--db", metavar="PATH",
+                     help="the run history file for --record (default: $ITSM_HISTORY, else "
+                          "~/.local/share/moments-of-truth/history.sqlite3)")
     run.set_defaults(action=cmd_run)
 
     replay = sub.add_parser("replay", help="run a saved replay file again and check it matches")
@@ -115,6 +121,12 @@ def _parser() -> argparse.ArgumentParser:
 
     listing = sub.add_parser("list", help="the built-in scenarios")
     listing.set_defaults(action=cmd_list)
+
+    # commands that live in modules of their own (cli/<name>_cmd.py)
+    from cli import experiment_cmd, history_cmd, report_cmd
+
+    for module in (report_cmd, history_cmd, experiment_cmd):
+        module.register(sub)
 
     play = sub.add_parser("play", help="play a scenario (headless demo when there is no game)")
     play.add_argument("scenario", nargs="?", default="normal-week", metavar="SCENARIO")
@@ -202,10 +214,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     def first_run():
         return Simulation(scenario, seed=args.seed, decisions=plan).run()
 
+    record = getattr(args, "record", False)
+    if record:  # a locked or damaged history fails now, not after the run
+        from sim.history import check_history
+
+        check_history(args.db)
     if args.events_csv == "-":
         from sim.export import write_events_csv
 
-        write_events_csv(first_run(), sys.stdout)
+        outcome = first_run()
+        write_events_csv(outcome, sys.stdout)
+        if record:
+            _record(outcome, args)
         return EXIT_OK
     replay_file = (_OutputFile(args.save_replay, "--save-replay")
                    if getattr(args, "save_replay", None) else None)
@@ -216,7 +236,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             result = run_replications(scenario, seed=args.seed, replications=args.replications,
                                       workers=args.workers, progress=progress.update,
                                       decisions=plan)
-        if events_file or replay_file:
+        if events_file or replay_file or record:
             outcome = first_run()
         if events_file:
             from sim.export import write_events_csv
@@ -233,6 +253,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             replay_file.commit()
             print(f"itsm: saved the replay of replication 1 to {args.save_replay}",
                   file=sys.stderr)
+        if record:
+            _record(outcome, args)
     finally:
         for output in (events_file, replay_file):
             if output:
@@ -249,6 +271,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         _print_table(scenario, args, summary)
     return EXIT_OK
+
+
+def _record(outcome, args: argparse.Namespace) -> None:
+    """Keep a run in the run history, naming its scenario so it can be found again from
+    anywhere (a file by its absolute path, a built-in by its id)."""
+    from sim.history import save_outcome
+
+    source = args.scenario
+    if source.endswith((".yaml", ".yml")) or os.sep in source or os.path.exists(source):
+        source = os.path.abspath(source)
+    run_id = save_outcome(outcome, source, getattr(args, "team", ""), db=args.db)
+    print(f"itsm: kept replication 1 in the run history as run {run_id} "
+          f"(itsm history --show {run_id})", file=sys.stderr)
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
@@ -505,4 +540,8 @@ class _Progress:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    # run the imported module, not this __main__ copy: the command modules import cli.main,
+    # and two copies would have two UsageError classes
+    from cli.main import main as _main
+
+    sys.exit(_main())
