@@ -85,6 +85,12 @@ class LogView:
         self.outcome = outcome
         self.names = outcome.log.names
         cols = outcome.log.events.columns()
+        time = cols["time_min"]
+        if time.size and time[-1] > outcome.end_min:
+            # an outcome taken from a run still going shares its growing log: read only the
+            # rows up to the moment it was taken (rows are in time order)
+            cols = {name: column[:int(np.searchsorted(time, outcome.end_min, side="right"))]
+                    for name, column in cols.items()}
         self.time = cols["time_min"]
         self.event = cols["event"]
         self.contact = cols["contact"]
@@ -95,7 +101,10 @@ class LogView:
         self.end_min = float(outcome.end_min)
 
         contacts = outcome.log.contact_columns()
-        n = len(contacts["category"])
+        arrived = self.contact[self.event == ARRIVAL]
+        n = int(arrived.max()) + 1 if arrived.size else 0
+        if n < len(contacts["category"]):  # contacts that arrived after the reading
+            contacts = {name: column[:n] for name, column in contacts.items()}
         self.n_contacts = n
         self.contact_category = contacts["category"]
         self.contact_channel = contacts["channel"]

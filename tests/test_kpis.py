@@ -152,3 +152,21 @@ def test_every_figure_has_a_label_and_a_section():
         assert label and label != name, name
         assert unit in ("count", "share", "min", "money", "points", "hours")
         assert kpi_section(name)
+
+
+def test_an_outcome_taken_mid_run_keeps_its_figures_as_the_run_goes_on():
+    """The game reads outcomes while the simulation runs on: a reading taken at 11:40 must
+    keep the 11:40 figures, whatever happens afterwards to the shared log."""
+    from sim import load_builtin
+    from sim.engine import Simulation
+
+    sim = Simulation(load_builtin("normal-week"), seed=4)
+    sim.advance(11 * 60 + 40)
+    early = sim.outcome()
+    before = dict(compute_kpis(early))
+    sim.advance(3 * 1440)
+    early._kpis = None
+    assert compute_kpis(early) == before
+    fresh = Simulation(load_builtin("normal-week"), seed=4)
+    fresh.advance(11 * 60 + 40)
+    assert compute_kpis(fresh.outcome()) == before

@@ -1,0 +1,452 @@
+"""The debrief of a run: a single self-contained HTML file for the projector and, on
+request, a PDF to hand out.
+
+It leads with what happened, as cause and effect (`reports.narrative`), then the charts, the
+figures against the scenario's goals, the decisions and what each cost, three people's
+experience, the twin run if there is one ("had you decided otherwise…"), and questions for
+the group. The HTML needs no network: its styles are inline and its charts are embedded as
+images. Every figure comes from the run's event log.
+
+The PDF has one page per section, each shrunk to fit when it would overflow, so that a
+debrief is always the same number of pages (`pdf_pages`).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import io
+import os
+from dataclasses import dataclass, field
+
+from reports import narrative
+from sim.engine import ENGINE_VERSION, Outcome
+from sim.kpis import kpi_label
+
+# The PDF's sections, one page each (the twin's only when there is one).
+PDF_SECTIONS = ("summary", "charts-1", "charts-2", "figures", "people", "twin", "questions")
+
+
+@dataclass
+class Chart:
+    """One chart, rendered: what it shows and its PNG."""
+
+    title: str
+    caption: str
+    png: bytes
+
+
+@dataclass
+class Debrief:
+    """Everything a debrief shows, worked out once for both the HTML and the PDF."""
+
+    outcome: Outcome
+    team: str
+    title: str
+    headline: list[tuple[str, str]]
+    story: list[narrative.Beat]
+    charts: list[Chart]
+    goals: list[dict]
+    decisions: list[dict]
+    journeys: list[narrative.Journey]
+    questions: list[tuple[str, str]]
+    trainer_questions: list[str]
+    twin: TwinPart | None = None
+    generated: str = field(default_factory=lambda: _dt.datetime.now().strftime(
+        "%Y-%m-%d %H:%M"))
+
+    @property
+    def pages(self) -> list[str]:
+        return [p for p in PDF_SECTIONS if p != "twin" or self.twin is not None]
+
+
+@dataclass
+class TwinPart:
+    """The side-by-side of the run and its twin."""
+
+    label: str
+    other_label: str
+    rows: list[tuple[str, str, str, str]]   # figure, this run, the twin, difference
+    summary: str
+    chart: Chart | None
+    examples: list[tuple[str, str, str]]    # who, here, there
+
+
+def build(outcome: Outcome, team: str = "", twin: Outcome | None = None,
+          labels: tuple[str, str] = ("your run", "the twin")) -> Debrief:
+    """Work out everything a debrief shows."""
+    scenario = outcome.scenario
+    return Debrief(
+        outcome=outcome, team=team, title=scenario.title,
+        headline=narrative.headline(outcome), story=narrative.story(outcome),
+        charts=_charts(outcome), goals=narrative.goals_table(outcome),
+        decisions=narrative.decisions_table(outcome), journeys=narrative.journeys(outcome),
+        questions=narrative.reflection(outcome),
+        trainer_questions=_trainer_questions(scenario.trainer_note),
+        twin=_twin(outcome, twin, labels) if twin is not None else None,
+    )
+
+
+def _charts(outcome: Outcome) -> list[Chart]:
+    from reports import charts
+    from reports.render import png_bytes
+
+    made = [
+        ("Queues and open contacts", "Who waited for the service desk, and how many contacts "
+         "and tickets were open, with the changes, injects and decisions marked.",
+         charts.queue_and_backlog(outcome)),
+        ("Service hour by hour", "How long callers waited to be answered and how many hung "
+         "up, each hour; the band is what call centres aim for.",
+         charts.service_by_hour(outcome)),
+        ("Satisfaction", "Each department's satisfaction with IT (0–100) over the run.",
+         charts.satisfaction(outcome)),
+        ("Moments of truth", "Good, neutral and bad moments as they happened.",
+         charts.moments_timeline(outcome)),
+        ("What it cost", "IT's own costs and the working time people lost, in money.",
+         charts.cost_breakdown(outcome)),
+    ]
+    return [Chart(title, caption, png_bytes(figure)) for title, caption, figure in made]
+
+
+def _trainer_questions(note: str) -> list[str]:
+    """The questions in the trainer's note: its sentences that end with '?'."""
+    import re
+
+    text = " ".join(note.split())
+    questions = []
+    for sentence in re.findall(r"[^.?!]*\?", text):
+        sentence = sentence.split(":")[-1].strip()  # "Debrief questions: who ...?" -> "who ...?"
+        if len(sentence) > 15:
+            questions.append(sentence[0].upper() + sentence[1:])
+    return questions[:6]
+
+
+def _twin(outcome: Outcome, twin: Outcome, labels: tuple[str, str]) -> TwinPart:
+    from reports import charts
+    from reports.render import png_bytes
+    from sim.twin import compare
+
+    result = compare(outcome, twin)
+    currency = outcome.scenario.currency
+    rows = []
+    for name in ("score", "satisfaction", "abandonment_rate", "asa_min", "fcr", "moments_bad",
+                 "lost_work_hours", "cost_total"):
+        if name not in result.kpi_deltas:
+            continue
+        here, there, delta = result.kpi_deltas[name]
+        label, unit = kpi_label(name)
+        diff = "—" if delta is None else (
+            f"{'+' if delta > 0 else ''}{100 * delta:.1f} pts" if unit == "share"
+            else f"{'+' if delta > 0 else ''}{narrative.format_figure(delta, unit, currency)}")
+        rows.append((label, narrative.format_figure(here, unit, currency),
+                     narrative.format_figure(there, unit, currency), diff))
+    examples = [(f"{key[0].split(':')[-1]} #{key[1]}", a.describe(), b.describe())
+                for key, a, b in result.turned_out_differently[:5]]
+    chart = Chart("Your run and its twin", f"{labels[0]} (dashed) and {labels[1]} (solid): "
+                  "the same people with the same luck.",
+                  png_bytes(charts.twin_overlay(outcome, twin, labels)))
+    summary = (f"The same scenario, the same seed, other decisions: {result.summary()}. "
+               f"Every difference was caused by the decisions.")
+    return TwinPart(labels[0], labels[1], rows, summary, chart, examples)
+
+
+# ---------------------------------------------------------------------------------------------
+# HTML
+# ---------------------------------------------------------------------------------------------
+
+_CSS = """
+:root { --ink: #1a1a1a; --muted: #555; --line: #d0d0d0; --good: #009E73; --bad: #D55E00;
+        --accent: #0072B2; --paper: #ffffff; --soft: #f4f6f8; }
+* { box-sizing: border-box; }
+body { font: 18px/1.5 "DejaVu Sans", "Segoe UI", Arial, sans-serif; color: var(--ink);
+       background: var(--paper); margin: 0 auto; max-width: 1150px; padding: 28px 32px; }
+h1 { font-size: 2.1em; margin: 0 0 4px; }
+h2 { font-size: 1.5em; border-bottom: 3px solid var(--accent); padding-bottom: 4px;
+     margin-top: 1.8em; }
+.meta { color: var(--muted); margin: 0 0 18px; }
+.cards { display: flex; flex-wrap: wrap; gap: 12px; }
+.card { background: var(--soft); border-radius: 8px; padding: 12px 16px; min-width: 150px;
+        flex: 1 1 150px; }
+.card .value { font-size: 1.7em; font-weight: bold; display: block; }
+.card .label { color: var(--muted); font-size: 0.85em; }
+ol.story { padding-left: 0; list-style: none; }
+ol.story li { padding: 8px 0; border-bottom: 1px solid var(--line); }
+ol.story time { font-weight: bold; display: inline-block; min-width: 9em; color: var(--accent); }
+figure { margin: 18px 0 28px; }
+figure img { width: 100%; height: auto; border: 1px solid var(--line); }
+figcaption { color: var(--muted); font-size: 0.9em; }
+table { border-collapse: collapse; width: 100%; margin: 10px 0 18px; }
+th, td { text-align: left; padding: 7px 10px; border-bottom: 1px solid var(--line);
+         vertical-align: top; }
+th { background: var(--soft); }
+td.num { text-align: right; white-space: nowrap; }
+.met { color: var(--good); font-weight: bold; }
+.missed { color: var(--bad); font-weight: bold; }
+.people { display: flex; flex-wrap: wrap; gap: 14px; }
+.person { flex: 1 1 320px; border: 1px solid var(--line); border-radius: 8px; padding: 12px; }
+.person h3 { margin: 0 0 6px; }
+.person ol { padding-left: 1.2em; margin: 6px 0; }
+.score-good { color: var(--good); } .score-bad { color: var(--bad); }
+dl.questions dt { font-weight: bold; margin-top: 10px; color: var(--accent); }
+footer { margin-top: 40px; color: var(--muted); font-size: 0.85em; }
+@media print { body { max-width: none; font-size: 12pt; } h2 { break-before: page; }
+               figure { break-inside: avoid; } }
+"""
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _data_uri(png: bytes) -> str:
+    import base64
+
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def to_html(debrief: Debrief) -> str:
+    """The debrief as one self-contained HTML document."""
+    o = debrief.outcome
+    scenario = o.scenario
+    who = f"{_e(debrief.team)} · " if debrief.team else ""
+    parts = [
+        "<!doctype html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>Debrief — {_e(debrief.title)}</title>", f"<style>{_CSS}</style>", "</head>",
+        "<body>", "<header>", f"<h1>{_e(debrief.title)}</h1>",
+        f'<p class="meta">{who}scenario {_e(scenario.id)} · seed {o.seed} · '
+        f"{_e(debrief.generated)} · engine {ENGINE_VERSION}</p>", "</header>",
+        '<section class="cards" id="headline">',
+    ]
+    for label, value in debrief.headline:
+        parts.append(f'<div class="card"><span class="value">{_e(value)}</span>'
+                     f'<span class="label">{_e(label)}</span></div>')
+    parts += ["</section>", '<section id="story">', "<h2>What happened</h2>",
+              '<ol class="story">']
+    for beat in debrief.story:
+        parts.append(f"<li><time>{_e(beat.when)}</time> {_e(beat.text)}</li>")
+    if not debrief.story:
+        parts.append("<li>A quiet run: nothing out of the ordinary happened.</li>")
+    parts += ["</ol>", "</section>", '<section id="charts">', "<h2>The run in charts</h2>"]
+    for chart in debrief.charts:
+        parts.append(f'<figure><img src="{_data_uri(chart.png)}" alt="{_e(chart.title)}">'
+                     f"<figcaption><b>{_e(chart.title)}.</b> {_e(chart.caption)}"
+                     f"</figcaption></figure>")
+    parts += ["</section>", '<section id="goals">', "<h2>Against the goals</h2>",
+              "<table><tr><th>Figure</th><th>This run</th><th>Goal</th><th></th></tr>"]
+    for row in debrief.goals:
+        verdict = '<span class="met">met</span>' if row["met"] else \
+            '<span class="missed">missed</span>'
+        parts.append(f"<tr><td>{_e(row['label'])}</td><td class='num'>{_e(row['value'])}</td>"
+                     f"<td>{_e(row['goal'])} <small>({_e(row['source'])})</small></td>"
+                     f"<td>{verdict}</td></tr>")
+    parts += ["</table>", "</section>", '<section id="decisions">',
+              "<h2>Decisions and what they cost</h2>",
+              "<table><tr><th>When</th><th>Asked</th><th>Levers pulled</th>"
+              "<th>Cost</th></tr>"]
+    for row in debrief.decisions:
+        evidence = f"<br><small>Evidence: {_e(row['evidence'])}</small>" if row["evidence"] \
+            else ""
+        parts.append(f"<tr><td>{_e(row['when'])}</td><td>{_e(row['asked'])}</td>"
+                     f"<td>{_e(row['levers'])}{evidence}</td>"
+                     f"<td class='num'>{_e(row['cost'])}</td></tr>")
+    if not debrief.decisions:
+        parts.append("<tr><td colspan='4'>No decisions were asked for.</td></tr>")
+    parts += ["</table>", "</section>", '<section id="people">',
+              "<h2>Three people's experience</h2>", '<div class="people">']
+    for journey in debrief.journeys:
+        parts.append(f'<div class="person"><h3>{_e(journey.title)}</h3>'
+                     f"<p>Someone in {_e(journey.department)}, who will remember it as "
+                     f"<b>{journey.remembered:.0f}/100</b>.</p><ol>")
+        for moment in journey.moments:
+            css = {"good": "score-good", "bad": "score-bad"}.get(moment["verdict"], "")
+            parts.append(f"<li><b>{_e(narrative.when(o, moment['time_min']))}</b> "
+                         f"{_e(moment['reason'].split(' — ', 1)[-1])} "
+                         f'<span class="{css}">({moment["score"]:.0f})</span></li>')
+        parts.append("</ol></div>")
+    parts += ["</div>", "</section>"]
+    if debrief.twin is not None:
+        twin = debrief.twin
+        parts += ['<section id="twin">', "<h2>Had you decided otherwise</h2>",
+                  f"<p>{_e(twin.summary)}</p>",
+                  f"<table><tr><th>Figure</th><th>{_e(twin.label)}</th>"
+                  f"<th>{_e(twin.other_label)}</th><th>Difference</th></tr>"]
+        for label, here, there, diff in twin.rows:
+            parts.append(f"<tr><td>{_e(label)}</td><td class='num'>{_e(here)}</td>"
+                         f"<td class='num'>{_e(there)}</td><td class='num'>{_e(diff)}</td>"
+                         f"</tr>")
+        parts.append("</table>")
+        if twin.examples:
+            parts.append(f"<table><tr><th>Contact</th><th>{_e(twin.label)}</th>"
+                         f"<th>{_e(twin.other_label)}</th></tr>")
+            for who_, here, there in twin.examples:
+                parts.append(f"<tr><td>{_e(who_)}</td><td>{_e(here)}</td>"
+                             f"<td>{_e(there)}</td></tr>")
+            parts.append("</table>")
+        if twin.chart is not None:
+            parts.append(f'<figure><img src="{_data_uri(twin.chart.png)}" '
+                         f'alt="{_e(twin.chart.title)}"><figcaption>'
+                         f"{_e(twin.chart.caption)}</figcaption></figure>")
+        parts.append("</section>")
+    parts += ['<section id="questions">', "<h2>Questions for the group</h2>",
+              '<dl class="questions">']
+    for kind, text in debrief.questions:
+        parts.append(f"<dt>{_e(kind)}</dt><dd>{_e(text)}</dd>")
+    for text in debrief.trainer_questions:
+        parts.append(f"<dt>Ask</dt><dd>{_e(text)}</dd>")
+    parts += ["</dl>", "</section>",
+              "<footer>Every figure here was computed from the run's event log. Moments of "
+              "truth and satisfaction follow the model described in the project's "
+              "documentation; benchmark bands name their source.</footer>",
+              "</body>", "</html>"]
+    return "\n".join(parts)
+
+
+def write_html(debrief: Debrief, path: str | os.PathLike) -> None:
+    _write_whole(path, to_html(debrief).encode("utf-8"))
+
+
+def _write_whole(path: str | os.PathLike, data: bytes) -> None:
+    """Write all of it or nothing: a partial file is renamed into place only when complete."""
+    partial = f"{path}.partial"
+    with open(partial, "wb") as handle:
+        handle.write(data)
+    os.replace(partial, path)
+
+
+# ---------------------------------------------------------------------------------------------
+# PDF
+# ---------------------------------------------------------------------------------------------
+
+
+def _font() -> str:
+    """DejaVu Sans (shipped with matplotlib): it has the arrows and dashes the text uses."""
+    from pathlib import Path
+
+    import matplotlib
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    if "DejaVu" not in pdfmetrics.getRegisteredFontNames():
+        fonts = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+        pdfmetrics.registerFont(TTFont("DejaVu", str(fonts / "DejaVuSans.ttf")))
+        pdfmetrics.registerFont(TTFont("DejaVu-Bold", str(fonts / "DejaVuSans-Bold.ttf")))
+    return "DejaVu"
+
+
+def to_pdf(debrief: Debrief) -> bytes:
+    """The debrief as a PDF: one page per section (`debrief.pages`)."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.platypus import (
+        Image,
+        KeepInFrame,
+        PageBreak,
+        Paragraph,
+        SimpleDocTemplate,
+        Spacer,
+        Table,
+        TableStyle,
+    )
+
+    font = _font()
+    body = ParagraphStyle("body", fontName=font, fontSize=10.5, leading=14)
+    small = ParagraphStyle("small", parent=body, fontSize=9, leading=12,
+                           textColor=colors.HexColor("#555555"))
+    h1 = ParagraphStyle("h1", parent=body, fontName=font + "-Bold", fontSize=20, leading=24,
+                        spaceAfter=6)
+    h2 = ParagraphStyle("h2", parent=body, fontName=font + "-Bold", fontSize=14, leading=18,
+                        spaceBefore=4, spaceAfter=6, textColor=colors.HexColor("#0072B2"))
+    width, height = A4[0] - 36 * mm, A4[1] - 36 * mm
+    o = debrief.outcome
+
+    def p(text: str, style=body) -> Paragraph:
+        return Paragraph(html.escape(text), style)
+
+    def table(rows: list[list[str]], widths: list[float]) -> Table:
+        data = [[Paragraph(html.escape(str(c)), small if r else
+                           ParagraphStyle("th", parent=small, fontName=font + "-Bold"))
+                 for c in row] for r, row in enumerate(rows)]
+        t = Table(data, colWidths=[w * width for w in widths], repeatRows=1)
+        t.setStyle(TableStyle([
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f4f6f8")),
+            ("LINEBELOW", (0, 0), (-1, -1), 0.4, colors.HexColor("#d0d0d0")),
+            ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        return t
+
+    def image(chart: Chart, share: float) -> list:
+        from reportlab.lib.utils import ImageReader
+
+        reader = ImageReader(io.BytesIO(chart.png))
+        w, h = reader.getSize()
+        draw_w = width
+        draw_h = min(draw_w * h / w, height * share)
+        draw_w = draw_h * w / h
+        return [p(chart.title, h2), Image(io.BytesIO(chart.png), draw_w, draw_h),
+                p(chart.caption, small), Spacer(1, 4 * mm)]
+
+    sections: dict[str, list] = {}
+    who = f"{debrief.team} · " if debrief.team else ""
+    summary = [p(debrief.title, h1),
+               p(f"{who}scenario {o.scenario.id} · seed {o.seed} · {debrief.generated}", small),
+               Spacer(1, 4 * mm),
+               table([["Figure", "This run"]] + [[a, b] for a, b in debrief.headline],
+                     [0.7, 0.3]),
+               p("What happened", h2)]
+    summary += [p(f"{beat.when}  {beat.text}") for beat in debrief.story] or \
+        [p("A quiet run: nothing out of the ordinary happened.")]
+    sections["summary"] = summary
+    sections["charts-1"] = [x for chart in debrief.charts[:2] for x in image(chart, 0.42)]
+    sections["charts-2"] = [x for chart in debrief.charts[2:] for x in image(chart, 0.27)]
+    sections["figures"] = [
+        p("Against the goals", h2),
+        table([["Figure", "This run", "Goal", ""]] +
+              [[r["label"], r["value"], f"{r['goal']} ({r['source']})",
+                "met" if r["met"] else "missed"] for r in debrief.goals],
+              [0.36, 0.16, 0.36, 0.12]),
+        p("Decisions and what they cost", h2),
+        table([["When", "Asked", "Levers pulled", "Cost"]] +
+              [[r["when"], r["asked"], r["levers"], r["cost"]] for r in debrief.decisions]
+              or [["When", "Asked", "Levers pulled", "Cost"], ["—", "—", "none", "—"]],
+              [0.16, 0.26, 0.43, 0.15])]
+    people = [p("Three people's experience", h2)]
+    for journey in debrief.journeys:
+        people.append(p(f"{journey.title}: someone in {journey.department}, who will "
+                        f"remember it as {journey.remembered:.0f}/100",
+                        ParagraphStyle("h3", parent=body, fontName=font + "-Bold")))
+        people += [p(f"{narrative.when(o, m['time_min'])}  "
+                     f"{m['reason'].split(' — ', 1)[-1]} ({m['score']:.0f})", small)
+                   for m in journey.moments]
+        people.append(Spacer(1, 3 * mm))
+    sections["people"] = people
+    if debrief.twin is not None:
+        twin = debrief.twin
+        part = [p("Had you decided otherwise", h2), p(twin.summary),
+                table([["Figure", twin.label, twin.other_label, "Difference"]] +
+                      [list(r) for r in twin.rows], [0.4, 0.2, 0.2, 0.2])]
+        if twin.chart is not None:
+            part += image(twin.chart, 0.4)
+        sections["twin"] = part
+    questions = [p("Questions for the group", h2)]
+    questions += [p(f"{kind}: {text}") for kind, text in debrief.questions]
+    questions += [p(f"Ask: {text}") for text in debrief.trainer_questions]
+    sections["questions"] = questions
+
+    story: list = []
+    for i, page in enumerate(debrief.pages):
+        if i:
+            story.append(PageBreak())
+        story.append(KeepInFrame(width, height, sections[page], mode="shrink"))
+    buffer = io.BytesIO()
+    document = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm,
+                                 topMargin=18 * mm, bottomMargin=18 * mm,
+                                 title=f"Debrief — {debrief.title}",
+                                 author="Moments of Truth")
+    document.build(story)
+    return buffer.getvalue()
+
+
+def write_pdf(debrief: Debrief, path: str | os.PathLike) -> None:
+    _write_whole(path, to_pdf(debrief))

@@ -1,0 +1,42 @@
+"""Figures to bytes: PNG, SVG and data URIs for a self-contained HTML debrief.
+
+Everything goes through the Agg canvas (`FigureCanvasAgg`), attached to the figure here, so
+no display, no pyplot and no global backend are needed: a headless trainer's laptop, a CI
+machine and the game's process all render the same way.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+
+def _agg(fig: Figure) -> FigureCanvasAgg:
+    # a Figure made with the object API has a bare canvas until one is attached
+    if not isinstance(fig.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(fig)
+    return fig.canvas
+
+
+def png_bytes(fig: Figure, dpi: float = 110) -> bytes:
+    """The figure as a PNG image (white background, `dpi` dots per inch)."""
+    _agg(fig)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, facecolor="white")
+    return buffer.getvalue()
+
+
+def svg_text(fig: Figure) -> str:
+    """The figure as SVG text (scalable: for print and slides), without a date."""
+    _agg(fig)
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", facecolor="white", metadata={"Date": None})
+    return buffer.getvalue()
+
+
+def data_uri(fig: Figure, dpi: float = 110) -> str:
+    """"data:image/png;base64,..." for an <img src=...> in a self-contained HTML page."""
+    return "data:image/png;base64," + base64.b64encode(png_bytes(fig, dpi)).decode("ascii")

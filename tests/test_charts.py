@@ -1,0 +1,396 @@
+"""Charts, their rendering and the benchmark bands (reports.charts, reports.render,
+reports.benchmarks).
+
+Each chart is built for the softphone week (unprepared and prepared, seed 1) or for
+hand-made experiment results, and checked for what a reader needs: the panels, one series
+per thing shown, axis labels with units, legends, benchmark bands named with their source,
+the story drawn and explained; then rendered to a PNG that is not blank. Charts use the
+object API only: no pyplot figure is ever left open, and neither `sim.series` nor `reports`
+pulls pyplot in.
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matplotlib.container import BarContainer, ErrorbarContainer
+from matplotlib.figure import Figure
+from matplotlib.image import imread
+from matplotlib.ticker import PercentFormatter
+
+from reports import charts, render, style
+from reports.benchmarks import (
+    ABANDONMENT,
+    BENCHMARKS,
+    FIRST_CONTACT_RESOLUTION,
+    HANDLE_TIME,
+    benchmark_for,
+)
+from sim import load_builtin, series
+from sim.decisions import DecisionPlan
+from sim.engine import Simulation
+from sim.kpis import kpi_label
+from sim.moments import ledger
+from sim.replications import Estimate, Replications, VariantComparison
+from sim.twin import compare
+from tests.test_series import hand_made
+
+ROOT = Path(__file__).resolve().parent.parent
+PALETTE = {c.lower() for c in style.OKABE_ITO.values()}
+
+
+@pytest.fixture(scope="module")
+def week():
+    scenario = load_builtin("softphone-cutover")
+    return {policy: Simulation(scenario, seed=1,
+                               decisions=DecisionPlan.from_policy(scenario, policy)).run()
+            for policy in ("unprepared", "prepared")}
+
+
+@pytest.fixture(scope="module")
+def unprepared(week):
+    return week["unprepared"]
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def panels(fig: Figure) -> list:
+    """The chart's panels (not the story's key under them, not a column of text)."""
+    return [ax for ax in fig.axes if ax.get_gid() != "story-key" and ax.axison]
+
+
+def key_text(fig: Figure) -> str:
+    key = [ax for ax in fig.axes if ax.get_gid() == "story-key"]
+    assert len(key) == 1
+    return "\n".join(t.get_text() for t in key[0].texts)
+
+
+def data_lines(ax) -> list:
+    """Lines with a label (story lines and grid lines have none)."""
+    return [line for line in ax.get_lines() if not line.get_label().startswith("_")]
+
+
+def legend_texts(ax) -> list[str]:
+    legend = ax.get_legend()
+    assert legend is not None
+    return [t.get_text() for t in legend.get_texts()]
+
+
+def assert_renders(fig: Figure) -> None:
+    png = render.png_bytes(fig, dpi=40)  # small: the pixels only need to exist
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    pixels = imread(io.BytesIO(png))
+    assert pixels.shape[0] > 50 and pixels.shape[1] > 50
+    assert np.ptp(pixels[..., :3]) > 0.5  # not all one colour
+
+
+def band(ax, benchmark):
+    """The benchmark's shaded band on the axes, found by its label."""
+    found = [p for p in ax.patches if p.get_label() == benchmark.legend()]
+    assert found, f"no {benchmark.name} band"
+    return found[0]
+
+
+# -- one run ----------------------------------------------------------------------------------
+
+
+def test_queue_and_backlog(unprepared):
+    fig = charts.queue_and_backlog(unprepared, step_min=15)
+    assert isinstance(fig, Figure)
+    in_line, in_writing, open_work = panels(fig)
+    assert len(fig.axes) == 4  # three panels and the story's key
+    assert [line.get_label() for line in data_lines(in_line)] == [
+        "on hold (phone)", "at the service desk\n(walk-in)"]
+    assert [line.get_label() for line in data_lines(in_writing)] == ["e-mail", "portal"]
+    assert [line.get_label() for line in data_lines(open_work)] == [
+        "open contacts and tickets", "waiting at\nDesktop and applications",
+        "waiting at\nInfrastructure and telephony",
+        "waiting at\nSoftphone vendor (support contract)"]
+    # the curves are the series
+    times, queues = series.queue_over_time(unprepared, 15)
+    phone = data_lines(in_line)[0]
+    assert np.array_equal(phone.get_xdata(), times)
+    assert np.array_equal(phone.get_ydata(), queues["phone"])
+    for ax in (in_line, in_writing, open_work):
+        assert ax.get_ylabel().endswith("(count)")
+        assert legend_texts(ax) == [line.get_label() for line in data_lines(ax)]
+        for line in data_lines(ax):
+            assert str(line.get_color()).lower() in PALETTE
+        # the change goes live at Monday 08:00: a line across every panel
+        assert any(list(line.get_xdata()) == [480.0, 480.0] for line in ax.get_lines())
+    assert open_work.get_xlabel().startswith("Day")
+    assert [t.get_text() for t in open_work.get_xticklabels()][:2] == ["Mon 2 Mar", "Tue 3 Mar"]
+    key = key_text(fig)
+    assert "Mon 08:00" in key
+    assert "Change goes live: Desk phones switched off; softphones on every laptop" in key
+    assert "Decision: The queue is building → nothing pulled" in key
+    badges = [t.get_text() for t in in_line.texts]
+    assert badges == ["1", "2", "3", "4"]
+    assert_renders(fig)
+
+
+def test_the_story_of_a_hand_made_run():
+    """Decisions with their levers, a change, an inject with its outage: told once each,
+    the outage and inject shaded and explained in the legend."""
+    fig = charts.queue_and_backlog(hand_made(), step_min=5)
+    key = key_text(fig)
+    assert "Mon 00:00   Decision: Before Monday → Brief the help desk" in key
+    assert "Mon 01:00   Change goes live: Softphones for everyone" in key
+    assert ("Mon 02:00   Starts: Phone storm — Outage: Telephony, 50% of their work stops "
+            "(until Mon 02:30)") in key
+    assert "Back up" not in key and "Over:" not in key  # the spans show the ends
+    last = panels(fig)[-1]
+    assert {"outage (service down)", "event under way"} <= set(legend_texts(last))
+    # no calendar: nothing is shaded as closed, and the clock reads in hours
+    assert last.get_xlabel() == "Time of day"
+    assert_renders(fig)
+
+
+def test_service_by_hour(unprepared):
+    fig = charts.service_by_hour(unprepared)
+    calls, asa, abandonment = fig.axes
+    assert len(fig.axes) == 3
+    rows = series.service_by_hour(unprepared)
+    answered, hung_up = calls.containers
+    assert isinstance(answered, BarContainer)
+    assert sum(answered.datavalues) == sum(r["answered"] for r in rows)
+    assert sum(hung_up.datavalues) == sum(r["abandoned"] for r in rows)
+    assert legend_texts(calls) == [f"answered: {sum(r['answered'] for r in rows)}",
+                                   f"hung up: {sum(r['abandoned'] for r in rows)}"]
+    assert calls.get_ylabel() == "calls (count)"
+    assert asa.get_ylabel() == "wait when answered (minutes)"
+    assert abandonment.get_ylabel() == "calls that hung up (%)"
+    assert isinstance(abandonment.yaxis.get_major_formatter(), PercentFormatter)
+    # the published band, named with its source, in the legend and on the chart itself
+    shaded = band(abandonment, ABANDONMENT)
+    low, high = shaded.get_y(), shaded.get_y() + shaded.get_height()
+    assert (low, high) == pytest.approx((0.05, 0.12))
+    assert legend_texts(abandonment) == [
+        "Benchmark 5–12% (call-centre benchmarks, SOURCES.md)"]
+    assert "benchmark 5–12%" in [t.get_text() for t in abandonment.texts]
+    # a group of hours per day, named under the axis
+    days = [t.get_text() for t in abandonment.texts if t.get_text()[:3] in ("Mon", "Fri")]
+    assert days == ["Mon 2 Mar", "Fri 6 Mar"]
+    assert_renders(fig)
+
+
+def test_satisfaction(unprepared):
+    fig = charts.satisfaction(unprepared)
+    (ax,) = panels(fig)
+    departments = [d.name for d in unprepared.scenario.departments]
+    assert [line.get_label() for line in data_lines(ax)] == [
+        *departments, "where everybody started (75)"]
+    assert legend_texts(ax)[:5] == departments
+    low, high = ax.get_ylim()
+    assert 0 <= low < 72 and 75 < high <= 100 and high - low <= 30  # zoomed on the lines
+    assert ax.get_ylabel() == "satisfaction (points, 0–100)"
+    assert "Change goes live" in key_text(fig)
+    assert_renders(fig)
+
+
+def test_moments_timeline(unprepared):
+    fig = charts.moments_timeline(unprepared)
+    (ax,) = panels(fig)
+    good, neutral, bad = ax.containers
+    book = ledger(unprepared)
+    assert sum(good.datavalues) == np.count_nonzero(book.verdict == 1)
+    assert sum(neutral.datavalues) == np.count_nonzero(book.verdict == 0)
+    assert -sum(bad.datavalues) == np.count_nonzero(book.verdict == -1)  # drawn downwards
+    texts = legend_texts(ax)
+    assert texts[0].startswith("good (score 75+)") and texts[2].startswith("bad (below 60)")
+    assert ax.get_ylabel() == "moments per hour (count)"
+    assert_renders(fig)
+
+
+def test_cost_breakdown(week, unprepared):
+    fig = charts.cost_breakdown(unprepared)
+    (ax,) = fig.axes
+    costs = series.cost_breakdown(unprepared)
+    bars = [bar for container in ax.containers for bar in container]
+    assert [bar.get_width() for bar in bars] == pytest.approx(list(costs.values()))
+    assert ax.get_xlabel() == "cost (EUR)"
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        "Staff time", "Supplier fees", "Levers pulled", "Lost business time"]
+    assert f"{sum(costs.values()):,.0f} EUR" in fig.get_suptitle()
+    assert_renders(fig)
+
+    both = charts.cost_breakdown(week)
+    (ax,) = both.axes
+    assert [len(c) for c in ax.containers] == [4, 4]
+    assert [t.split(":")[0] for t in legend_texts(ax)] == ["unprepared", "prepared"]
+    assert_renders(both)
+
+
+def test_twin_overlay(week):
+    first, second = week["unprepared"], week["prepared"]
+    fig = charts.twin_overlay(first, second, labels=("unprepared", "prepared"))
+    assert len(fig.axes) == 5  # three panels, the key figures beside them, the story's key
+    curves = panels(fig)
+    assert len(curves) == 3
+    for ax in curves:
+        dashed, solid = data_lines(ax)
+        assert (dashed.get_label(), solid.get_label()) == ("unprepared", "prepared")
+        assert dashed.get_linestyle() == "--" and solid.get_linestyle() == "-"
+        assert ax.get_ylabel()
+    assert curves[0].get_ylabel() == "contacts waiting (count)"
+    side = "\n".join(t.get_text() for t in fig.axes[3].texts)
+    a, b = first.kpis()["abandonment_rate"], second.kpis()["abandonment_rate"]
+    assert f"{a * 100:.0f}% → {b * 100:.0f}%" in side
+    key = key_text(fig)
+    assert "unprepared: Decision: The weekend before → nothing pulled" in key
+    assert "prepared: Decision: The weekend before → Brief the help desk" in key
+    assert_renders(fig)
+    # a sim.twin.Comparison does as well
+    again = charts.twin_overlay(compare(first, second))
+    assert len(again.axes) == 5
+
+
+# -- experiments ------------------------------------------------------------------------------
+
+
+def made_up_comparison() -> VariantComparison:
+    """Three variants, five replications each, paired by replication."""
+    # the same luck in replication r of every variant, as common random numbers give
+    shifts = np.random.default_rng(7).normal(0, 1, size=5)
+
+    def replications(abandon, fcr, handle, cost):
+        per = []
+        for shift in shifts:
+            per.append({"abandonment_rate": abandon + 0.02 * shift, "fcr": fcr + 0.01 * shift,
+                        "handle_min": handle + 0.3 * shift, "cost_total": cost + 900 * shift})
+        return Replications("softphone-cutover", 1, per)
+
+    return VariantComparison("softphone-cutover", 1, {
+        "unprepared": replications(0.55, 0.60, 11.5, 130_000),
+        "firefighting": replications(0.18, 0.61, 11.2, 60_000),
+        "prepared": replications(0.08, 0.68, 9.0, 31_000),
+    })
+
+
+def test_variants_chart():
+    comparison = made_up_comparison()
+    kpis = ["abandonment_rate", "fcr", "handle_min", "cost_total"]
+    fig = charts.variants_chart(comparison, kpis, goals={"abandonment_rate": {"at_most": 0.1}})
+    axes = fig.axes
+    assert len(axes) == 4
+    for ax, name in zip(axes, kpis, strict=True):
+        bars = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+        assert len(bars) == 3  # one mean with its interval per variant
+        assert ax.get_title(loc="left") == kpi_label(name)[0]
+        ticks = [t.get_text() for t in ax.get_xticklabels()]
+        assert ticks[0] == "unprepared" and ticks[1].startswith("firefighting\n")
+    assert [ax.get_ylabel() for ax in axes] == ["%", "%", "minutes", "EUR"]
+    mean = comparison.variants["prepared"].summary()["abandonment_rate"].mean
+    point = axes[0].containers[2].lines[0]
+    assert point.get_ydata()[0] == pytest.approx(mean)
+    # the paired difference under the variant, in percentage points
+    diff = comparison.difference("prepared", "abandonment_rate")
+    assert f"−{abs(diff.mean) * 100:.0f} pts" in axes[0].get_xticklabels()[2].get_text()
+    band(axes[0], ABANDONMENT)
+    band(axes[1], FIRST_CONTACT_RESOLUTION)
+    band(axes[2], HANDLE_TIME)
+    assert not [p for p in axes[3].patches if p.get_label().startswith("Benchmark")]
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert {b.legend() for b in (ABANDONMENT, FIRST_CONTACT_RESOLUTION, HANDLE_TIME)} <= set(
+        legend)
+    assert charts.GOAL_LEGEND in legend
+    assert "goal: at most 10%" in [t.get_text() for t in axes[0].texts]
+    assert_renders(fig)
+
+
+def test_sweep_chart():
+    values = [9, 10, 11, 12]
+    estimates = {
+        "abandonment_rate": [Estimate(m, 0.01, 8) for m in (0.13, 0.09, 0.05, 0.03)],
+        "asa_min": [Estimate(m, 0.05, 8) for m in (0.33, 0.21, 0.13, 0.07)],
+        "cost_total": [Estimate(m, None, 1) for m in (24_000, 27_000, 29_700, 32_400)],
+    }
+    fig = charts.sweep_chart(values, "Service desk agents", estimates,
+                             goals={"abandonment_rate": {"at_most": 0.08}})
+    assert len(fig.axes) == 3
+    abandonment, asa, cost = fig.axes
+    for ax, name in zip(fig.axes, estimates, strict=True):
+        (line,) = [ln for ln in data_lines(ax) if ln.get_label() == "mean over replications"]
+        assert list(line.get_xdata()) == values
+        assert list(line.get_ydata()) == pytest.approx([e.mean for e in estimates[name]])
+        assert ax.get_xlabel() == "Service desk agents"
+        assert len(ax.collections) == 1  # the confidence band
+    assert [ax.get_ylabel() for ax in fig.axes] == ["%", "minutes", "EUR"]
+    goal = [ln for ln in abandonment.get_lines() if ln.get_label() == "Goal: at most 8%"]
+    assert goal and goal[0].get_ydata()[0] == pytest.approx(0.08)
+    band(abandonment, ABANDONMENT)
+    assert fig.get_suptitle() == "What changes with service desk agents"
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "95% confidence interval" in legend and ABANDONMENT.legend() in legend
+    assert_renders(fig)
+
+
+# -- rendering, benchmarks, architecture --------------------------------------------------------
+
+
+def test_render_formats(unprepared):
+    fig = charts.cost_breakdown(unprepared)
+    png = render.png_bytes(fig)
+    assert png.startswith(b"\x89PNG")
+    svg = render.svg_text(fig)
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+    assert "<dc:date>" not in svg  # no date written
+    uri = render.data_uri(fig)
+    assert uri.startswith("data:image/png;base64,") and len(uri) > 1000
+
+
+def test_benchmarks_carry_their_sources():
+    assert ABANDONMENT.legend() == "Benchmark 5–12% (call-centre benchmarks, SOURCES.md)"
+    assert FIRST_CONTACT_RESOLUTION.legend() == (
+        "Benchmark 66–74% (HDI 2015, Gartner 2018, MetricNet)")
+    assert HANDLE_TIME.range_words() == "7–13 min"
+    assert benchmark_for("fcr") is FIRST_CONTACT_RESOLUTION
+    assert benchmark_for("asa_min") is None
+    for b in BENCHMARKS:
+        assert b.low < b.high and b.source
+
+
+def test_charts_work_on_a_run_stopped_part_way():
+    scenario = load_builtin("softphone-cutover")
+    sim = Simulation(scenario, seed=1, decisions=DecisionPlan.from_policy(scenario, "prepared"))
+    sim.advance(0)
+    empty = sim.outcome()
+    for make in (charts.queue_and_backlog, charts.service_by_hour, charts.satisfaction,
+                 charts.moments_timeline, charts.cost_breakdown):
+        assert isinstance(make(empty), Figure)
+    sim.advance(700)
+    fig = charts.queue_and_backlog(sim.outcome())
+    assert panels(fig)[-1].get_xlim() == (0, 700)
+    assert_renders(fig)
+
+
+def test_no_pyplot_figure_is_left_open(week):
+    charts.queue_and_backlog(week["prepared"])
+    import matplotlib.pyplot as plt  # only here: to look for figures left open
+
+    assert plt.get_fignums() == []
+
+
+def test_sim_series_loads_no_matplotlib_and_reports_no_pyplot():
+    script = (
+        "import sys\n"
+        "import sim.series\n"
+        "front = [m for m in sys.modules if m.split('.')[0] in "
+        "('matplotlib', 'pygame', 'game', 'reports')]\n"
+        "assert front == [], front\n"
+        "from reports import charts, render\n"
+        "from sim import load_builtin, run_scenario\n"
+        "render.png_bytes(charts.cost_breakdown(run_scenario(load_builtin('normal-week'))))\n"
+        "assert 'matplotlib.pyplot' not in sys.modules\n"
+        "print('ok')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
