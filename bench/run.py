@@ -59,6 +59,16 @@ def main() -> int:
     print(f"  a simulated year of normal-week: {year['contacts']:,} contacts, "
           f"{year['log_rows']:,} log rows in {year['log_bytes'] / 2**20:.2f} MiB, "
           f"peak memory {year['peak_memory_mb']:.1f} MiB")
+
+    # experiments: 1,000 softphone replications, 1 worker vs 2 vs dask (a few minutes)
+    import bench_experiments
+
+    print("\nexperiments: 1,000 replications of softphone-cutover (policy unprepared), "
+          "1 worker, 2 workers and dask (2 workers), alternating:")
+    experiments = bench_experiments.measure(replications=1000, rounds=2)
+    record("experiments", experiments)
+    print()
+    bench_experiments.report(experiments)
     print(f"\nwritten to {RESULTS.relative_to(HERE.parent)}")
     return 0
 

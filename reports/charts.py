@@ -542,6 +542,8 @@ def _short_value(value: float, unit: str, currency: str, signed: bool = False,
         return f"{sign}{amount}" if spread or signed else f"{amount} {currency}"
     if unit == "min":
         return f"{sign}{size:.1f}" if spread else f"{sign}{size:.1f} min"
+    if unit == "points" and (signed or spread) and size < 1:
+        return f"{sign}{size:.2f}"  # small differences of satisfaction must not read 0.0
     return style.value_words(value, unit, currency, signed=signed)
 
 

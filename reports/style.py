@@ -16,6 +16,7 @@ and never change how somebody else's figure looks.
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 
 from matplotlib.axes import Axes
@@ -157,7 +158,10 @@ def style_axes(ax: Axes, heading: str | None = None, xlabel: str | None = None,
                ylabel: str | None = None) -> Axes:
     """Large labels, a light grid behind the data, no box on top and right."""
     if heading:
-        ax.set_title(heading, fontsize=SUBTITLE_PT, loc="left")
+        # a long heading wraps rather than running past its panel (panels sit side by side)
+        width = max(20, int(ax.get_position().width * ax.figure.get_figwidth() * 72
+                            / (0.62 * SUBTITLE_PT)))
+        ax.set_title(textwrap.fill(heading, width), fontsize=SUBTITLE_PT, loc="left")
     if xlabel is not None:
         ax.set_xlabel(xlabel, fontsize=LABEL_PT)
     if ylabel is not None:

@@ -19,6 +19,7 @@ The public API (front ends, reports and the command line use nothing else):
 from sim.builtin import list_builtin, load_builtin, resolve_scenario
 from sim.engine import ENGINE_VERSION, Outcome, Simulation, Snapshot
 from sim.eventlog import EVENTS, EventLog
+from sim.experiments import load_experiment, run_experiment
 from sim.kpis import backlog_over_time, compute_kpis
 from sim.loader import Problem, ScenarioError, load_scenario, scenario_from_data, scenario_from_text
 from sim.replications import Estimate, Replications, estimate, run_replications
@@ -33,7 +34,8 @@ def run_scenario(scenario: Scenario, seed: int = 0, replication: int = 0) -> Out
 __all__ = [
     "ENGINE_VERSION", "EVENTS", "Estimate", "EventLog", "Outcome", "Problem", "Replications",
     "Scenario", "ScenarioError", "Simulation", "Snapshot", "backlog_over_time",
-    "compute_kpis", "estimate", "list_builtin", "load_builtin", "load_scenario",
+    "compute_kpis", "estimate", "list_builtin", "load_builtin", "load_experiment",
+    "load_scenario", "run_experiment",
     "resolve_scenario", "run_replications", "run_scenario", "scenario_from_data",
     "scenario_from_text",
 ]

@@ -467,14 +467,15 @@ def kpi_names(scenario) -> set[str]:
     channels = {ch for c in scenario.categories for ch in scenario.channels_of(c)}
     priorities = {c.priority for c in scenario.categories}
     groups = [t.id for t in scenario.teams] + [s.id for s in scenario.suppliers]
-    names = set(KPI_LABELS) | {"score", "still_waiting", "declined", "decline_rate"}
+    people = {"satisfaction", "moments_good", "moments_bad", "lost_work_hours", "score"}
+    names = (set(KPI_LABELS) - people) | {"still_waiting", "declined", "decline_rate"}
     names |= {f"mean_wait_min_{ch}" for ch in channels}
     for p in priorities:
         names |= {f"mean_wait_min_p{p}", f"mttr_min_p{p}", f"sla_breach_rate_p{p}"}
     for g in groups:
         names |= {f"mean_wait_min_{g}", f"utilisation_{g}"}
-    if scenario.departments:
-        names |= {"satisfaction", "moments_good", "moments_bad", "lost_work_hours"}
+    if scenario.departments:  # the figures about people need people
+        names |= people
         names |= {f"satisfaction_{d.id}" for d in scenario.departments}
     return names
 

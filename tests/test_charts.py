@@ -282,7 +282,7 @@ def test_variants_chart():
     for ax, name in zip(axes, kpis, strict=True):
         bars = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
         assert len(bars) == 3  # one mean with its interval per variant
-        assert ax.get_title(loc="left") == kpi_label(name)[0]
+        assert " ".join(ax.get_title(loc="left").split()) == kpi_label(name)[0]  # wraps
         ticks = [t.get_text() for t in ax.get_xticklabels()]
         assert ticks[0] == "unprepared" and ticks[1].startswith("firefighting\n")
     assert [ax.get_ylabel() for ax in axes] == ["%", "%", "minutes", "EUR"]

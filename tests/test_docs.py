@@ -30,6 +30,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -391,7 +392,8 @@ def commands(doc: Path) -> list[Command]:
             args = shlex.split(text, comments=True)
             text = shlex.join(args)
             reads, writes = _files_used(args[1:])
-            runnable = all(name in written for name in reads)
+            # files the page writes, or example files kept in the repository
+            runnable = all(name in written or (ROOT / name).is_file() for name in reads)
             if runnable:
                 written.update(writes)
             out.append(Command(doc, block.line + 1 + n, text, runnable))
@@ -410,6 +412,11 @@ def test_commands_on_the_page_run(doc: Path, tmp_path: Path):
     for command in commands(doc):
         if not command.runnable:
             continue
+        for name in _files_used(shlex.split(command.text)[1:])[0]:
+            kept = ROOT / name
+            if kept.is_file() and not (tmp_path / name).exists():  # an example in the repo
+                (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(kept, tmp_path / name)
         result = itsm(shlex.split(command.text)[1:], tmp_path)
         if result.returncode != 0:
             failures.append(f"{doc.name}:{command.line}: {command.text} -> exit "

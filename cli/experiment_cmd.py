@@ -1,0 +1,296 @@
+"""`itsm experiment FILE`: run an experiment file (variants or a sweep, paired replications).
+
+    itsm experiment FILE [--workers N | --dask SCHEDULER_ADDRESS] [--json]
+
+Prints each variant's or sweep point's key figures (mean ± 95% CI) and their paired
+differences to the baseline (the first variant or point), says which meet the file's goals,
+and writes results.csv, results.json and PNG charts to the experiment's output folder. The
+replications run in a process pool on this machine, or on a dask.distributed cluster with
+`--dask` (the optional extra: pip install -e '.[distributed]'). See docs/experiments.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def register(subparsers) -> None:
+    """Add `itsm experiment` to the `itsm` parser."""
+    from cli.main import _positive_int
+
+    parser = subparsers.add_parser(
+        "experiment", help="run an experiment file: variants or a sweep over paired "
+                           "replications, with CSV, JSON and charts")
+    parser.add_argument("file", metavar="FILE", help="an experiment file (YAML)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=_positive_int, default=None,
+                       help="processes on this machine (default: all cores)")
+    where.add_argument("--dask", metavar="ADDRESS",
+                       help="run on a dask.distributed cluster: its scheduler's address, "
+                            "e.g. tcp://10.0.0.5:8786")
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON object (the content of results.json)")
+    parser.set_defaults(action=cmd_experiment)
+
+
+def _refuse(message: str) -> int:
+    # reported here rather than raised as cli.main.UsageError: under `python -m cli.main`
+    # this module's cli.main is a second copy, whose exception class main() does not catch
+    print(f"itsm: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def cmd_experiment(args: argparse.Namespace) -> int:
+    from cli.main import _Progress
+    from sim.experiments import load_experiment, run_experiment
+
+    path = Path(args.file)
+    if not path.is_file():
+        return _refuse(f"{args.file}: no such file" if not path.exists()
+                       else f"{args.file}: not a file")
+    experiment = load_experiment(path)
+    output = experiment.output
+    if output.exists() and not output.is_dir():
+        return _refuse(f"{output}: the output folder is a file")
+    client = None
+    executor, workers = None, args.workers
+    if args.dask:
+        client, problem = _dask_client(args.dask)
+        if problem:
+            return _refuse(problem)
+        executor = client.get_executor(pure=False)
+        workers = sum(client.nthreads().values())
+    try:
+        with _Progress() as progress:
+            result = run_experiment(experiment, workers=workers, executor=executor,
+                                    progress=progress.update)
+    except ModuleNotFoundError as error:
+        if client is None:
+            raise
+        return _refuse(f"--dask {args.dask}: the workers cannot import the project "
+                       f"({error}); install it where every worker runs: pip install -e .")
+    finally:
+        if client is not None:
+            client.close()
+
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        return _refuse(f"{output}: cannot create the output folder ({error.strerror})")
+    result.write_csv(output / "results.csv")
+    result.write_json(output / "results.json")
+    written = ["results.csv", "results.json"]
+    chart_problem = None
+    try:
+        written += write_charts(result, output)
+    except ImportError as error:
+        chart_problem = f"the charts were not drawn: {error}"
+
+    if args.json:
+        print(json.dumps(result.as_json()))
+    else:
+        print_result(result)
+    print(f"itsm: wrote {', '.join(written)} to {output}", file=sys.stderr)
+    if chart_problem:
+        print(f"itsm: {chart_problem}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _dask_client(address: str):
+    """(a connected distributed.Client, None) or (None, what went wrong)."""
+    try:
+        from distributed import Client
+    except ImportError:
+        return None, ("--dask needs dask.distributed, which is not installed: "
+                      "pip install -e '.[distributed]'")
+    try:
+        client = Client(address, timeout="10s")
+    except (OSError, TimeoutError, ValueError, TypeError) as error:
+        return None, f"--dask {address}: cannot reach a dask scheduler there ({error})"
+    if not client.nthreads():
+        try:
+            client.wait_for_workers(1, timeout=10)
+        except (TimeoutError, OSError):
+            client.close()
+            return None, (f"--dask {address}: the scheduler has no workers; start some with "
+                          f"`dask worker {address}`")
+    return client, None
+
+
+# -- charts -------------------------------------------------------------------------------------
+
+
+def write_charts(result, folder: Path) -> list[str]:
+    """Draw the experiment's charts as PNG files in `folder`; returns their names.
+
+    Variants: one chart of every key figure (reports.charts.variants_chart). A sweep: its key
+    figures along the (first) parameter (reports.charts.sweep_chart), one chart for each
+    value of a second parameter."""
+    from reports.charts import sweep_chart, variants_chart
+    from reports.render import png_bytes
+
+    experiment = result.experiment
+    # both charts take goals as sim.scenario.Goal and the currency of money figures
+    goals = dict(experiment.goals) or None
+    currency = experiment.base_scenario.currency
+    written = []
+    if experiment.kind == "variants":
+        figure = variants_chart(result.comparison, experiment.kpis, goals=goals,
+                                currency=currency)
+        (folder / "variants.png").write_bytes(png_bytes(figure))
+        return ["variants.png"]
+    axis = experiment.axes[0]
+    for title, names in result.sweep_slices():
+        values = [experiment.runs[name].coordinates[0] for name in names]
+        estimates = {kpi: [result.estimate(name, kpi) for name in names]
+                     for kpi in experiment.kpis}
+        label = f"{axis.label}, {title}" if title else axis.label
+        figure = sweep_chart(values, label, estimates, goals, currency=currency)
+        name = "sweep.png"
+        if title:  # one chart per value of the second parameter
+            second = experiment.axes[1]
+            value = experiment.runs[names[0]].coordinates[1]
+            words = f"{second.short}-{second.value_label(value)}".replace("×", "x")
+            name = "sweep-" + re.sub(r"[^A-Za-z0-9.=+-]+", "_", words) + ".png"
+        (folder / name).write_bytes(png_bytes(figure))
+        written.append(name)
+    return written
+
+
+# -- the table ----------------------------------------------------------------------------------
+
+
+def _difference_text(d, unit: str, currency: str) -> str:
+    from cli.main import _format, _format_ci
+
+    if d is None or d.mean is None:
+        return ""
+    if unit == "share":  # a difference of two percentages is in percentage points
+        value = f"{100 * d.mean:.1f} pts"
+    elif unit == "points":  # paired differences of satisfaction are often small
+        sign = "+" if d.mean > 0 else ""
+        ci = "" if d.ci95 is None else f" ± {d.ci95:.2f}"
+        return f"{sign}{d.mean:.2f}{ci}"
+    else:
+        value = _format(d.mean, unit, currency)
+    sign = "+" if d.mean > 0 else ""
+    return f"{sign}{value} {_format_ci(d.ci95, unit)}".rstrip()
+
+
+def _goal_value(goal, unit: str, currency: str) -> str:
+    from cli.main import _format
+
+    if goal.at_most is not None:
+        return f"at most {_format(goal.at_most, unit, currency)}"
+    return f"at least {_format(goal.at_least, unit, currency)}"
+
+
+def _decided_words(decided: dict, overrides: list) -> str:
+    """What a variant decides and changes, in one line."""
+    words = []
+    if "policy" in decided:
+        words.append(f"policy {decided['policy']}")
+    for point, levers in decided.get("decisions", {}).items():
+        words.append(f"{point}: {', '.join(levers) or 'nothing'}")
+    if "decisions_file" in decided:
+        words.append(f"decisions file {decided['decisions_file']}")
+    for effect in overrides:
+        value = f"{effect.value:g}" if isinstance(effect.value, float) else effect.value
+        words.append(f"{effect.target} {effect.operation} {value}")
+    return "; ".join(words)
+
+
+def print_result(result) -> None:
+    from cli.main import _format, _format_ci
+    from sim.kpis import kpi_label
+
+    experiment = result.experiment
+    scenario = experiment.base_scenario
+    currency = scenario.currency
+    reps = experiment.replications
+    print(experiment.title)
+    print(f"Scenario: {scenario.title} ({scenario.id})")
+    if experiment.kind == "sweep":
+        who = "point"
+        run = next(iter(experiment.runs.values()))
+        decided = _decided_words(run.decided, [])
+        print("Sweep of " + " × ".join(a.label for a in experiment.axes)
+              + (f"; every point: {decided}" if decided else ""))
+    else:
+        who = "variant"
+        print("Variants (the first is the baseline):")
+        width = max(len(name) for name in experiment.runs)
+        for name, run in experiment.runs.items():
+            print(f"  {name:<{width}}  {_decided_words(run.decided, run.overrides) or 'no decisions'}")
+    print(f"Seed {experiment.seed}, {reps} replications each, the same for every {who} "
+          f"(common random numbers). Mean ± 95% confidence interval; differences are to "
+          f"{result.baseline!r}, paired replication by replication.")
+    for kpi in experiment.kpis:
+        label, unit = kpi_label(kpi)
+        goal = experiment.goals.get(kpi)
+        heading = label + (f"  (goal: {_goal_value(goal, unit, currency)})" if goal else "")
+        header = [who, "mean ± 95% CI", f"− {result.baseline} (paired)"]
+        if goal:
+            header.append("goal met")
+        table = [header]
+        for name in result.names:
+            e = result.estimate(name, kpi)
+            row = [name, f"{_format(e.mean, unit, currency)} {_format_ci(e.ci95, unit)}".rstrip(),
+                   _difference_text(result.difference(name, kpi), unit, currency)]
+            if goal:
+                met = result.goals_met(name).get(kpi)
+                sure = result.goals_met(name, confident=True).get(kpi)
+                row.append("—" if met is None else
+                           ("yes (95%)" if sure else "yes") if met else "no")
+            table.append(row)
+        print(f"\n{heading}")
+        widths = [max(len(r[i]) for r in table) for i in range(len(header))]
+        for i, row in enumerate(table):
+            cells = [cell.ljust(w) if j == 0 else cell.rjust(w)
+                     for j, (cell, w) in enumerate(zip(row, widths, strict=True))]
+            print("  " + "  ".join(cells).rstrip())
+            if i == 0:
+                print("  " + "  ".join("-" * w for w in widths))
+    if experiment.goals:
+        _print_goals(result)
+
+
+def _print_goals(result) -> None:
+    from cli.main import _format, _format_ci
+    from sim.kpis import kpi_label
+
+    experiment = result.experiment
+    who = "points" if experiment.kind == "sweep" else "variants"
+    goals = ", ".join(f"{kpi_label(k)[0].lower()} {_goal_value(g, kpi_label(k)[1], experiment.base_scenario.currency)}"
+                      for k, g in experiment.goals.items())
+    met = result.meeting_every_goal()
+    sure = result.meeting_every_goal(confident=True)
+    print(f"\nGoals: {goals}")
+    print(f"  {who} meeting every goal (by the mean): {', '.join(met) or 'none'}")
+    print(f"  ... with 95% confidence (the whole interval): {', '.join(sure) or 'none'}")
+    if experiment.kind == "sweep" and len(experiment.axes) == 1:
+        axis = experiment.axes[0]
+        smallest = result.smallest_meeting()
+        if smallest is None:
+            print(f"  No value of {axis.label} tried meets every goal.")
+            return
+        figures = []
+        for kpi in experiment.goals:
+            label, unit = kpi_label(kpi)
+            e = result.estimate(smallest, kpi)
+            figures.append(f"{label.lower()} {_format(e.mean, unit, experiment.base_scenario.currency)} "
+                           f"{_format_ci(e.ci95, unit)}".rstrip())
+        line = (f"  The smallest {axis.label} that meets every goal: {smallest} "
+                f"({'; '.join(figures)})")
+        confident = result.smallest_meeting(confident=True)
+        if confident != smallest:
+            line += (f"; with 95% confidence: {confident}" if confident
+                     else "; none with 95% confidence")
+        print(line)

@@ -1,0 +1,627 @@
+"""Experiments (`sim/experiments.py`, `itsm experiment`): variants and sweeps of a scenario
+over paired replications.
+
+What is checked:
+
+- experiment files load: variants with policies, answers, overrides and decisions files; a
+  sweep of one parameter and a grid of two; defaults (seed, replications, key figures,
+  output folder);
+- every kind of bad input is refused with located `FILE:LINE: path: message` problems, all
+  at once: misspelt keys, unknown key figures, policies, decision points and lever targets,
+  variants and sweep both given, empty variants, sweep values that are not numbers, a
+  scenario that does not exist, a scenario file or a decisions file with errors;
+- the same seed gives the same figures, replication by replication, with 1 worker, 2
+  workers and a dask LocalCluster (common random numbers make every variant share them);
+- an override that changes nothing (`add: 0`) gives exactly the baseline's figures, and
+  those of a plain run of the scenario;
+- on softphone-cutover, a paired difference (briefed vs unprepared) has a narrower
+  confidence interval than the same difference taken as if the runs were independent, and
+  a sweep over the desk's staff lowers abandonment at every step;
+- `itsm experiment` prints the table and the goal answer, writes results.csv, results.json
+  and PNG charts, prints JSON with --json, and refuses bad files with exit 2 and no
+  traceback;
+- every experiment example in docs/experiments.md loads.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cli.main import main
+from sim import load_builtin, run_replications
+from sim.decisions import DecisionPlan
+from sim.experiments import (
+    OVERRIDE_PREFIX,
+    experiment_from_text,
+    load_experiment,
+    run_experiment,
+)
+from sim.loader import ScenarioError
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "experiments.md"
+
+# A desk of two on a ten-hour day: a run takes a few milliseconds.
+SMALL_SCENARIO = """\
+id: small-desk
+title: A small desk
+clock: {duration: 600}
+teams:
+  - {id: desk, staff: 2}
+categories:
+  - id: call
+    arrivals: {per_minute: 0.35}
+    channel: phone
+    handle: {dist: exponential, mean: 5}
+    patience: {dist: exponential, mean: 3}
+    team: desk
+levers:
+  - id: extra
+    name: One more agent
+    cost: 100
+    effects: [{target: teams.desk.staff, add: 1}]
+decision_points:
+  - {id: start, title: Start, prompt: More staff?, at: 0, levers: [extra]}
+policies:
+  none: {}
+  more: {start: [extra]}
+"""
+
+SMALL_VARIANTS = """\
+scenario: small.yaml
+seed: 3
+replications: 6
+kpis: [abandonment_rate, asa_min]
+variants:
+  none: {policy: none}
+  more: {policy: more}
+  faster: {policy: none, overrides: [{target: categories.call.handle.mean, multiply: 0.8}]}
+  answered: {decisions: {start: [extra]}}
+  from-file: {decisions_file: more.yaml}
+"""
+
+SMALL_SWEEP = """\
+scenario: small.yaml
+seed: 2
+replications: 5
+kpis: [abandonment_rate, asa_min]
+sweep:
+  parameters:
+    - {target: teams.desk.staff, add: [0, 1, 2]}
+  policy: none
+goals: {abandonment_rate: {at_most: 0.1}}
+"""
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """A folder with the small scenario, a decisions file for it and two experiments."""
+    (tmp_path / "small.yaml").write_text(SMALL_SCENARIO)
+    (tmp_path / "more.yaml").write_text("decisions:\n  - {point: start, levers: [extra]}\n")
+    (tmp_path / "variants.yaml").write_text(SMALL_VARIANTS)
+    (tmp_path / "sweep.yaml").write_text(SMALL_SWEEP)
+    return tmp_path
+
+
+def per_replication(result) -> dict[str, list[dict]]:
+    return {name: result.comparison.variants[name].per_replication for name in result.names}
+
+
+# -- loading ----------------------------------------------------------------------------------------
+
+
+def test_a_file_of_variants_loads(folder):
+    experiment = load_experiment(folder / "variants.yaml")
+    assert experiment.kind == "variants"
+    assert list(experiment.runs) == ["none", "more", "faster", "answered", "from-file"]
+    assert experiment.baseline == "none"
+    assert (experiment.seed, experiment.replications) == (3, 6)
+    assert experiment.kpis == ["abandonment_rate", "asa_min"]
+    assert experiment.output == folder / "variants-results"
+    assert experiment.runs["more"].plan.answer("start", 1) == ("extra",)
+    assert experiment.runs["answered"].plan.answer("start", 1) == ("extra",)
+    assert experiment.runs["from-file"].plan.answer("start", 1) == ("extra",)
+    # the override became a lever of cost 0, pulled at minute 0 by the variant alone
+    generated = [lever for lever in experiment.scenario.levers
+                 if lever.id.startswith(OVERRIDE_PREFIX)]
+    assert len(generated) == 1 and generated[0].cost == 0
+    free = experiment.runs["faster"].plan.free
+    assert [(d.levers, d.at_min) for d in free] == [((generated[0].id,), 0.0)]
+    assert experiment.runs["none"].plan.free == []
+    assert experiment.base_scenario.levers == experiment.scenario.levers[:1]
+
+
+def test_a_sweep_of_two_parameters_is_a_grid(folder):
+    text = """\
+scenario: small.yaml
+replications: 3
+sweep:
+  parameters:
+    - {target: teams.desk.staff, add: [0, 1, 2]}
+    - {target: categories.call.handle.mean, multiply: [1, 0.8]}
+  policy: none
+output: out
+"""
+    experiment = experiment_from_text(text, "grid.yaml", base_dir=folder, name="grid")
+    assert experiment.kind == "sweep"
+    assert len(experiment.runs) == 6
+    assert [run.coordinates for run in experiment.runs.values()] == [
+        (0, 1), (0, 0.8), (1, 1), (1, 0.8), (2, 1), (2, 0.8)]
+    assert list(experiment.runs)[:2] == ["desk.staff +0, call.handle.mean ×1",
+                                         "desk.staff +0, call.handle.mean ×0.8"]
+    assert experiment.output == folder / "out"
+    assert experiment.seed == 1 and experiment.replications == 3
+    # without kpis: the usual headline figures the scenario has
+    assert experiment.kpis == ["abandonment_rate", "asa_min", "mean_wait_min", "fcr",
+                               "cost_total"]
+
+
+def test_goal_figures_are_reported_even_when_not_listed(folder):
+    text = SMALL_SWEEP.replace("kpis: [abandonment_rate, asa_min]", "kpis: [asa_min]")
+    experiment = experiment_from_text(text, "s.yaml", base_dir=folder)
+    assert experiment.kpis == ["asa_min", "abandonment_rate"]
+
+
+# -- bad input, located -------------------------------------------------------------------------
+
+SOFTPHONE_GOOD = """\
+scenario: softphone-cutover
+replications: 4
+kpis: [abandonment_rate, satisfaction]
+variants:
+  baseline: {policy: unprepared}
+  briefed: {decisions: {preparation: [brief-help-desk]}}
+"""
+
+BAD_FILES = {
+    "misspelt-key": (
+        SOFTPHONE_GOOD.replace("replications:", "replicatons:"),
+        [r"bad\.yaml:2: unknown field 'replicatons' \(did you mean 'replications'\?\)"]),
+    "misspelt-variant-key": (
+        SOFTPHONE_GOOD.replace("{policy: unprepared}", "{polcy: unprepared}"),
+        [r"bad\.yaml:5: variants\.baseline: unknown field 'polcy' \(did you mean 'policy'\?\)"]),
+    "unknown-kpi": (
+        SOFTPHONE_GOOD.replace("satisfaction]", "satisfation]"),
+        [r"bad\.yaml:3: kpis\[1\]: 'satisfation' is not a key figure of scenario "
+         r"softphone-cutover \(did you mean 'satisfaction'\?\)"]),
+    "unknown-goal-kpi": (
+        SOFTPHONE_GOOD + "goals: {abandonment: {at_most: 0.08}}\n",
+        [r"bad\.yaml:7: goals: key 'abandonment': 'abandonment' is not a key figure"]),
+    "unknown-policy": (
+        SOFTPHONE_GOOD.replace("policy: unprepared", "policy: unprepard"),
+        [r"bad\.yaml:5: variants\.baseline\.policy: no policy 'unprepard' in scenario "
+         r"softphone-cutover \(it has: unprepared, prepared, "]),
+    "unknown-decision-point": (
+        SOFTPHONE_GOOD.replace("{preparation:", "{prep:"),
+        [r"bad\.yaml:6: variants\.briefed\.decisions: no decision point 'prep' in scenario "
+         r"softphone-cutover"]),
+    "lever-not-offered": (
+        SOFTPHONE_GOOD.replace("[brief-help-desk]", "[brief-help-desk, temp-staff]"),
+        [r"bad\.yaml:6: variants\.briefed\.decisions: decision point preparation does not "
+         r"offer temp-staff"]),
+    "unknown-lever-target": (
+        SOFTPHONE_GOOD + "  more: {overrides: [{target: teams.helpdesk.staff, add: 2}]}\n"
+                         "  other: {overrides: [{target: teams.service-desk.agents, add: 2}]}\n",
+        [r"bad\.yaml:7: variants\.more\.overrides\[0\]: no team with id 'helpdesk' "
+         r"\(declared: service-desk, desktop, infrastructure\)",
+         r"bad\.yaml:8: variants\.other\.overrides\[0\]: teams\.service-desk has no field "
+         r"'agents' a lever can change; expected one of: staff, empathy, announces_wait"]),
+    "override-without-operation": (
+        SOFTPHONE_GOOD + "  more: {overrides: [{target: teams.service-desk.staff}]}\n",
+        [r"bad\.yaml:7: variants\.more\.overrides\[0\]: give exactly one of set, add, "
+         r"multiply \(got none\)"]),
+    "variants-and-sweep": (
+        SOFTPHONE_GOOD + "sweep:\n  parameters: [{target: teams.service-desk.staff, "
+                         "add: [0, 1]}]\n",
+        [r"bad\.yaml:7: sweep: give variants or sweep, not both"]),
+    "empty-variants": (
+        "scenario: softphone-cutover\nvariants: {}\n",
+        [r"bad\.yaml:2: variants: give at least two variants to compare \(the first is the "
+         r"baseline\), got 0"]),
+    "no-variants": (
+        "scenario: softphone-cutover\nvariants:\n",
+        [r"bad\.yaml:2: variants: empty: give at least two variants"]),
+    "one-variant": (
+        "scenario: softphone-cutover\nvariants:\n  only: {policy: unprepared}\n",
+        [r"bad\.yaml:3: variants: give at least two variants to compare .*got 1"]),
+    "nothing-to-compare": (
+        "scenario: softphone-cutover\n",
+        [r"^bad\.yaml: say what to compare: variants .* or sweep"]),
+    "sweep-values-not-numbers": (
+        "scenario: softphone-cutover\nsweep:\n  parameters:\n"
+        "    - {target: teams.service-desk.staff, add: [0, 1, two, true]}\n",
+        [r"bad\.yaml:4: sweep\.parameters\[0\]\.add\[2\]: expected a number, got 'two'",
+         r"bad\.yaml:4: sweep\.parameters\[0\]\.add\[3\]: expected a number, got true"]),
+    "sweep-value-not-a-list": (
+        "scenario: softphone-cutover\nsweep:\n  parameters:\n"
+        "    - {target: teams.service-desk.staff, add: 3}\n",
+        [r"bad\.yaml:4: sweep\.parameters\[0\]\.add: expected a list, got 3"]),
+    "sweep-as-a-list": (
+        "scenario: softphone-cutover\nsweep:\n  - {target: teams.service-desk.staff, "
+        "add: [0, 1]}\n",
+        [r"bad\.yaml:3: sweep: expected a mapping, got a list: write the parameters under "
+         r"`parameters:`"]),
+    "sweep-value-out-of-range": (
+        "scenario: softphone-cutover\nsweep:\n  parameters:\n"
+        "    - {target: categories.softphone-howto.fcr, set: [0.6, 1.5]}\n",
+        [r"bad\.yaml:4: sweep\.parameters\[0\]: categories\.softphone-howto\.fcr is a share "
+         r"between 0 and 1, got 1\.5"]),
+    "sweep-two-operations": (
+        "scenario: softphone-cutover\nsweep:\n  parameters:\n"
+        "    - {target: teams.service-desk.staff, add: [0, 1], set: [3]}\n",
+        [r"bad\.yaml:4: sweep\.parameters\[0\]: give exactly one of set, add, multiply"]),
+    "sweep-value-twice": (
+        "scenario: softphone-cutover\nsweep:\n  parameters:\n"
+        "    - {target: teams.service-desk.staff, add: [0, 1, 1]}\n",
+        [r"bad\.yaml:4: sweep\.parameters\[0\]: each value once: 1 is given twice"]),
+    "sweep-unknown-target": (
+        "scenario: softphone-cutover\nsweep:\n  parameters:\n"
+        "    - {target: teams.service-desk.staf, add: [0, 1]}\n  policy: unprepard\n",
+        [r"bad\.yaml:4: sweep\.parameters\[0\]: teams\.service-desk has no field 'staf'",
+         r"bad\.yaml:5: sweep\.policy: no policy 'unprepard'"]),
+    "no-such-scenario": (
+        SOFTPHONE_GOOD.replace("softphone-cutover", "softphone-cutovr"),
+        [r"bad\.yaml:1: scenario: no built-in scenario 'softphone-cutovr' and no such file "
+         r"\(built-in: .*softphone-cutover"]),
+    "no-such-scenario-file": (
+        SOFTPHONE_GOOD.replace("softphone-cutover", "mine/desk.yaml"),
+        [r"bad\.yaml:1: scenario: no scenario file mine/desk\.yaml"]),
+    "no-such-decisions-file": (
+        SOFTPHONE_GOOD + "  mine: {decisions_file: mine.yaml}\n",
+        [r"bad\.yaml:7: variants\.mine\.decisions_file: no decisions file mine\.yaml"]),
+    "decisions-file-and-policy": (
+        SOFTPHONE_GOOD + "  mine: {decisions_file: decisions.yaml, policy: prepared}\n",
+        [r"bad\.yaml:7: variants\.mine: give decisions_file alone, or policy and/or decisions"]),
+    "too-few-replications": (
+        SOFTPHONE_GOOD.replace("replications: 4", "replications: 1"),
+        [r"bad\.yaml:2: replications: expected a whole number >= 2, got 1"]),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_FILES))
+def test_bad_experiment_files_are_refused_with_located_problems(name, tmp_path):
+    text, expected = BAD_FILES[name]
+    (tmp_path / "decisions.yaml").write_text("policy: prepared\n")
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(ScenarioError) as caught:
+        load_experiment(path)
+    lines = [str(p).replace(str(tmp_path) + "/", "") for p in caught.value.problems]
+    for pattern in expected:
+        assert any(re.search(pattern, line) for line in lines), (pattern, lines)
+    assert len(lines) == len(expected), lines
+
+
+def test_problems_in_a_decisions_file_are_located_in_that_file(tmp_path):
+    (tmp_path / "bad-decisions.yaml").write_text(
+        "decisions:\n"
+        "  - {point: preparation, levers: [brief-help-desk, no-such-lever]}\n"
+        "  - {at: \"tues 09:00\", levers: [faq-email]}\n")
+    path = tmp_path / "exp.yaml"
+    path.write_text(SOFTPHONE_GOOD + "  mine: {decisions_file: bad-decisions.yaml}\n")
+    with pytest.raises(ScenarioError) as caught:
+        load_experiment(path)
+    lines = [str(p) for p in caught.value.problems]
+    assert len(lines) == 2, lines
+    assert lines[0].startswith(f"{tmp_path}/bad-decisions.yaml:2: decisions[0]: no lever "
+                               "no-such-lever in scenario softphone-cutover")
+    assert lines[1].startswith(f"{tmp_path}/bad-decisions.yaml:3: decisions[1]: expected a "
+                               "time such as")
+
+
+def test_problems_in_the_scenario_file_are_located_in_that_file(folder):
+    (folder / "small.yaml").write_text(SMALL_SCENARIO.replace("staff: 2", "stafff: 2"))
+    with pytest.raises(ScenarioError) as caught:
+        load_experiment(folder / "sweep.yaml")
+    lines = [str(p) for p in caught.value.problems]
+    assert lines == [f"{folder}/small.yaml:5: teams[desk]: unknown field 'stafff' (did you "
+                     "mean 'staff'?)"]
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text(SOFTPHONE_GOOD.replace("replications:", "replicatons:")
+                    .replace("satisfaction]", "satisfation]")
+                    .replace("policy: unprepared", "policy: unprepard"))
+    with pytest.raises(ScenarioError) as caught:
+        load_experiment(path)
+    assert [p.line for p in caught.value.problems] == [2, 3, 5]
+
+
+# -- running ----------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_figures_do_not_depend_on_the_workers_or_the_executor(folder):
+    from distributed import Client, LocalCluster
+
+    experiment = load_experiment(folder / "variants.yaml")
+    one = run_experiment(experiment, workers=1)
+    two = run_experiment(experiment, workers=2)
+    with LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        on_dask = run_experiment(experiment, executor=client.get_executor(pure=False),
+                                 workers=2)
+    assert per_replication(one) == per_replication(two) == per_replication(on_dask)
+    figures = per_replication(one)
+    assert all(len(reps) == 6 for reps in figures.values())
+    # different replications differ, and the variants differ where their decisions do
+    assert figures["none"][0] != figures["none"][1]
+    assert figures["more"] == figures["answered"] == figures["from-file"]
+    assert figures["none"] != figures["more"]
+
+
+def test_progress_is_reported_to_the_end(folder):
+    experiment = load_experiment(folder / "variants.yaml")
+    for workers in (1, 2):
+        seen: list[tuple[float, float]] = []
+        run_experiment(experiment, workers=workers,
+                       progress=lambda d, t, seen=seen: seen.append((d, t)))
+        assert seen[-1] == (30, 30)
+        assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def test_an_override_that_changes_nothing_gives_exactly_the_baseline(folder):
+    text = SMALL_VARIANTS.replace(
+        "  faster:", "  zero: {policy: none, overrides: [{target: teams.desk.staff, add: 0}]}\n"
+                     "  faster:")
+    experiment = experiment_from_text(text, "zero.yaml", base_dir=folder)
+    result = run_experiment(experiment, workers=1)
+    figures = per_replication(result)
+    assert figures["zero"] == figures["none"]
+    assert figures["faster"] != figures["none"]
+    # ... and the baseline is exactly a plain run of the scenario file
+    scenario = experiment.base_scenario
+    plain = run_replications(scenario, seed=3, replications=6, workers=1,
+                             decisions=DecisionPlan.from_policy(scenario, "none"))
+    assert plain.per_replication == figures["none"]
+    for kpi in experiment.kpis:
+        assert result.difference("zero", kpi).mean == 0
+        assert result.estimate("zero", kpi) == result.estimate("none", kpi)
+
+
+def test_an_override_that_changes_nothing_on_softphone_gives_the_baseline():
+    text = """\
+scenario: softphone-cutover
+replications: 2
+variants:
+  baseline: {policy: unprepared}
+  zero: {policy: unprepared, overrides: [{target: teams.service-desk.staff, add: 0}]}
+"""
+    result = run_experiment(experiment_from_text(text), workers=1)
+    figures = per_replication(result)
+    assert figures["zero"] == figures["baseline"]
+    scenario = load_builtin("softphone-cutover")
+    plain = run_replications(scenario, seed=1, replications=2, workers=1,
+                             decisions=DecisionPlan.from_policy(scenario, "unprepared"))
+    assert plain.per_replication == figures["baseline"]
+
+
+@pytest.fixture(scope="module")
+def softphone_briefed():
+    text = """\
+scenario: softphone-cutover
+seed: 5
+replications: 12
+kpis: [abandonment_rate, satisfaction]
+variants:
+  baseline: {policy: unprepared}
+  briefed: {decisions: {preparation: [brief-help-desk]}}
+"""
+    return run_experiment(experiment_from_text(text), workers=2)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kpi", ["abandonment_rate", "satisfaction"])
+def test_a_paired_difference_is_narrower_than_an_unpaired_one(softphone_briefed, kpi):
+    paired = softphone_briefed.difference("briefed", kpi)
+    unpaired = softphone_briefed.unpaired_difference("briefed", kpi)
+    assert paired.mean == pytest.approx(unpaired.mean)
+    assert paired.ci95 < 0.75 * unpaired.ci95, (paired, unpaired)
+    # briefing the desk helps, and the paired interval says so
+    helps = -paired.mean if kpi == "abandonment_rate" else paired.mean
+    assert helps > paired.ci95
+
+
+@pytest.mark.slow
+def test_more_agents_lower_abandonment_at_every_step_on_softphone_cutover():
+    text = """\
+scenario: softphone-cutover
+seed: 2
+replications: 8
+kpis: [abandonment_rate]
+sweep:
+  parameters: [{target: teams.service-desk.staff, add: [0, 1, 2, 3, 4]}]
+  policy: unprepared
+goals: {abandonment_rate: {at_most: 0.08}}
+"""
+    result = run_experiment(experiment_from_text(text), workers=2)
+    means = [result.estimate(name, "abandonment_rate").mean for name in result.names]
+    assert result.names == ["+0", "+1", "+2", "+3", "+4"]
+    assert all(a > b for a, b in zip(means, means[1:], strict=False)), means
+    assert means[0] > 0.4 and means[-1] < 0.08
+    # each step's paired difference to the first point is negative, with its CI
+    for name in result.names[1:]:
+        d = result.difference(name, "abandonment_rate")
+        assert d.mean + d.ci95 < 0
+    assert result.smallest_meeting() in ("+3", "+4")
+    assert "+0" not in result.meeting_every_goal()
+
+
+# -- the command ------------------------------------------------------------------------------
+
+
+def run_cli(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(["experiment", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_the_command_writes_tables_json_and_charts_for_variants(folder, capsys):
+    code, out, err = run_cli(capsys, str(folder / "variants.yaml"), "--workers", "2")
+    assert code == 0, f"itsm experiment failed (are reports.charts and reports.render " \
+                      f"there?): {err}"
+    assert "differences are to 'none', paired" in out
+    assert re.search(r"more\s+\S+% ± [\d.]+ pts\s+-[\d.]+ pts ± [\d.]+ pts", out), out
+    results = folder / "variants-results"
+    with open(results / "results.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 5 * 2
+    assert list(rows[0]) == ["variant", "kpi", "mean", "ci95", "n", "difference",
+                             "diff_ci95", "goal", "meets_goal"]
+    assert rows[0]["variant"] == "none" and rows[0]["difference"] == ""
+    more = next(r for r in rows if r["variant"] == "more" and r["kpi"] == "abandonment_rate")
+    assert float(more["difference"]) < 0 and float(more["diff_ci95"]) > 0
+    assert more["n"] == "6"
+    saved = json.loads((results / "results.json").read_text())
+    assert saved["experiment"]["scenario"] == "small.yaml"
+    assert saved["experiment"]["seed"] == 3 and saved["baseline"] == "none"
+    runs = {run["name"]: run for run in saved["runs"]}
+    assert len(runs["faster"]["per_replication"]["asa_min"]) == 6
+    assert runs["faster"]["overrides"] == [{"target": "categories.call.handle.mean",
+                                            "multiply": 0.8}]
+    assert runs["from-file"]["decisions_file"] == "more.yaml"
+    png = results / "variants.png"
+    assert png.is_file() and png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_the_command_answers_a_sweep_with_goals(folder, capsys):
+    code, out, err = run_cli(capsys, str(folder / "sweep.yaml"), "--workers", "1")
+    assert code == 0, f"itsm experiment failed (are reports.charts and reports.render " \
+                      f"there?): {err}"
+    assert "Sweep of teams.desk.staff (add); every point: policy none" in out
+    assert re.search(r"The smallest teams\.desk\.staff \(add\) that meets every goal: "
+                     r"\+[12] \(abandonment rate", out), out
+    results = folder / "sweep-results"
+    with open(results / "results.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["teams.desk.staff"] for r in rows if r["kpi"] == "asa_min"] == ["0", "1", "2"]
+    saved = json.loads((results / "results.json").read_text())
+    assert saved["smallest_meeting_every_goal"] in ("+1", "+2")
+    assert saved["parameters"] == [{"target": "teams.desk.staff", "operation": "add",
+                                    "values": [0, 1, 2]}]
+    png = results / "sweep.png"
+    assert png.is_file() and png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_the_command_prints_json(folder, capsys):
+    code, out, err = run_cli(capsys, str(folder / "sweep.yaml"), "--workers", "2", "--json")
+    assert code == 0, err
+    printed = json.loads(out)
+    assert printed["kind"] == "sweep" and [r["name"] for r in printed["runs"]] == \
+        ["+0", "+1", "+2"]
+    assert printed == json.loads((folder / "sweep-results" / "results.json").read_text())
+
+
+def test_the_command_refuses_a_bad_file_with_exit_2(folder, capsys):
+    (folder / "bad.yaml").write_text(SMALL_SWEEP.replace("add: [0, 1, 2]", "add: [0, one]"))
+    code, out, err = run_cli(capsys, str(folder / "bad.yaml"))
+    assert code == 2 and out == ""
+    assert err == f"{folder}/bad.yaml:7: sweep.parameters[0].add[1]: expected a number, " \
+                  "got 'one'\n"
+    assert not (folder / "bad-results").exists()
+    code, out, err = run_cli(capsys, str(folder / "missing.yaml"))
+    assert code == 2 and "missing.yaml: no such file" in err
+
+
+def test_the_command_says_when_dask_is_missing_or_unreachable(folder, capsys, monkeypatch):
+    code, _, err = run_cli(capsys, str(folder / "sweep.yaml"), "--dask", "no-port-here")
+    assert code == 2 and "--dask no-port-here: cannot reach a dask scheduler there" in err
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if it were not installed
+    code, _, err = run_cli(capsys, str(folder / "sweep.yaml"), "--dask", "tcp://x:8786")
+    assert code == 2
+    assert "--dask needs dask.distributed, which is not installed: pip install -e " \
+           "'.[distributed]'" in err
+
+
+def test_no_traceback_reaches_the_terminal(folder):
+    (folder / "bad.yaml").write_text("scenario: softphone-cutover\nvariants: {}\nsweep: 3\n")
+    result = subprocess.run([sys.executable, "-m", "cli.main", "experiment",
+                             str(folder / "bad.yaml")], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    assert f"{folder}/bad.yaml:3: sweep: give variants or sweep, not both" in result.stderr
+    result = subprocess.run([sys.executable, "-m", "cli.main", "experiment",
+                             str(folder / "sweep.yaml"), "--workers", "0"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+# -- the documentation --------------------------------------------------------------------------
+
+
+def doc_blocks() -> list[tuple[str, list[str], str]]:
+    """Every fenced block of docs/experiments.md, in order: (its language, its marker
+    comments, its text)."""
+    found = re.findall(r"^```(\w*)\n(.*?)^```", DOC.read_text(encoding="utf-8"),
+                       flags=re.S | re.M)
+    blocks = []
+    for language, text in found:
+        markers = []
+        for line in text.splitlines():
+            if not line.startswith("# "):
+                break
+            markers.append(line[2:].strip())
+        blocks.append((language, markers, text))
+    return blocks
+
+
+def test_every_experiment_in_the_documentation_loads(tmp_path):
+    """Blocks marked `# experiment` are experiment files for the built-in scenarios; a
+    block marked `# file: NAME` is written to NAME first (a decisions file, a scenario)."""
+    blocks = doc_blocks()
+    for _, markers, text in blocks:
+        for marker in markers:
+            if marker.startswith("file:"):
+                (tmp_path / marker.removeprefix("file:").strip()).write_text(text)
+    checked = 0
+    for language, markers, text in blocks:
+        if language == "yaml" and "experiment" in markers:
+            try:
+                experiment_from_text(text, "docs/experiments.md", base_dir=tmp_path)
+            except ScenarioError as error:
+                pytest.fail(f"an example in docs/experiments.md does not load:\n{text}\n{error}")
+            checked += 1
+    assert checked >= 3
+
+
+def test_every_error_example_in_the_documentation_is_refused_as_shown(tmp_path):
+    """A ```yaml block marked `# error` is refused with exactly the lines of the ```text
+    block that follows it."""
+    blocks = doc_blocks()
+    checked = 0
+    for i, (language, markers, text) in enumerate(blocks):
+        if language != "yaml" or "error" not in markers:
+            continue
+        assert blocks[i + 1][0] == "text", f"no ```text block after:\n{text}"
+        with pytest.raises(ScenarioError) as caught:
+            experiment_from_text(text, "my-experiment.yaml", base_dir=tmp_path)
+        assert [str(p) for p in caught.value.problems] == \
+            blocks[i + 1][2].strip().splitlines()
+        checked += 1
+    assert checked >= 2
+
+
+@pytest.mark.slow
+def test_the_documented_outputs_are_the_real_ones(tmp_path, capsys):
+    """The printed output of the first example on the page is what `itsm experiment`
+    prints today (the worked example runs the same code, longer)."""
+    blocks = doc_blocks()
+    for _, markers, text in blocks:
+        for marker in markers:
+            if marker.startswith("file:"):
+                (tmp_path / marker.removeprefix("file:").strip()).write_text(text)
+    shown = next(text for i, (language, _, text) in enumerate(blocks)
+                 if language == "text" and text.startswith("Preparing the softphone"))
+    code = main(["experiment", str(tmp_path / "cutover.yaml"), "--workers", "2"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert out == shown
