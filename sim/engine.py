@@ -102,7 +102,7 @@ class Contact:
 
     __slots__ = ("id", "category", "channel", "department", "priority", "draws",
                  "ticket_block", "ticket_row", "patience", "waiting", "stage", "group",
-                 "source", "seq", "user", "attempt", "issue")
+                 "source", "seq", "user", "attempt", "issue", "since")
 
     def __init__(self, contact_id: int, category: LiveCategory, channel: int, department: int,
                  draws: list[float], ticket_draws: tuple, patience: Sampler | None,
@@ -123,6 +123,7 @@ class Contact:
         self.user = user
         self.attempt = attempt
         self.issue = issue
+        self.since = 0.0  # when it joined the queue it waits in (for front ends)
 
     def ticket_draws(self) -> list[float]:
         """The draws for the ticket's resolver stages, as Python floats (made on first use)."""
@@ -136,11 +137,12 @@ class Contact:
 class Agent:
     """An agent of a team, or one capacity slot of a supplier."""
 
-    __slots__ = ("number", "contact", "on_duty", "leaving")
+    __slots__ = ("number", "contact", "on_duty", "leaving", "since")
 
     def __init__(self, number: int):
         self.number = number
         self.contact: Contact | None = None
+        self.since = 0.0  # when it took its contact (for front ends)
         self.on_duty = False
         self.leaving = False
 
@@ -195,6 +197,7 @@ class Group:
         else:
             lane = 0
         contact.waiting = True
+        contact.since = now
         self.lanes[lane].append(contact)
         if lane < self.first_lane:
             self.first_lane = lane
@@ -231,6 +234,7 @@ class Group:
     def _start(self, agent: Agent, contact: Contact, now: float) -> None:
         """An agent (or a supplier's slot) takes a contact."""
         agent.contact = contact
+        agent.since = now
         stage = contact.stage
         if stage == 0:
             self._work(agent, ANSWERED, contact.category.handle.sample(contact.draws[U_HANDLE]),
@@ -465,6 +469,31 @@ def cyclic_gc_paused():
 
 
 @dataclass
+class AgentView:
+    """One agent (or a supplier's capacity slot) on duty, and what it is working on."""
+
+    number: int
+    contact: int | None = None      # the contact's id, None when idle
+    category: str | None = None
+    channel: str | None = None      # phone, email, portal, walk_in
+    department: str | None = None
+    ticket: bool = False            # working a ticket passed on (not a first contact)
+    busy_min: float = 0.0           # how long it has been on this contact
+
+
+@dataclass
+class WaitingView:
+    """One contact waiting in a queue, in the order it will be taken."""
+
+    contact: int
+    category: str
+    channel: str
+    department: str | None
+    ticket: bool
+    waited_min: float
+
+
+@dataclass
 class GroupView:
     """What a front end needs to draw one team or supplier."""
 
@@ -475,7 +504,14 @@ class GroupView:
     busy: int
     waiting: int
     waiting_by_channel: dict[str, int]
-    agents: list[tuple[int, str | None]]  # (agent number, category id of the contact or None)
+    agents: list[AgentView]
+    #: the first `QUEUE_VIEW_LIMIT` contacts in the queue, next first
+    queue: list[WaitingView] = field(default_factory=list)
+    longest_wait_min: float = 0.0
+
+
+#: How many waiting contacts a snapshot lists per group (a front end draws no more).
+QUEUE_VIEW_LIMIT = 60
 
 
 @dataclass
@@ -507,6 +543,7 @@ class Snapshot:
     pending_decision: PendingDecision | None = None
     changes: dict[str, str] = field(default_factory=dict)   # change id -> its state
     injects: dict[str, str] = field(default_factory=dict)   # inject id -> its state
+    spent_on_levers: float = 0.0
 
 
 class DecisionPending(RuntimeError):
@@ -606,6 +643,7 @@ class Simulation:
         self._next_check = 0.0 if self._conditions else float("inf")
         self._free_decisions = list(self.plan.free)
         self._due: list[DecisionPoint] = []  # fired at this stop, not answered yet
+        self._stopped_at = -1.0  # the last minute `_at_stop` ran at (see `pull_soon`)
         self.live = None
         if self._conditions:
             from sim.live import LiveStats
@@ -879,6 +917,34 @@ class Simulation:
         lever = self.levers[lever_id]
         return lever.repeatable or not self.pulled.get(lever_id)
 
+    def ordered(self, lever_id: str) -> bool:
+        """Is this lever among the free decisions still to come (ordered with `pull_soon`,
+        or in the decisions plan)? A front end offers a lever that is not repeatable only
+        when it is `available` and not `ordered`."""
+        return any(lever_id in d.levers for d in self._free_decisions)
+
+    def pull_soon(self, levers) -> float:
+        """Order levers pulled between steps of an interactive run, and return the minute
+        they take effect. They go in as a free decision (as a decisions file or a replay
+        says them), so that a headless run with the same decisions does exactly the same:
+        at this minute if nothing has happened at it yet, otherwise at the next minute."""
+        levers = tuple(levers)
+        for lever_id in levers:
+            if lever_id not in self.levers:
+                raise KeyError(f"no lever {lever_id!r} in scenario {self.scenario.id}")
+            if not self.available(lever_id) or (self.ordered(lever_id)
+                                                and not self.levers[lever_id].repeatable):
+                raise ValueError(f"lever {lever_id!r} was pulled already and is not repeatable")
+        now = float(self.env.now)
+        at = now if self._stopped_at < now else now + 1.0
+        decision = Decision(levers=levers, at_min=min(at, self.horizon_min))
+        # after any free decision already ordered for the same minute (first come, first served)
+        index = len(self._free_decisions)
+        while index and self._free_decisions[index - 1].at_min > decision.at_min:
+            index -= 1
+        self._free_decisions.insert(index, decision)
+        return decision.at_min
+
     def _pull_lever(self, lever: Lever, now: float) -> None:
         self.pulled[lever.id] = self.pulled.get(lever.id, 0) + 1
         self.spent_on_levers += lever.cost
@@ -929,6 +995,7 @@ class Simulation:
     def _at_stop(self, now: float) -> None:
         """Everything due at this minute before anything else happens at it: free decisions,
         then decision points at this time, then conditions (if this is a check)."""
+        self._stopped_at = now
         while self._free_decisions and self._free_decisions[0].at_min <= now:
             decision = self._free_decisions.pop(0)
             self.pull(decision.levers, now)
@@ -995,15 +1062,7 @@ class Simulation:
     def snapshot(self) -> Snapshot:
         now = float(self.env.now)
         day = int(now // 1440)
-        groups = []
-        for g in self.groups:
-            groups.append(GroupView(
-                id=g.id, kind=g.kind, tier=g.tier, on_duty=g.on_duty, busy=g.busy(),
-                waiting=g.waiting,
-                waiting_by_channel={ch: g.waiting_by_channel[i] for i, ch in enumerate(CHANNELS)},
-                agents=[(a.number, a.contact.category.id if a.contact else None)
-                        for a in g.agents if a.on_duty],
-            ))
+        groups = [self._group_view(g, now) for g in self.groups]
         return Snapshot(
             now_min=now, horizon_min=self.horizon_min, finished=self.finished, day=day,
             weekday=self.calendar.weekday(day), minute_of_day=now - day * 1440,
@@ -1013,7 +1072,40 @@ class Simulation:
             pending_decision=self.pending,
             changes={c.id: c.state for c in self.changes.values()},
             injects={j.id: j.state for j in self.injects.values()},
+            spent_on_levers=self.spent_on_levers,
         )
+
+    def _group_view(self, g: Group, now: float) -> GroupView:
+        departments = self.log.names.departments
+
+        def department(contact: Contact) -> str | None:
+            return departments[contact.department] if contact.department >= 0 else None
+
+        agents = []
+        for a in g.agents:
+            if not a.on_duty and a.contact is None:
+                continue
+            c = a.contact
+            if c is None:
+                agents.append(AgentView(a.number))
+            else:
+                agents.append(AgentView(a.number, c.id, c.category.id, CHANNELS[c.channel],
+                                        department(c), c.stage > 0, now - a.since))
+        queue = []
+        longest = 0.0
+        for lane in g.lanes[g.first_lane:]:
+            for c in lane:
+                if not c.waiting:
+                    continue
+                longest = max(longest, now - c.since)
+                if len(queue) < QUEUE_VIEW_LIMIT:
+                    queue.append(WaitingView(c.id, c.category.id, CHANNELS[c.channel],
+                                             department(c), c.stage > 0, now - c.since))
+        return GroupView(
+            id=g.id, kind=g.kind, tier=g.tier, on_duty=g.on_duty, busy=g.busy(),
+            waiting=g.waiting,
+            waiting_by_channel={ch: g.waiting_by_channel[i] for i, ch in enumerate(CHANNELS)},
+            agents=agents, queue=queue, longest_wait_min=longest)
 
 
 @dataclass

@@ -275,6 +275,12 @@ class Ledger:
             self._reasons = [self._reason(i) for i in range(len(self))]
         return self._reasons
 
+    def reason(self, i: int) -> str:
+        """Moment `i` in words (without wording every other moment)."""
+        if self._reasons is not None:
+            return self._reasons[i]
+        return self._reason(i)
+
     def rows(self) -> list[dict]:
         """Every moment as a dict with names instead of codes, in time order."""
         return [self._row(i) for i in range(len(self))]

@@ -830,7 +830,9 @@ class Lever(Strict):
 
     `cost` is paid once, when the lever is pulled. `duration_min`: the effects last this long
     and then revert (absent: for the rest of the run). `evidence`: where the size of the
-    effect comes from, with its grade (A peer-reviewed ... Asm our assumption)."""
+    effect comes from, with its grade (A peer-reviewed ... Asm our assumption).
+    `anytime`: the player may also pull it whenever they like during the run (the game's
+    lever panel), not only when a decision point offers it."""
 
     id: Id
     name: str
@@ -839,6 +841,7 @@ class Lever(Strict):
     effects: Annotated[list[Effect], Field(min_length=1)]
     duration_min: PositiveMinutes | None = None
     repeatable: bool = False
+    anytime: bool = False
     evidence: str = ""
 
 

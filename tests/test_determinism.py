@@ -164,3 +164,47 @@ def test_the_first_replication_is_the_plain_run():
     reps = run_replications(scenario, seed=4, replications=3, workers=1)
     assert reps.per_replication[0] == Simulation(scenario, seed=4).run().kpis()
     assert reps.per_replication[1] != reps.per_replication[0]
+
+
+def test_a_game_played_step_by_step_replays_headless_byte_for_byte():
+    """What the game does: small uneven steps, decision points answered as they fire, levers
+    pulled between steps with `pull_soon` — and the same decisions run headless afterwards
+    give the same event log."""
+    from sim.decisions import DecisionPlan
+
+    scenario = load_builtin("softphone-cutover")
+    rng = np.random.default_rng(7)
+    sim = Simulation(scenario, seed=4, interactive=True)
+    answers = iter([["brief-help-desk", "clear-communication"], ["faq-email"], [], []])
+    orders = {900.0: ["temp-staff"], 1500.0: ["major-incident"]}
+    while not sim.finished:
+        snapshot = sim.advance(sim.now_min + float(rng.uniform(0.1, 45.0)))
+        if snapshot.pending_decision is not None:
+            offered = [lv.id for lv in snapshot.pending_decision.levers]
+            chosen = [lv for lv in next(answers, []) if lv in offered and sim.available(lv)
+                      and not sim.ordered(lv)]
+            sim.decide(chosen)
+            continue
+        for when, levers in list(orders.items()):
+            if sim.now_min >= when and all(sim.available(lv) for lv in levers):
+                at = sim.pull_soon(levers)
+                assert at in (sim.now_min, sim.now_min + 1.0)
+                del orders[when]
+    played = sim.outcome()
+    free = [d for d in played.decisions if d.point is None]
+    assert [d.levers for d in free] == [("temp-staff",), ("major-incident",)]
+    headless = Simulation(scenario, seed=4, decisions=DecisionPlan(played.decisions)).run()
+    assert headless.log.to_bytes() == played.log.to_bytes()
+    assert headless.kpis() == played.kpis()
+
+
+def test_a_lever_ordered_cannot_be_ordered_twice():
+    scenario = load_builtin("softphone-cutover")
+    sim = Simulation(scenario, seed=1, interactive=True)
+    sim.advance(1)
+    sim.decide([])
+    sim.advance(600)
+    sim.pull_soon(["faq-email"])
+    assert sim.ordered("faq-email") and sim.available("faq-email")
+    with pytest.raises(ValueError, match="pulled already"):
+        sim.pull_soon(["faq-email"])

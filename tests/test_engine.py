@@ -220,8 +220,15 @@ def test_snapshot_shows_the_floor_as_it_is():
     assert snap.now_min == 630 and snap.day == 0 and snap.weekday == 0 and snap.is_open
     desk = next(g for g in snap.groups if g.id == "service-desk")
     assert desk.on_duty == 2
-    assert desk.busy == sum(1 for _, what in desk.agents if what is not None)
+    assert desk.busy == sum(1 for a in desk.agents if a.contact is not None)
     assert sum(desk.waiting_by_channel.values()) == desk.waiting
+    # the queue in the order it will be taken, each with how long it has waited so far
+    assert len(desk.queue) == min(desk.waiting, 60)
+    assert all(w.waited_min >= 0 for w in desk.queue)
+    assert desk.longest_wait_min == max((w.waited_min for w in desk.queue), default=0.0)
+    for a in desk.agents:
+        if a.contact is not None:
+            assert a.channel in ("phone", "email", "portal", "walk_in") and a.busy_min >= 0
     night = sim.advance(22 * 60)
     assert not night.is_open
     assert next(g for g in night.groups if g.id == "service-desk").on_duty == 0
