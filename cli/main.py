@@ -6,7 +6,8 @@
     itsm replay FILE                      run a saved replay again, exactly
     itsm compare SCENARIO --variant NAME=DECISIONS ... [--replications R]
     itsm list                             the built-in scenarios
-    itsm play [SCENARIO]                  the game (the headless demo until it exists)
+    itsm play [SCENARIO] [--seed N] [--team NAME] [--windowed | --fullscreen]
+                                          the game (the headless demo without a display)
 
 SCENARIO is a path to a YAML file or the id of a built-in scenario. Bad input is reported as
 `FILE:LINE: field.path: what was expected`, with exit status 2 and no traceback.
@@ -128,9 +129,32 @@ def _parser() -> argparse.ArgumentParser:
     for module in (report_cmd, history_cmd, experiment_cmd):
         module.register(sub)
 
-    play = sub.add_parser("play", help="play a scenario (headless demo when there is no game)")
-    play.add_argument("scenario", nargs="?", default="normal-week", metavar="SCENARIO")
-    play.add_argument("--seed", type=_non_negative_int, default=1)
+    play = sub.add_parser(
+        "play", help="the game: run the service desk through a week and see what your "
+        "decisions did (without a display: a headless run instead)",
+        description="Open the game. With SCENARIO, go straight to its briefing; without, "
+        "start at the title screen and pick one. Keys: F11 full screen, F10 colours for a "
+        "projector, F12 screenshot, Ctrl+Q quit. With no display (no DISPLAY or "
+        "WAYLAND_DISPLAY, or SDL_VIDEODRIVER=dummy) it says so and runs SCENARIO "
+        "(default softphone-cutover) headless instead, printing its key figures.")
+    play.add_argument("scenario", nargs="?", default=None, metavar="SCENARIO",
+                      help="a YAML file or a built-in id (default: choose in the game)")
+    play.add_argument("--seed", type=_non_negative_int, default=1,
+                      help="the luck: the same seed gives every team the same callers at "
+                      "the same moments (default 1)")
+    play.add_argument("--team", default="", help="the player's or team's name, for the run "
+                      "history and the leaderboard")
+    window = play.add_mutually_exclusive_group()
+    window.add_argument("--windowed", action="store_true",
+                        help="open in a window (the default; F11 switches)")
+    window.add_argument("--fullscreen", action="store_true", help="open full screen")
+    play.add_argument("--db", metavar="PATH", help="the run history file (default: "
+                      "$ITSM_HISTORY, else the user's data folder)")
+    play.add_argument("--export-dir", metavar="DIR", help="where exported debriefs, replays "
+                      "and screenshots go (default: ./itsm-exports)")
+    play.add_argument("--projector", action="store_true",
+                      help="black on white, for a projector (F10 switches)")
+    play.add_argument("--sound", action="store_true", help="sound on (off by default)")
     play.set_defaults(action=cmd_play)
     return parser
 
@@ -360,11 +384,35 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_play(args: argparse.Namespace) -> int:
-    print("itsm play: the game is not built yet; running the headless demo instead.",
-          file=sys.stderr)
-    run_args = argparse.Namespace(scenario=args.scenario, seed=args.seed, replications=1,
+    from sim import resolve_scenario
+
+    if args.scenario is not None:
+        resolve_scenario(args.scenario)  # a bad file: its located problems, exit 2
+    from game.app import display_available
+
+    if display_available():
+        from game.app import NO_DISPLAY, Options
+        from game.app import main as play_main
+
+        options = Options(scenario=args.scenario, seed=args.seed, team=args.team,
+                          fullscreen=args.fullscreen, db=args.db, export_dir=args.export_dir,
+                          palette="projector" if args.projector else None, sound=args.sound)
+        status = play_main(options)
+        if status != NO_DISPLAY:
+            return status
+    scenario = args.scenario or "softphone-cutover"
+    print(f"itsm play: no display to open the game on ({_why_no_display()}); running "
+          f"{scenario} headless instead.", file=sys.stderr)
+    run_args = argparse.Namespace(scenario=scenario, seed=args.seed, replications=1,
                                   workers=1, json=False, events_csv=None)
     return cmd_run(run_args)
+
+
+def _why_no_display() -> str:
+    driver = os.environ.get("SDL_VIDEODRIVER", "")
+    if driver:
+        return f"SDL_VIDEODRIVER={driver}"
+    return "neither DISPLAY nor WAYLAND_DISPLAY is set"
 
 
 # -- output --------------------------------------------------------------------------------------

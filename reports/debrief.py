@@ -79,15 +79,16 @@ def build(outcome: Outcome, team: str = "", twin: Outcome | None = None,
     return Debrief(
         outcome=outcome, team=team, title=scenario.title,
         headline=narrative.headline(outcome), story=narrative.story(outcome),
-        charts=_charts(outcome), goals=narrative.goals_table(outcome),
+        charts=debrief_charts(outcome), goals=narrative.goals_table(outcome),
         decisions=narrative.decisions_table(outcome), journeys=narrative.journeys(outcome),
         questions=narrative.reflection(outcome),
         trainer_questions=_trainer_questions(scenario.trainer_note),
-        twin=_twin(outcome, twin, labels) if twin is not None else None,
+        twin=twin_part(outcome, twin, labels) if twin is not None else None,
     )
 
 
-def _charts(outcome: Outcome) -> list[Chart]:
+def debrief_charts(outcome: Outcome) -> list[Chart]:
+    """The debrief's charts, rendered (also what the game's debrief screen shows)."""
     from reports import charts
     from reports.render import png_bytes
 
@@ -121,7 +122,8 @@ def _trainer_questions(note: str) -> list[str]:
     return questions[:6]
 
 
-def _twin(outcome: Outcome, twin: Outcome, labels: tuple[str, str]) -> TwinPart:
+def twin_part(outcome: Outcome, twin: Outcome, labels: tuple[str, str]) -> TwinPart:
+    """The run beside its twin: key figures, the overlaid chart, contacts that differed."""
     from reports import charts
     from reports.render import png_bytes
     from sim.twin import compare

@@ -259,11 +259,25 @@ def test_run_as_a_process_prints_one_json_object():
 def test_play_without_a_display_says_so_and_runs_the_headless_demo(capsys, monkeypatch):
     for name in ("DISPLAY", "WAYLAND_DISPLAY"):
         monkeypatch.delenv(name, raising=False)
-    assert main(["play"]) == 0
+    monkeypatch.delenv("SDL_VIDEODRIVER", raising=False)
+    assert main(["play", "normal-week"]) == 0
     captured = capsys.readouterr()
-    assert "headless" in captured.err
+    assert "no display" in captured.err and "headless" in captured.err
     assert "A normal week at the service desk" in captured.out
     assert "First-contact resolution" in captured.out
+    # with SDL's dummy driver (CI) there is nothing to see either: the same
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    assert main(["play"]) == 0
+    captured = capsys.readouterr()
+    assert "SDL_VIDEODRIVER=dummy" in captured.err
+    assert "Monday morning: the desk phones go dark" in captured.out
+
+
+def test_play_with_a_bad_scenario_reports_it_before_opening_anything(capsys, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: x\ntitle: 5\n")
+    assert main(["play", str(bad)]) == 2
+    assert f"{bad}:" in capsys.readouterr().err
 
 
 def test_play_as_a_process_without_a_display_exits_0():

@@ -1,0 +1,182 @@
+"""Levers as the player sees them: cards with a name, a cost, what the lever does in
+words, and the evidence for its size; and a chooser that answers a decision point (the
+preparation screen, the decision pop-up) or orders levers from the lever panel."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pygame
+
+from game.ui import Ui, hint, wrap
+from sim.scenario import Effect, Lever
+
+#: The last part of a target path, in words.
+_WHAT = {
+    "staff": "staff", "handle.mean": "handle time", "handle": "handle time",
+    "fcr": "fixed at first contact", "resolve.mean": "time to fix", "resolve": "time to fix",
+    "arrivals": "contacts", "failure.chance": "chance it fails", "at": "go-live",
+    "active": "in force", "warned": "users warned beforehand",
+    "escalate_to": "passed on to", "announces_wait": "callers told the wait",
+    "duration_min": "how long it lasts", "capacity": "capacity", "empathy": "empathy",
+    "declined": "share turned down", "route": "sent to",
+}
+
+
+def effect_words(effect: Effect) -> str:
+    """One effect as a line a trainee reads: "softphone-howto: handle time −25%"."""
+    parts = effect.target.split(".")
+    owner = parts[1] if len(parts) > 1 else parts[0]
+    rest = ".".join(parts[2:])
+    if rest.startswith("demand"):
+        extra = rest.split(".")[1] if "." in rest else ""
+        what = f"extra {extra} contacts" if extra else "extra contacts"
+    else:
+        what = _WHAT.get(rest, rest.replace("_", " ").replace(".", " "))
+    if effect.multiply is not None:
+        change = (effect.multiply - 1.0) * 100
+        how = f"{change:+.0f}%".replace("-", "−") if effect.multiply != 0 else "none"
+    elif effect.add is not None:
+        value = effect.add
+        if rest == "fcr" or rest.endswith("chance") or rest == "declined":
+            how = f"{value * 100:+.0f} points".replace("-", "−")
+        elif rest == "at" or rest.endswith("_min"):
+            how = f"{value / 60:+g} h".replace("-", "−") if abs(value) < 1440 else \
+                f"{value / 1440:+g} days".replace("-", "−")
+        else:
+            how = f"{value:+g}".replace("-", "−")
+    else:
+        value = effect.set
+        if value is True:
+            how = "yes"
+        elif value is False:
+            how = "no"
+        else:
+            how = f"→ {value}"
+    return f"{owner}: {what} {how}"
+
+
+def lever_lines(lever: Lever, currency: str) -> list[str]:
+    """A lever's tooltip: what it is, what it does, how long, the evidence."""
+    lines = [lever.name, f"Costs {lever.cost:,.0f} {currency}"]
+    if lever.description:
+        lines.append(" ".join(lever.description.split()))
+    lines += [f"• {effect_words(e)}" for e in lever.effects]
+    if lever.duration_min:
+        lines.append(f"Lasts {lever.duration_min / 60:g} h of the clock, then wears off")
+    if lever.evidence:
+        lines.append(f"Evidence: {lever.evidence}")
+    return lines
+
+
+class LeverChooser:
+    """Cards to choose levers from, within a budget, and a confirm."""
+
+    def __init__(self, levers: list[Lever], offered: Callable[[str], bool], currency: str,
+                 budget: float | None = None, single: bool = False):
+        self.levers = levers
+        self.offered = offered
+        self.currency = currency
+        self.budget = budget
+        self.single = single
+        self.chosen: list[str] = []
+
+    @property
+    def cost(self) -> float:
+        costs = {lv.id: lv.cost for lv in self.levers}
+        return sum(costs[c] for c in self.chosen)
+
+    @property
+    def within_budget(self) -> bool:
+        return self.budget is None or self.cost <= self.budget + 1e-9
+
+    def toggle(self, lever_id: str) -> None:
+        if not self.offered(lever_id):
+            return
+        if lever_id in self.chosen:
+            self.chosen.remove(lever_id)
+        elif self.single:
+            self.chosen = [lever_id]
+        else:
+            self.chosen.append(lever_id)
+
+    def toggle_number(self, n: int) -> None:
+        """Number keys 1-9 toggle the n-th card."""
+        if 1 <= n <= len(self.levers):
+            self.toggle(self.levers[n - 1].id)
+
+    def handle_key(self, event: pygame.event.Event) -> bool:
+        if event.type == pygame.KEYDOWN and pygame.K_1 <= event.key <= pygame.K_9:
+            self.toggle_number(event.key - pygame.K_0)
+            return True
+        if event.type == pygame.KEYDOWN and pygame.K_KP1 <= event.key <= pygame.K_KP9:
+            self.toggle_number(event.key - pygame.K_KP1 + 1)
+            return True
+        return False
+
+    def budget_words(self) -> str:
+        spent = f"{self.cost:,.0f} {self.currency}"
+        if self.budget is None:
+            return f"Chosen: {spent}"
+        left = self.budget - self.cost
+        if left < 0:
+            return f"Chosen: {spent} — {-left:,.0f} over the budget of {self.budget:,.0f}"
+        return f"Chosen: {spent} of {self.budget:,.0f} — {left:,.0f} left"
+
+    def draw(self, ui: Ui, surface: pygame.Surface, rect: pygame.Rect) -> None:
+        """The cards in a grid filling `rect`."""
+        t, fonts = ui.theme, ui.fonts
+        n = len(self.levers)
+        if n == 0:
+            ui.text(surface, "Nothing to choose here.", rect.topleft, colour=t.text_dim)
+            return
+        gap = max(6, fonts.px() // 2)
+        columns = 4 if rect.width > fonts.px() * 60 and n > 6 else 3 if n > 4 else max(1, min(n, 2))
+        columns = min(columns, n)
+        rows = -(-n // columns)
+        card_w = (rect.width - gap * (columns - 1)) // columns
+        card_h = (rect.height - gap * (rows - 1)) // rows
+        small = fonts.line_height("small")
+        for i, lever in enumerate(self.levers):
+            r, c = divmod(i, columns)
+            card = pygame.Rect(rect.left + c * (card_w + gap), rect.top + r * (card_h + gap),
+                               card_w, card_h)
+            offered = self.offered(lever.id)
+            chosen = lever.id in self.chosen
+            fill = t.panel_high if chosen else t.panel
+            edge = t.accent if chosen else t.edge
+            ui.panel(surface, card, fill, edge, 4 if chosen else 1)
+            pad = fonts.px("small") // 2 + 2
+            inner = card.inflate(-2 * pad, -2 * pad)
+            mark = "✓ " if chosen else ""
+            colour = t.text if offered else t.idle
+            y = inner.top
+            title_lines = wrap(fonts, f"{i + 1}  {mark}{lever.name}", inner.width, "body",
+                               bold=True)[:2]
+            for line in title_lines:
+                ui.text(surface, line, (inner.left, y), bold=True, colour=colour)
+                y += fonts.line_height()
+            cost = f"{lever.cost:,.0f} {self.currency}"
+            if lever.duration_min:
+                cost += f" · for {lever.duration_min / 60:g} h"
+            if not offered:
+                cost += " · done already"
+            ui.text(surface, cost, (inner.left, y), "small", t.warn if offered else t.idle,
+                    max_width=inner.width)
+            y += small
+            body = [" ".join(lever.description.split())] if lever.description else []
+            lines = [w for text in body for w in wrap(fonts, text, inner.width, "small")]
+            lines += [w for e in lever.effects
+                      for w in wrap(fonts, "• " + effect_words(e), inner.width, "small")]
+            for line in lines:
+                if y + small > inner.bottom:
+                    break
+                ui.text(surface, line, (inner.left, y), "small",
+                        t.text_dim if offered else t.idle)
+                y += small
+            ui.area(f"lever:{lever.id}", card, lambda lv=lever.id: self.toggle(lv))
+            ui.tip(card, lever_lines(lever, self.currency))
+
+
+def confirm_hint() -> str:
+    return hint(pygame.K_RETURN) or ""

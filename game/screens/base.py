@@ -1,0 +1,126 @@
+"""What every screen is: a small class with `handle(event)`, `update(dt)` and
+`draw(surface)`, a `Ui` for its buttons, and a few drawing helpers they share (the header
+bar, the row of buttons at the bottom, layout in line heights)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pygame
+
+from game.ui import Ui, hint
+
+if TYPE_CHECKING:
+    from game.app import App
+
+
+class Screen:
+    """A screen of the game. Subclasses draw in `draw_screen` and act in `handle_screen`."""
+
+    #: shown in the window title and used by tests and screenshots
+    name = "screen"
+    title = ""
+
+    def __init__(self, app: App):
+        self.app = app
+        self.ui = Ui(app)
+        self.message = ""          # a line at the bottom: what just happened
+        self.message_colour = None
+
+    # -- the three calls the app makes ---------------------------------------------------------
+
+    def handle(self, event: pygame.event.Event) -> None:
+        if self.handle_screen(event):
+            return
+        self.ui.handle(event)
+
+    def update(self, dt: float) -> None:
+        """Advance whatever moves (dt: real seconds since the last frame)."""
+
+    def enter(self) -> None:
+        """The screen comes on show (again)."""
+
+    def leave(self) -> None:
+        """The screen goes off show: stop work nobody will look at."""
+
+    def draw(self, surface: pygame.Surface) -> None:
+        self.ui.begin()
+        surface.fill(self.app.theme.background)
+        self.draw_screen(surface)
+        if self.message:
+            self._draw_message(surface)
+        self.ui.end(surface)
+
+    # -- for subclasses ------------------------------------------------------------------------
+
+    def handle_screen(self, event: pygame.event.Event) -> bool:
+        """Handle an event before the buttons do; True when used."""
+        return False
+
+    def draw_screen(self, surface: pygame.Surface) -> None:
+        raise NotImplementedError
+
+    def say(self, text: str, bad: bool = False) -> None:
+        self.message = text
+        self.message_colour = self.app.theme.bad if bad else None
+
+    # -- layout helpers ------------------------------------------------------------------------
+
+    @property
+    def line(self) -> int:
+        return self.app.fonts.line_height()
+
+    @property
+    def margin(self) -> int:
+        return round(self.line * self.app.theme.margin_lines)
+
+    @property
+    def gap(self) -> int:
+        return max(4, round(self.line * self.app.theme.gap_lines))
+
+    def header(self, surface: pygame.Surface, title: str, subtitle: str = "") -> int:
+        """The screen's title at the top; returns the y below it."""
+        ui, m = self.ui, self.margin
+        rect = ui.text(surface, title, (m, m), "heading", bold=True,
+                       max_width=surface.get_width() - 2 * m)
+        y = rect.bottom
+        if subtitle:
+            rect = ui.text(surface, subtitle, (m, y), "body", self.app.theme.text_dim,
+                           max_width=surface.get_width() - 2 * m)
+            y = rect.bottom
+        return y + self.gap
+
+    def button_row(self, surface: pygame.Surface, buttons: list[tuple], y: int | None = None,
+                   right: bool = False) -> pygame.Rect:
+        """A row of buttons along the bottom: (id, label, key, action[, enabled[, primary]]).
+        Returns the row's rectangle."""
+        fonts = self.app.fonts
+        m, g = self.margin, self.gap
+        h = round(self.line * 1.7)
+        y = surface.get_height() - m - h if y is None else y
+        widths = []
+        for b in buttons:
+            label = f"{hint(b[2]) or ''}  {b[1]}".strip()
+            widths.append(fonts.width(label, bold=len(b) > 5 and b[5]) + 2 * fonts.px())
+        total = sum(widths) + g * (len(buttons) - 1)
+        available = surface.get_width() - 2 * m
+        if total > available:  # squeeze evenly on a narrow window
+            widths = [max(40, (available - g * (len(buttons) - 1)) // len(buttons))] * \
+                len(buttons)
+            total = available
+        x = surface.get_width() - m - total if right else m
+        for b, w in zip(buttons, widths, strict=True):
+            button_id, label, key, action = b[:4]
+            enabled = b[4] if len(b) > 4 else True
+            primary = b[5] if len(b) > 5 else False
+            self.ui.button(surface, button_id, pygame.Rect(x, y, w, h), label, action, key,
+                           enabled, hint=hint(key), primary=primary)
+            x += w + g
+        return pygame.Rect(m, y, total, h)
+
+    def _draw_message(self, surface: pygame.Surface) -> None:
+        t = self.app.theme
+        m = self.margin
+        y = surface.get_height() - m - round(self.line * 1.7) - self.line - self.gap
+        self.ui.text(surface, self.message, (m, y), "body", self.message_colour or t.accent,
+                     max_width=surface.get_width() - 2 * m)

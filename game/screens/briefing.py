@@ -1,0 +1,105 @@
+"""The briefing: the scenario's story for the trainee, who and what is involved (departments,
+services, teams, suppliers) and the targets the week will be judged against."""
+
+from __future__ import annotations
+
+import pygame
+
+from game.screens.base import Screen
+from game.screens.picker import length_words
+from game.ui import Scroll, reflow, wrap
+from sim.kpis import kpi_label
+from sim.scenario import Scenario
+
+
+def goal_lines(scenario: Scenario) -> list[str]:
+    """The scenario's goals in words: "Abandonment rate (phone): at most 10%"."""
+    lines = []
+    for name, goal in scenario.goals.items():
+        label, unit = kpi_label(name)
+        value = goal.at_most if goal.at_most is not None else goal.at_least
+        shown = f"{value * 100:.0f}%" if unit == "share" else \
+            f"{value:g} min" if unit == "min" else f"{value:,.0f} {scenario.currency}" \
+            if unit == "money" else f"{value:g}"
+        lines.append(f"{label}: {'at most' if goal.at_most is not None else 'at least'} {shown}")
+    return lines
+
+
+class BriefingScreen(Screen):
+    name = "briefing"
+    title = "Briefing"
+
+    def __init__(self, app, scenario: Scenario, source: str):
+        super().__init__(app)
+        self.scenario = scenario
+        self.source = source
+        self.scroll = Scroll()
+
+    def start(self) -> None:
+        from game.screens.preparation import begin_play
+
+        begin_play(self.app, self.scenario, self.source)
+
+    def back(self) -> None:
+        from game.screens.picker import PickerScreen
+
+        self.app.show(PickerScreen(self.app))
+
+    def handle_screen(self, event: pygame.event.Event) -> bool:
+        return self.scroll.handle(event)
+
+    def draw_screen(self, surface: pygame.Surface) -> None:
+        ui, t, m, g = self.ui, self.app.theme, self.margin, self.gap
+        sc = self.scenario
+        w, h = surface.get_size()
+        y = self.header(surface, sc.title, f"{length_words(sc)} · luck {self.app.seed}"
+                        + (f" · {self.app.team}" if self.app.team else ""))
+        bottom = h - m - round(self.line * 1.7) - g
+        left = pygame.Rect(m, y, round((w - 2 * m) * 0.58), bottom - y - g)
+        right = pygame.Rect(left.right + 2 * g, y, w - m - left.right - 2 * g, left.height)
+        ui.panel(surface, left)
+        inner = left.inflate(-2 * g, -2 * g)
+        lines = wrap(self.app.fonts, reflow(sc.briefing or sc.description or
+                                            "(this scenario has no briefing)"),
+                     inner.width - 10)
+        visible = inner.height // self.line
+        self.scroll.set_size(len(lines), visible)
+        for i, line in enumerate(lines[self.scroll.top:self.scroll.top + visible]):
+            if line:
+                ui.text(surface, line, (inner.left, inner.top + i * self.line))
+        self.scroll.draw_bar(ui, surface, inner)
+
+        ui.panel(surface, right)
+        inner = right.inflate(-2 * g, -2 * g)
+        y = inner.top
+        for heading, items in self._facts():
+            if not items:
+                continue
+            if y + 2 * self.line > inner.bottom:
+                break
+            y = ui.text(surface, heading, (inner.left, y), bold=True).bottom
+            for item in items:
+                for line in wrap(self.app.fonts, item, inner.width - self.line, "small"):
+                    if y + self.line > inner.bottom:
+                        break
+                    y = ui.text(surface, line, (inner.left + self.line // 2, y), "small",
+                                t.text_dim).bottom
+            y += g
+        self.button_row(surface, [
+            ("start", "Start the week", pygame.K_RETURN, self.start, True, True),
+            ("back", "Back", pygame.K_ESCAPE, self.back),
+        ])
+
+    def _facts(self) -> list[tuple[str, list[str]]]:
+        sc = self.scenario
+        services = {s.id: s for s in sc.services}
+        return [
+            ("Your targets", goal_lines(sc)),
+            ("Departments (your customers)",
+             [f"{d.name or d.id}: {d.headcount:,} people" for d in sc.departments]),
+            ("Services", [f"{s.name or s.id} ({s.criticality})" for s in services.values()]),
+            ("Teams", [f"{tm.name or tm.id}: tier {tm.tier}"
+                       + (f", {tm.staff} staff" if tm.staff is not None else ", in shifts")
+                       for tm in sc.teams]),
+            ("Suppliers", [s.name or s.id for s in sc.suppliers]),
+        ]

@@ -1,0 +1,510 @@
+"""The debrief: what the player's decisions did.
+
+Tabs: the summary (score and key figures against the targets, what happened in cause and
+effect, the decisions and their cost), the charts from `reports`, the people (three
+journeys and the ledger of moments of truth), "what if" (the twin run: the same week with
+the same luck and other decisions, side by side) and questions for the group. From here:
+try again with the same luck or new luck, export the HTML debrief and the replay file, or
+see the history and the leaderboard. The run is kept in the run history on arrival.
+
+Charts and twin runs are worked out on a background thread (`game.background`).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from concurrent.futures import Future
+from pathlib import Path
+
+import pygame
+
+from game import background
+from game.screens.base import Screen
+from game.session import Play
+from game.ui import Scroll, wrap
+from reports import narrative
+from sim.decisions import DecisionPlan
+
+TABS = [("summary", "Summary", pygame.K_s), ("charts", "Charts", pygame.K_c),
+        ("people", "People", pygame.K_p), ("whatif", "What if…", pygame.K_w),
+        ("discuss", "Discuss", pygame.K_d)]
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-")[:40] or "run"
+
+
+class DebriefScreen(Screen):
+    name = "debrief"
+    title = "Debrief"
+
+    def __init__(self, app, play: Play):
+        super().__init__(app)
+        self.play = play
+        self.outcome = play.outcome()
+        self.tab = "summary"
+        o = self.outcome
+        self.headline = narrative.headline(o)
+        self.goals = narrative.goals_table(o)
+        self.decisions = narrative.decisions_table(o)
+        self.story = narrative.story(o)
+        self.journeys = narrative.journeys(o)
+        self.questions = narrative.reflection(o)
+        self.kpis = o.kpis()
+        from sim.moments import ledger
+
+        self.ledger_rows = [(r["time_min"], r["verdict"], r["reason"]) for r in ledger(o).rows()]
+        self.ledger_filter = "bad"
+        self.scroll = Scroll()
+        # charts, drawn in the background
+        self.chart_index = 0
+        self._charts_future: Future | None = None
+        self.charts: list[tuple[str, str, pygame.Surface]] | None = None
+        self._scaled: dict[tuple[int, int, int], pygame.Surface] = {}
+        # the twin
+        self.alternatives = self._alternatives()
+        self.twin_choice = self._default_alternative()
+        self.twin_future: Future | None = None
+        self.twin = None        # reports.debrief.TwinPart
+        self.twin_outcome = None
+        self.twin_chart: pygame.Surface | None = None
+        self.run_id: int | None = None
+        self._keep_in_history()
+
+    # -- set-up --------------------------------------------------------------------------------
+
+    def enter(self) -> None:
+        if self.charts is None and (self._charts_future is None
+                                    or self._charts_future.cancelled()):
+            self._charts_future = background.submit(self._make_charts)
+        if self.twin is None and self.twin_future is not None and self.twin_future.cancelled():
+            self.twin_future = None
+            self.run_twin(self.twin_choice)
+
+    def leave(self) -> None:
+        # work not started yet is dropped (a trainee clicking through screens must not
+        # queue up charts nobody will see); it starts again on coming back
+        for future in (self._charts_future, self.twin_future):
+            if future is not None:
+                future.cancel()
+
+    def _make_charts(self):
+        from reports.debrief import debrief_charts
+
+        return debrief_charts(self.outcome)
+
+    def _keep_in_history(self) -> None:
+        from sim.history import History, HistoryError
+
+        try:
+            with History(self.app.options.db) as history:
+                self.run_id = history.save(self.outcome, self.play.source, self.play.team)
+        except HistoryError as error:
+            self.say(f"Not kept in the history: {error}", bad=True)
+
+    def _alternatives(self) -> list[tuple[str, str, DecisionPlan]]:
+        """The other ways to play this week: the scenario's policies, and doing nothing."""
+        sc = self.outcome.scenario
+        names = {lever.id: lever.name for lever in sc.levers}
+        out = []
+        for name, answers in sc.policies.items():
+            levers = [names[lv] for chosen in answers.values() for lv in chosen]
+            words = ", ".join(levers) if levers else "no levers at all"
+            out.append((name, words, DecisionPlan.from_policy(sc, name)))
+        if not any(not answers for answers in sc.policies.values()):
+            out.append(("nothing", "no levers at all", DecisionPlan()))
+        return out
+
+    def _default_alternative(self) -> int:
+        """The twin that teaches most: the most thorough policy when the player did little
+        ("had you prepared…"), the one that does least when the player did a lot."""
+        if not self.alternatives:
+            return -1
+        pulled = sum(len(d.levers) for d in self.outcome.decisions)
+        sizes = [len(plan.policy and [lv for chosen in plan.policy.values() for lv in chosen]
+                     or []) for _, _, plan in self.alternatives]
+        order = sorted(range(len(sizes)), key=lambda i: (sizes[i], i))
+        if pulled <= 2:
+            named = [i for i, a in enumerate(self.alternatives) if a[0] == "prepared"]
+            return named[0] if named else order[-1]
+        return order[0]
+
+    # -- actions -------------------------------------------------------------------------------
+
+    def show_tab(self, tab: str) -> None:
+        self.tab = tab
+        self.scroll = Scroll()
+        if tab == "whatif" and self.twin_future is None and self.twin is None:
+            self.run_twin(self.twin_choice)
+
+    def next_tab(self, step: int = 1) -> None:
+        ids = [t[0] for t in TABS]
+        self.show_tab(ids[(ids.index(self.tab) + step) % len(ids)])
+
+    def run_twin(self, index: int) -> None:
+        if not (0 <= index < len(self.alternatives)):
+            return
+        if self.twin_future is not None and not self.twin_future.done():
+            return
+        self.twin_choice = index
+        self.twin = None
+        self.twin_chart = None
+        name, _, plan = self.alternatives[index]
+        outcome, scenario, seed = self.outcome, self.outcome.scenario, self.outcome.seed
+
+        def work():
+            from reports.debrief import twin_part
+            from sim import Simulation
+
+            other = Simulation(scenario, seed=seed, decisions=plan).run()
+            return other, twin_part(outcome, other, ("your run", f"'{name}'"))
+
+        self.twin_future = background.submit(work)
+
+    def same_luck(self) -> None:
+        from game.screens.preparation import begin_play
+
+        begin_play(self.app, self.play.scenario, self.play.source, seed=self.play.seed)
+
+    def new_luck(self) -> None:
+        from game.screens.preparation import begin_play
+
+        begin_play(self.app, self.play.scenario, self.play.source, seed=self.play.seed + 1)
+
+    def export(self) -> None:
+        """Write the HTML debrief (with the twin, when one has been run)."""
+        try:
+            path = self._export_path("debrief", "html")
+            from reports.debrief import build, write_html
+
+            labels = ("your run", f"'{self.alternatives[self.twin_choice][0]}'") \
+                if self.twin_outcome is not None else ("your run", "the twin")
+            debrief = build(self.outcome, self.play.team, self.twin_outcome, labels)
+            write_html(debrief, path)
+            self.say(f"Debrief written: {path}")
+        except OSError as error:
+            self.say(f"Could not write the debrief: {error.strerror or error}", bad=True)
+
+    def save_replay(self) -> None:
+        from sim.replay import replay_of, save_replay
+
+        try:
+            path = self._export_path("replay", "json")
+            save_replay(replay_of(self.outcome, self.play.source, team=self.play.team), path)
+            self.say(f"Replay saved: {path}  (itsm replay {path.name} runs it again)")
+        except OSError as error:
+            self.say(f"Could not save the replay: {error.strerror or error}", bad=True)
+
+    def _export_path(self, kind: str, suffix: str) -> Path:
+        folder = self.app.export_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        team = f"-{_slug(self.play.team)}" if self.play.team else ""
+        return folder / f"{kind}-{self.outcome.scenario.id}{team}-seed{self.play.seed}-" \
+                        f"{stamp}.{suffix}"
+
+    def history(self) -> None:
+        from game.screens.history import HistoryScreen
+
+        self.app.show(HistoryScreen(self.app, back=self,
+                                    scenario_id=self.outcome.scenario.id))
+
+    def menu(self) -> None:
+        from game.screens.title import TitleScreen
+
+        self.app.show(TitleScreen(self.app))
+
+    # -- events and updates --------------------------------------------------------------------
+
+    def handle_screen(self, event: pygame.event.Event) -> bool:
+        if event.type == pygame.KEYDOWN:
+            if event.key == pygame.K_TAB:
+                self.next_tab(-1 if event.mod & pygame.KMOD_SHIFT else 1)
+                return True
+            if self.tab == "charts" and event.key in (pygame.K_LEFT, pygame.K_RIGHT):
+                self._page(1 if event.key == pygame.K_RIGHT else -1)
+                return True
+            if self.tab == "whatif" and pygame.K_1 <= event.key <= pygame.K_9:
+                self.run_twin(event.key - pygame.K_1)
+                return True
+            if self.tab == "people" and event.key == pygame.K_f:
+                self.cycle_filter()
+                return True
+        if self.tab in ("summary", "people", "discuss") and self.scroll.handle(event):
+            return True
+        return False
+
+    def cycle_filter(self) -> None:
+        order = ["bad", "good", "all"]
+        self.ledger_filter = order[(order.index(self.ledger_filter) + 1) % len(order)]
+        self.scroll = Scroll()
+
+    def update(self, dt: float) -> None:
+        if self.charts is None and self._charts_future is not None \
+                and self._charts_future.done() and not self._charts_future.cancelled():
+            try:
+                made = self._charts_future.result()
+                self.charts = [(c.title, c.caption, background.png_to_surface(c.png))
+                               for c in made]
+            except Exception as error:  # a chart that fails must not take the debrief down
+                self.charts = []
+                self.say(f"The charts could not be drawn: {error}", bad=True)
+        if self.twin_future is not None and self.twin_future.done() and self.twin is None \
+                and not self.twin_future.cancelled():
+            try:
+                self.twin_outcome, self.twin = self.twin_future.result()
+                if self.twin.chart is not None:
+                    self.twin_chart = background.png_to_surface(self.twin.chart.png)
+            except Exception as error:
+                self.say(f"The twin run failed: {error}", bad=True)
+                self.twin_future = None
+
+    def ready(self) -> bool:
+        """Charts drawn and any twin run finished (tests wait for this)."""
+        return self.charts is not None and (self.twin_future is None
+                                            or self.twin is not None)
+
+    # -- drawing -------------------------------------------------------------------------------
+
+    def draw_screen(self, surface: pygame.Surface) -> None:
+        ui, m, g = self.ui, self.margin, self.gap
+        w, h = surface.get_size()
+        sc = self.outcome.scenario
+        who = f" — {self.play.team}" if self.play.team else ""
+        score = self.kpis.get("score")
+        score_text = f"Score {score:.0f}/100 · " if score is not None else ""
+        y = self.header(surface, f"Debrief: {sc.title}{who}",
+                        f"{score_text}luck {self.play.seed}"
+                        + (f" · kept in the history as run {self.run_id}" if self.run_id else ""))
+        # tabs
+        x = m
+        th = round(self.line * 1.5)
+        for tab_id, label, key in TABS:
+            tw = self.app.fonts.width(f"[{pygame.key.name(key).upper()}]  {label}") + \
+                self.app.fonts.px() * 2
+            ui.button(surface, f"tab:{tab_id}", pygame.Rect(x, y, tw, th), label,
+                      lambda tab_id=tab_id: self.show_tab(tab_id), key,
+                      selected=self.tab == tab_id, hint=f"[{pygame.key.name(key).upper()}]")
+            x += tw + g // 2
+        y += th + g
+        bottom = h - m - round(self.line * 1.7) - g - (self.line + g if self.message else 0)
+        body = pygame.Rect(m, y, w - 2 * m, bottom - y)
+        ui.panel(surface, body)
+        inner = body.inflate(-2 * g, -2 * g)
+        getattr(self, f"_draw_{self.tab}")(surface, inner)
+        self.button_row(surface, [
+            ("same-luck", "Again, same luck", pygame.K_r, self.same_luck, True, True),
+            ("new-luck", "New luck", pygame.K_n, self.new_luck),
+            ("export", "Export", pygame.K_e, self.export),
+            ("replay", "Replay file", pygame.K_x, self.save_replay),
+            ("history", "History", pygame.K_h, self.history),
+            ("menu", "Menu", pygame.K_ESCAPE, self.menu),
+        ])
+
+    def _columns(self, rect: pygame.Rect, share: float = 0.5) -> tuple[pygame.Rect, pygame.Rect]:
+        g = self.gap
+        left = pygame.Rect(rect.left, rect.top, round(rect.width * share) - g, rect.height)
+        right = pygame.Rect(left.right + 2 * g, rect.top, rect.right - left.right - 2 * g,
+                            rect.height)
+        return left, right
+
+    def _lines(self, surface, rect: pygame.Rect, lines: list[tuple[str, str, tuple | None,
+                                                                    bool]],
+               scroll: Scroll | None = None) -> None:
+        """Draw (text, size, colour, bold) lines, wrapped, clipped to rect."""
+        ui, fonts = self.ui, self.app.fonts
+        wrapped = []
+        for text, size, colour, bold in lines:
+            for part in wrap(fonts, text, rect.width - 12, size, bold) if text else [""]:
+                wrapped.append((part, size, colour, bold))
+        step = fonts.line_height("small")
+        visible = max(1, rect.height // step)
+        start = 0
+        if scroll is not None:
+            scroll.set_size(len(wrapped), visible)
+            start = scroll.top
+        y = rect.top
+        for part, size, colour, bold in wrapped[start:]:
+            lh = fonts.line_height(size)
+            if y + lh > rect.bottom + 1:
+                break
+            if part:
+                ui.text(surface, part, (rect.left, y), size, colour, bold)
+            y += lh
+        if scroll is not None:
+            scroll.draw_bar(ui, surface, rect)
+
+    def _draw_summary(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
+        t = self.app.theme
+        left, right = self._columns(rect, 0.44)
+        lines = [("Your targets", "body", None, True)]
+        for row in self.goals:
+            mark = "✓" if row["met"] else "✗"
+            lines.append((f"{mark} {row['label']}: {row['value']} ({row['goal']})", "small",
+                          t.good if row["met"] else t.bad, True))
+        lines += [("", "small", None, False), ("Key figures", "body", None, True)]
+        lines += [(f"{label}: {value}", "small", None, False) for label, value in self.headline]
+        lines += [("", "small", None, False), ("Your decisions", "body", None, True)]
+        if not self.decisions:
+            lines.append(("None: you let the week run.", "small", t.text_dim, False))
+        for d in self.decisions:
+            lines.append((f"{d['when']} — {d['asked']}: {d['levers']} ({d['cost']})", "small",
+                          None, False))
+        self._lines(surface, left, lines)
+        story = [("What happened", "body", None, True)]
+        story += [(f"{beat.when}: {beat.text}", "small", None, False) for beat in self.story]
+        if len(story) == 1:
+            story.append(("A quiet week: nothing stood out.", "small", t.text_dim, False))
+        self._lines(surface, right, story, self.scroll)
+
+    def _chart_pages(self) -> list[tuple[str, str, pygame.Surface]]:
+        pages = list(self.charts or [])
+        if self.twin_chart is not None:
+            name = self.alternatives[self.twin_choice][0]
+            pages.append((f"Your run beside '{name}'", "The same week with the same luck: "
+                          "your run dashed, the other way solid.", self.twin_chart))
+        return pages
+
+    def _draw_charts(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
+        ui, t = self.ui, self.app.theme
+        if self.charts is None:
+            ui.text(surface, "Drawing the charts…", rect.center, "heading", t.text_dim,
+                    anchor="center")
+            return
+        if not self.charts:
+            ui.text(surface, "No charts.", rect.center, anchor="center")
+            return
+        pages = self._chart_pages()
+        self.chart_index %= len(pages)
+        title, caption, image = pages[self.chart_index]
+        y = ui.text(surface, f"{self.chart_index + 1}/{len(pages)}  {title}  "
+                    "(← → for the others)", rect.topleft, bold=True,
+                    max_width=rect.width).bottom
+        y = ui.text(surface, caption, (rect.left, y), "small", t.text_dim,
+                    max_width=rect.width).bottom + 4
+        area = pygame.Rect(rect.left, y, rect.width, rect.bottom - y)
+        surface.blit(*self._fit(image, area, id(image)))
+        for k, (bid, step) in enumerate((("chart-prev", -1), ("chart-next", 1))):
+            button = pygame.Rect(0, 0, self.line * 2, self.line * 2)
+            button.center = (area.left + self.line if k == 0 else area.right - self.line,
+                             area.centery)
+            ui.button(surface, bid, button, "‹" if step < 0 else "›",
+                      lambda step=step: self._page(step))
+
+    def _page(self, step: int) -> None:
+        n = len(self._chart_pages()) or 1
+        self.chart_index = (self.chart_index + step) % n
+
+    def _fit(self, image: pygame.Surface, area: pygame.Rect, key: int):
+        iw, ih = image.get_size()
+        scale = min(area.width / iw, area.height / ih)
+        size = (max(1, int(iw * scale)), max(1, int(ih * scale)))
+        cache_key = (key, *size)
+        if len(self._scaled) > 24:
+            self._scaled.clear()
+        scaled = self._scaled.get(cache_key)
+        if scaled is None:
+            scaled = pygame.transform.smoothscale(image.convert() if pygame.display.get_surface()
+                                                  else image, size)
+            self._scaled[cache_key] = scaled
+        rect = scaled.get_rect(center=area.center)
+        return scaled, rect
+
+    def _draw_people(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
+        t = self.app.theme
+        left, right = self._columns(rect, 0.5)
+        lines = []
+        for j in self.journeys:
+            colour = t.good if j.kind == "good" else t.bad if j.kind == "bad" else t.text
+            lines.append((f"{j.title}: someone in {j.department} (remembers it at "
+                          f"{j.remembered:.0f}/100)", "body", colour, True))
+            for mom in j.moments:
+                clock = narrative.when(self.outcome, mom["time_min"])
+                lines.append((f"{clock}: {mom['reason']} — {mom['score']:.0f}", "small",
+                              None, False))
+            lines.append(("", "small", None, False))
+        if not lines:
+            lines.append(("Nobody to follow: this scenario has no departments.", "small",
+                          t.text_dim, False))
+        self._lines(surface, left, lines)
+        rows = [r for r in self.ledger_rows if self.ledger_filter == "all"
+                or r[1] == self.ledger_filter]
+        words = {"bad": "bad moments", "good": "good moments", "all": "every moment"}
+        head = [(f"The ledger: {words[self.ledger_filter]} ({len(rows):,})  [F] to switch",
+                 "body", None, True)]
+        marks = {"good": ("✓", t.good), "bad": ("✗", t.bad), "neutral": ("•", t.text_dim)}
+        body = []
+        for time_min, verdict, reason in rows[:2000]:
+            mark, colour = marks[verdict]
+            body.append((f"{mark} {narrative.when(self.outcome, time_min)}: {reason}", "small",
+                         colour if verdict == "bad" else None, False))
+        ui = self.ui
+        y = right.top
+        for text, size, colour, bold in head:
+            y = ui.text(surface, text, (right.left, y), size, colour, bold,
+                        max_width=right.width).bottom
+        ui.button(surface, "filter", pygame.Rect(right.right - self.line * 7, right.top,
+                  self.line * 7, self.line), "Switch", self.cycle_filter, pygame.K_f,
+                  hint="[F]", size="small")
+        self._lines(surface, pygame.Rect(right.left, y + 4, right.width, right.bottom - y - 4),
+                    body, self.scroll)
+
+    def _draw_whatif(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
+        ui, t, g = self.ui, self.app.theme, self.gap
+        if not self.alternatives:
+            ui.text(surface, "This scenario has no other ways to play to compare with.",
+                    rect.topleft, colour=t.text_dim)
+            return
+        left, right = self._columns(rect, 0.36)
+        y = ui.text(surface, "Had you played it another way — same week, same luck:",
+                    left.topleft, bold=True, max_width=left.width).bottom + 4
+        bh = round(self.line * 1.9)
+        for i, (name, words, _) in enumerate(self.alternatives):
+            if y + bh > left.bottom:
+                break
+            box = pygame.Rect(left.left, y, left.width, bh)
+            chosen = i == self.twin_choice
+            ui.panel(surface, box, t.panel_high if chosen else t.panel,
+                     t.accent if chosen else t.edge, 3 if chosen else 1)
+            ui.text(surface, f"{i + 1}  {name}", (box.left + 6, box.top + 2), "small",
+                    bold=True, max_width=box.width - 12)
+            ui.text(surface, words, (box.left + 6, box.top + 2 + self.app.fonts.line_height(
+                "small")), "small", t.text_dim, max_width=box.width - 12)
+            ui.area(f"twin:{name}", box, lambda i=i: self.run_twin(i))
+            y += bh + g // 2
+        if self.twin is None:
+            text = "Running the twin…" if self.twin_future is not None else \
+                "Choose a way to play (1-9)."
+            ui.text(surface, text, right.center, "heading", t.text_dim, anchor="center")
+            return
+        part = self.twin
+        y = right.top
+        col = [right.left, right.left + round(right.width * 0.42),
+               right.left + round(right.width * 0.62), right.left + round(right.width * 0.82)]
+        for k, head in enumerate(("", "Your run", part.other_label, "Difference")):
+            ui.text(surface, head, (col[k], y), "small", bold=True,
+                    max_width=col[1] - col[0] - 4 if k == 0 else right.width // 5)
+        y += self.app.fonts.line_height("small")
+        for label, here, there, diff in part.rows:
+            ui.text(surface, label, (col[0], y), "small", max_width=col[1] - col[0] - 6)
+            ui.text(surface, here, (col[1], y), "small", max_width=col[2] - col[1] - 4)
+            ui.text(surface, there, (col[2], y), "small", max_width=col[3] - col[2] - 4)
+            ui.text(surface, diff, (col[3], y), "small", t.accent, bold=True,
+                    max_width=right.right - col[3])
+            y += self.app.fonts.line_height("small")
+        y += 4
+        for line in wrap(self.app.fonts, part.summary, right.width, "small")[:3]:
+            y = ui.text(surface, line, (right.left, y), "small", t.text_dim).bottom
+        if self.twin_chart is not None:
+            ui.text(surface, "The two runs on one chart: the last page of Charts [C].",
+                    (right.left, y + 4), "small", t.accent, bold=True)
+
+    def _draw_discuss(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
+        t = self.app.theme
+        lines = [("For the group: stop, start, continue", "heading", None, True)]
+        for kind, question in self.questions:
+            lines.append((kind, "body", t.accent, True))
+            lines.append((question, "body", None, False))
+            lines.append(("", "small", None, False))
+        self._lines(surface, rect, lines, self.scroll)

@@ -1,0 +1,723 @@
+"""The operations floor: the week as it happens.
+
+Departments with their satisfaction (faces and gauges) on the left; the service desk in the
+middle — people waiting on the phone, at the desk and in the inboxes, the agents at their
+desks (free, on a call, with someone at the desk, on a ticket), callers hanging up; the
+resolver teams and suppliers with their queues on the right; along the bottom the ticker of
+moments of truth and the live key figures against the scenario's targets. The clock and
+the speed control are at the top. Hover over anything for its details; click to pin them.
+
+Every figure here comes from the `Snapshot` and the event log, through `game.session.Play`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pygame
+
+from game.screens.base import Screen
+from game.screens.overlays import (
+    DecisionOverlay,
+    EndOverlay,
+    LeverPanelOverlay,
+    Overlay,
+    PauseOverlay,
+)
+from game.session import Play, TickerLine
+from game.ui import hint
+from reports.narrative import format_figure
+from sim.engine import GroupView
+from sim.moments import BAD_BELOW, GOOD_AT_LEAST
+from sim.scenario import WEEKDAYS
+
+#: Short names of key figures for the floor (the debrief has the long ones).
+SHORT_LABELS = {
+    "abandonment_rate": "Hung up (phone)", "asa_min": "Speed of answer (phone)",
+    "fcr": "Fixed at first contact", "satisfaction": "Satisfaction",
+    "sla_breach_rate": "SLA breaches", "cost_total": "Total cost",
+    "backlog_end": "Open now", "mean_wait_min": "Mean wait", "mttr_min": "Time to fix",
+    "score": "Score",
+}
+CHANNEL_WORDS = {"phone": "on the phone", "walk_in": "at the desk", "email": "by e-mail",
+                 "portal": "on the portal"}
+AGENT_WORDS = {"phone": "call", "walk_in": "visitor", "email": "e-mail", "portal": "portal"}
+#: Seconds a caller who hung up takes to leave the screen.
+HANG_UP_ANIMATION_S = 1.6
+MAX_ANIMATIONS = 40
+
+
+@dataclass
+class Leaving:
+    """A caller who hung up, walking off the floor."""
+
+    x: float
+    y: float
+    age_s: float = 0.0
+
+
+def mood_colour(theme, satisfaction: float):
+    if satisfaction >= GOOD_AT_LEAST:
+        return theme.good
+    if satisfaction < BAD_BELOW:
+        return theme.bad
+    return theme.warn
+
+
+def goal_symbol(goal_text: str) -> str:
+    """ "at most 10%" as "≤ 10%" (room is short on the floor)."""
+    return goal_text.replace("at most ", "≤ ").replace("at least ", "≥ ")
+
+
+def mood_words(score: float) -> str:
+    if score >= GOOD_AT_LEAST:
+        return "happy"
+    if score < BAD_BELOW:
+        return "unhappy"
+    return "so-so"
+
+
+def draw_face(surface: pygame.Surface, theme, centre: tuple[int, int], radius: int,
+              satisfaction: float) -> None:
+    """A face whose mouth says the mood (a smile, a straight line, a frown), so the
+    shape carries the meaning as well as the colour."""
+    colour = mood_colour(theme, satisfaction)
+    pygame.draw.circle(surface, colour, centre, radius)
+    pygame.draw.circle(surface, theme.background, centre, radius, max(1, radius // 8))
+    x, y = centre
+    eye = max(1, radius // 7)
+    for dx in (-radius // 3, radius // 3):
+        pygame.draw.circle(surface, theme.background, (x + dx, y - radius // 4), eye)
+    width = max(2, radius // 6)
+    half = radius // 2
+    if satisfaction >= GOOD_AT_LEAST:      # a smile: the lower half of an ellipse
+        mouth = pygame.Rect(x - half, y - radius // 6, 2 * half, radius * 2 // 3)
+        pygame.draw.arc(surface, theme.background, mouth, 3.4, 6.0, width)
+    elif satisfaction < BAD_BELOW:         # a frown: the upper half
+        mouth = pygame.Rect(x - half, y + radius // 4, 2 * half, radius * 2 // 3)
+        pygame.draw.arc(surface, theme.background, mouth, 0.3, 2.85, width)
+    else:
+        pygame.draw.line(surface, theme.background, (x - radius // 3, y + radius // 3),
+                         (x + radius // 3, y + radius // 3), width)
+
+
+def draw_person(surface: pygame.Surface, colour, x: int, y: int, size: int) -> None:
+    """A small figure (head and shoulders) standing at (x, y) = its feet."""
+    head = max(2, size // 4)
+    pygame.draw.circle(surface, colour, (x, y - size + head), head)
+    body = pygame.Rect(0, 0, max(4, size * 2 // 3), max(3, size // 2))
+    body.midbottom = (x, y)
+    pygame.draw.rect(surface, colour, body, border_top_left_radius=body.width // 2,
+                     border_top_right_radius=body.width // 2)
+
+
+def draw_envelope(surface: pygame.Surface, colour, rect: pygame.Rect, edge) -> None:
+    pygame.draw.rect(surface, colour, rect)
+    pygame.draw.lines(surface, edge, False, [rect.topleft, rect.center, rect.topright], 1)
+
+
+class FloorScreen(Screen):
+    name = "floor"
+    title = "The operations floor"
+
+    def __init__(self, app, play: Play):
+        super().__init__(app)
+        self.play = play
+        steps = app.theme.speed_steps
+        default = app.theme.default_speed
+        self.speed_index = steps.index(default) if default in steps else 0
+        self.paused = False
+        self.overlay: Overlay | None = None
+        self.leaving: list[Leaving] = []
+        self.pinned: list[str] | None = None
+        self.pinned_at = (0, 0)
+        self._queue_origin = (0, 0)
+        self._open_overlays()
+
+    # -- speed ---------------------------------------------------------------------------------
+
+    @property
+    def speed(self) -> float | None:
+        return self.app.theme.speed_steps[self.speed_index]
+
+    def speed_words(self) -> str:
+        if self.paused:
+            return "paused"
+        s = self.speed
+        return "fastest" if s is None else f"{s:g} min/s"
+
+    def faster(self) -> None:
+        self.speed_index = min(self.speed_index + 1, len(self.app.theme.speed_steps) - 1)
+        self.paused = False
+
+    def slower(self) -> None:
+        self.speed_index = max(self.speed_index - 1, 0)
+        self.paused = False
+
+    def fastest(self) -> None:
+        self.speed_index = len(self.app.theme.speed_steps) - 1
+        self.paused = False
+
+    def toggle_pause(self) -> None:
+        self.paused = not self.paused
+
+    # -- overlays ------------------------------------------------------------------------------
+
+    def _open_overlays(self) -> None:
+        if self.overlay is not None:
+            return
+        if self.play.pending is not None:
+            self.overlay = DecisionOverlay(self.play, self._decided)
+            self.app.sound.play("decision")
+        elif self.play.finished:
+            self.overlay = EndOverlay(self.play, self.debrief)
+
+    def _decided(self) -> None:
+        self.overlay = None
+        self._open_overlays()
+
+    def open_levers(self) -> None:
+        if self.overlay is None and self.play.anytime_levers():
+            self.overlay = LeverPanelOverlay(self.play, self._levers_closed)
+
+    def _levers_closed(self, message: str) -> None:
+        self.overlay = None
+        if message:
+            self.say(message)
+        self._open_overlays()
+
+    def debrief(self) -> None:
+        from game.screens.debrief import DebriefScreen
+
+        self.app.show(DebriefScreen(self.app, self.play))
+
+    def open_menu(self) -> None:
+        if self.overlay is None:
+            self.overlay = PauseOverlay(self._menu_closed, self.restart, self.leave_run)
+
+    def _menu_closed(self) -> None:
+        self.overlay = None
+        self._open_overlays()
+
+    def restart(self) -> None:
+        from game.screens.preparation import begin_play
+
+        begin_play(self.app, self.play.scenario, self.play.source, seed=self.play.seed)
+
+    def leave_run(self) -> None:
+        from game.screens.title import TitleScreen
+
+        self.app.show(TitleScreen(self.app))
+
+    # -- the three calls -----------------------------------------------------------------------
+
+    def handle(self, event: pygame.event.Event) -> None:
+        if event.type == pygame.MOUSEMOTION:
+            self.ui.mouse = event.pos
+        if self.overlay is not None:
+            if self.overlay.handle(event):
+                return
+            if event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
+                self.ui.handle(event)  # the overlay's buttons are drawn last, on top
+            elif event.type == pygame.KEYDOWN:
+                self.ui.handle(event)
+            return
+        if event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
+            if self.pinned is not None:
+                self.pinned = None
+            hit = next((b for b in reversed(self.ui.buttons) if b.rect.collidepoint(event.pos)),
+                       None)
+            if hit is not None and hit.action is not None:
+                self.ui.handle(event)
+                return
+            # a team, a department, a desk, a queue: pin its details until the next click
+            tip = next((t for t in reversed(self.ui.tips) if t.rect.collidepoint(event.pos)),
+                       None)
+            if tip is not None:
+                self.pinned, self.pinned_at = tip.lines, event.pos
+            return
+        if event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE and self.pinned:
+            self.pinned = None
+            return
+        self.ui.handle(event)
+
+    def update(self, dt: float) -> None:
+        for leaving in self.leaving:
+            leaving.age_s += dt
+        self.leaving = [p for p in self.leaving if p.age_s < HANG_UP_ANIMATION_S]
+        if self.overlay is not None or self.paused:
+            return
+        theme = self.app.theme
+        lines = self.play.step(dt, self.speed, theme.closed_factor, theme.max_frame_budget_s)
+        self._hang_ups(lines)
+        self._open_overlays()
+
+    def _hang_ups(self, lines: list[TickerLine]) -> None:
+        hung_up = [line for line in lines if line.hung_up]
+        if hung_up:
+            self.app.sound.play("hung_up")
+        x, y = self._queue_origin
+        for i, _ in enumerate(hung_up[-MAX_ANIMATIONS:]):
+            if len(self.leaving) >= MAX_ANIMATIONS:
+                break
+            self.leaving.append(Leaving(x - i * 6, y, age_s=-0.05 * i))
+
+    # -- drawing -------------------------------------------------------------------------------
+
+    def draw_screen(self, surface: pygame.Surface) -> None:
+        w, h = surface.get_size()
+        m, g, line = self.margin, self.gap, self.line
+        top = pygame.Rect(m, m, w - 2 * m, round(line * 2.7))
+        bottom_h = round(line * 6.6)
+        bottom = pygame.Rect(m, h - m - bottom_h, w - 2 * m, bottom_h)
+        middle_y = top.bottom + g
+        middle_h = bottom.top - g - middle_y
+        left = pygame.Rect(m, middle_y, round((w - 2 * m) * 0.22), middle_h)
+        right_w = round((w - 2 * m) * 0.27)
+        right = pygame.Rect(w - m - right_w, middle_y, right_w, middle_h)
+        centre = pygame.Rect(left.right + g, middle_y, right.left - g - left.right - g,
+                             middle_h)
+        snap = self.play.snapshot
+        self._draw_top(surface, top)
+        self._draw_departments(surface, left)
+        tier1 = [grp for grp in snap.groups if grp.kind == "team" and grp.tier == 1]
+        others = [grp for grp in snap.groups if not (grp.kind == "team" and grp.tier == 1)]
+        self._draw_desk(surface, centre, tier1)
+        self._draw_resolvers(surface, right, others)
+        ticker_w = round(bottom.width * 0.56)
+        self._draw_ticker(surface, pygame.Rect(bottom.left, bottom.top, ticker_w, bottom.height))
+        self._draw_figures(surface, pygame.Rect(bottom.left + ticker_w + g, bottom.top,
+                                                bottom.width - ticker_w - g, bottom.height))
+        self._draw_leaving(surface)
+        if self.pinned and self.overlay is None:
+            saved = self.ui.mouse
+            self.ui.mouse = self.pinned_at
+            self.ui.draw_tip(surface, self.pinned + ["(click anywhere to close)"])
+            self.ui.mouse = saved
+        if self.overlay is not None:
+            self.ui.tips = []
+            self._next_tips_off()
+            self.overlay.draw(surface, self.ui)
+
+    def _next_tips_off(self) -> None:
+        # the floor's tooltips do not show through a pop-up
+        self.ui._next_tips = []
+
+    def _draw_top(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
+        ui, t, g, fonts = self.ui, self.app.theme, self.gap, self.app.fonts
+        play, snap = self.play, self.play.snapshot
+        ui.panel(surface, rect)
+        pad = g
+        crect = ui.text(surface, play.clock_text(), (rect.left + pad, rect.top + pad // 2),
+                        "heading", bold=True)
+        calendar = play.sim.calendar
+        days = max(1, round(snap.horizon_min / 1440))
+        date = ""
+        if calendar.defined:
+            d = calendar.date(snap.day)
+            date = f" {d.day} {d.strftime('%B')}"
+        state = "desk open" if snap.is_open else "desk closed"
+        if not snap.is_open and play._quiet() and not self.paused:
+            state += ": nights pass quickly"
+        sub = ui.text(surface, f"{WEEKDAYS[snap.weekday].capitalize()}{date} · day "
+                      f"{snap.day + 1} of {days} · {state}", (rect.left + pad, crect.bottom),
+                      "small", t.text_dim)
+        # how far through the run
+        strip = pygame.Rect(rect.left + pad, rect.bottom - 7, max(sub.width, crect.width), 4)
+        pygame.draw.rect(surface, t.panel_high, strip)
+        done = strip.copy()
+        done.width = round(strip.width * min(1.0, snap.now_min / max(1.0, snap.horizon_min)))
+        pygame.draw.rect(surface, t.accent, done)
+        bh = round(self.line * 1.6)
+        by = rect.centery - bh // 2
+        # the lever panel, on the right
+        right_edge = rect.right - pad
+        if play.anytime_levers():
+            label = "Levers"
+            bw = fonts.width(f"[L]  {label}", bold=True) + fonts.px() * 2
+            brect = pygame.Rect(right_edge - bw, by, bw, bh)
+            ui.button(surface, "levers", brect, label, self.open_levers, pygame.K_l,
+                      hint="[L]", primary=True)
+            right_edge = brect.left - 2 * g
+        # the speed control, centred in the room left; on a narrow window the buttons
+        # lose their shortcut hints and then their words (the tooltips keep both)
+        run = "Run" if self.paused else "Pause"
+        items = [("pause", (run, run), pygame.K_SPACE, self.toggle_pause),
+                 ("slower", ("Slower", "−"), pygame.K_MINUS, self.slower),
+                 ("speed", None, None, None),
+                 ("faster", ("Faster", "+"), pygame.K_EQUALS, self.faster),
+                 ("fastest", ("Fastest", "Fastest"), pygame.K_f, self.fastest)]
+        left_edge = max(crect.right, sub.right) + 2 * g
+        speed_w = fonts.width("240 min/s", bold=True) + g
+        for size, hints, short in (("body", True, 0), ("small", True, 0), ("small", False, 0),
+                                   ("small", False, 1)):
+            widths = [speed_w if labels is None else
+                      fonts.width((f"{hint(key)}  " if hints else "") + labels[short], size)
+                      + fonts.px(size) * 2 for _, labels, key, _ in items]
+            total = sum(widths) + g // 2 * (len(items) - 1)
+            if total <= right_edge - left_edge:
+                break
+        x = max(left_edge, (left_edge + right_edge - total) // 2)
+        for (bid, labels, key, action), bw in zip(items, widths, strict=True):
+            if labels is None:
+                ui.text(surface, self.speed_words(), (x + bw // 2, rect.centery), bold=True,
+                        anchor="center")
+            else:
+                brect = pygame.Rect(x, by, bw, bh)
+                ui.button(surface, bid, brect, labels[short], action, key,
+                          hint=hint(key) if hints else None,
+                          selected=bid == "pause" and self.paused, size=size)
+                ui.tip(brect, [f"{labels[0]} {hint(key)}"])
+            x += bw + g // 2
+        ui.area("menu", pygame.Rect(0, 0, 0, 0), self.open_menu, pygame.K_ESCAPE)
+
+    def _draw_departments(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
+        ui, t, g = self.ui, self.app.theme, self.gap
+        ui.panel(surface, rect)
+        inner = rect.inflate(-2 * g, -2 * g)
+        y = ui.text(surface, "Your customers", inner.topleft, bold=True).bottom + g // 2
+        departments = self.play.scenario.departments
+        if not departments:
+            ui.text(surface, "(no departments in this scenario)", (inner.left, y), "small",
+                    t.text_dim)
+            return
+        row_h = max(self.line * 2, min(round(self.line * 3.2),
+                                       (inner.bottom - y) // len(departments)))
+        radius = min(row_h // 2 - 3, round(self.line * 0.9))
+        for d in departments:
+            if y + row_h > inner.bottom + 2:
+                break
+            row = pygame.Rect(inner.left, y, inner.width, row_h)
+            value = self.play.satisfaction.get(d.id, d.satisfaction)
+            mood = self.play.mood(d.id)
+            draw_face(surface, t, (row.left + radius, row.centery), radius,
+                      value if mood is None else mood)
+            tx = row.left + 2 * radius + g
+            name = ui.text(surface, d.name or d.id, (tx, row.top + 2), "small", bold=True,
+                           max_width=row.right - tx)
+            gauge = pygame.Rect(tx, name.bottom + 2, row.right - tx - self.line * 2,
+                                max(6, self.line // 3))
+            pygame.draw.rect(surface, t.panel_high, gauge)
+            filled = gauge.copy()
+            filled.width = round(gauge.width * max(0.0, min(1.0, value / 100.0)))
+            pygame.draw.rect(surface, mood_colour(t, value), filled)
+            for mark in (BAD_BELOW, GOOD_AT_LEAST):
+                mx = gauge.left + round(gauge.width * mark / 100.0)
+                pygame.draw.line(surface, t.text_dim, (mx, gauge.top - 2), (mx, gauge.bottom + 1))
+            ui.text(surface, f"{value:.0f}", (row.right, gauge.centery), "small", bold=True,
+                    anchor="midright")
+            counts = self.play.moment_counts.get(d.id, {})
+            if gauge.bottom + self.app.fonts.line_height("small") <= row.bottom + 2:
+                lately = "nobody lately" if mood is None else \
+                    f"lately {mood_words(mood)} ({mood:.0f})"
+                ui.text(surface, lately, (tx, gauge.bottom + 1), "small", t.text_dim,
+                        max_width=row.right - tx)
+            ui.tip(row, [
+                f"{d.name or d.id}: {d.headcount:,} people",
+                "The face: how the people who dealt with IT lately felt about it "
+                + ("(nobody lately)" if mood is None else f"({mood:.0f} out of 100)"),
+                f"The bar: everybody's satisfaction with IT, {value:.1f} (it started at "
+                f"{d.satisfaction:g}; good from {GOOD_AT_LEAST:g}, bad below {BAD_BELOW:g})",
+                f"Moments so far: {counts.get('good', 0)} good, {counts.get('neutral', 0)} "
+                f"neutral, {counts.get('bad', 0)} bad; {counts.get('hung_up', 0)} gave up",
+            ])
+            ui.area(f"department:{d.id}", row, None)
+            y += row_h
+
+    def _draw_desk(self, surface: pygame.Surface, rect: pygame.Rect,
+                   teams: list[GroupView]) -> None:
+        ui, g = self.ui, self.gap
+        ui.panel(surface, rect)
+        inner = rect.inflate(-2 * g, -2 * g)
+        if not teams:
+            return
+        share = inner.height // len(teams)
+        for i, team in enumerate(teams):
+            part = pygame.Rect(inner.left, inner.top + i * share, inner.width, share - g)
+            self._draw_one_desk(surface, part, team)
+
+    def _draw_one_desk(self, surface: pygame.Surface, rect: pygame.Rect,
+                       team: GroupView) -> None:
+        ui, t, g, fonts = self.ui, self.app.theme, self.gap, self.app.fonts
+        model = next((tm for tm in self.play.scenario.teams if tm.id == team.id), None)
+        name = (model.name if model and model.name else team.id)
+        head = f"{name}: {team.on_duty} on duty, {team.busy} busy, {team.waiting} waiting"
+        y = ui.text(surface, head, rect.topleft, bold=True, max_width=rect.width).bottom + 2
+        # the queue: people in line (phone, walk-in) and the inboxes (e-mail, portal)
+        lanes = [("phone", "On hold", t.phone), ("walk_in", "At the desk", t.walk_in),
+                 ("email", "E-mail", t.ticket), ("portal", "Portal", t.ticket)]
+        offered = {ch for c in self.play.scenario.categories
+                   for ch in self.play.scenario.channels_of(c)}
+        for change in self.play.scenario.changes:
+            offered |= set(change.channels or {})
+        used = [lane for lane in lanes if lane[0] in offered
+                or team.waiting_by_channel.get(lane[0], 0)]
+        # lanes and desks share the height: lanes first, at most 2 lines each
+        lane_h = max(self.line, min(round(self.line * 1.9),
+                                    (rect.bottom - y) * 2 // 5 // max(1, len(used))))
+        label_w = fonts.width("At the desk 999", "small", bold=True) + g
+        person = round(lane_h * 0.92)
+        for channel, label, colour in used:
+            n = team.waiting_by_channel.get(channel, 0)
+            lane = pygame.Rect(rect.left, y, rect.width, lane_h)
+            pygame.draw.line(surface, t.panel_high, lane.bottomleft, lane.bottomright)
+            ui.text(surface, f"{label} {n}", (lane.left, lane.centery), "small", colour,
+                    bold=True, anchor="midleft")
+            x0 = lane.left + label_w
+            if channel == "phone":
+                self._queue_origin = (x0, lane.bottom)
+            room = lane.right - x0 - fonts.width("+999", "small")
+            if channel in ("phone", "walk_in"):
+                step = max(6, person * 3 // 5)
+                fits = max(0, room // step)
+                for k in range(min(n, fits)):
+                    draw_person(surface, colour, x0 + k * step + step // 2, lane.bottom - 2,
+                                person - 2)
+            else:
+                step = max(6, person * 2 // 3)
+                fits = max(0, room // step)
+                for k in range(min(n, fits)):
+                    env = pygame.Rect(x0 + k * step, lane.top + lane_h // 4, step - 3,
+                                      lane_h // 2)
+                    draw_envelope(surface, colour, env, t.background)
+            shown = min(n, fits)
+            if n > shown:
+                ui.text(surface, f"+{n - shown}", (x0 + shown * step + 4, lane.centery),
+                        "small", colour, bold=True, anchor="midleft")
+            in_lane = [wv for wv in team.queue if wv.channel == channel]
+            tip = [f"{label}: {n} waiting"]
+            if in_lane:
+                tip.append(f"Longest so far: {max(wv.waited_min for wv in in_lane):.0f} min")
+                for wv in in_lane[:6]:
+                    tip.append(f"• {self._department_name(wv.department)}, "
+                               f"{self._category_name(wv.category)}: {wv.waited_min:.0f} min")
+            ui.tip(lane, tip)
+            ui.area(f"queue:{team.id}:{channel}", lane, None)
+            y = lane.bottom + 2
+        # the desks
+        y += g
+        agents = team.agents
+        if not agents:
+            ui.text(surface, "Nobody on duty.", (rect.left, y), "small", t.text_dim)
+            return
+        room_h = rect.bottom - y
+        per_row = min(len(agents), max(3, rect.width // (self.line * 7)))
+        rows = -(-len(agents) // per_row)
+        desk_w = min(self.line * 9, (rect.width - g * (per_row - 1)) // per_row)
+        desk_h = max(self.line * 2, min(round(self.line * 4.2), (room_h - g * (rows - 1))
+                                        // rows))
+        for k, agent in enumerate(agents):
+            r, c = divmod(k, per_row)
+            desk = pygame.Rect(rect.left + c * (desk_w + g), y + r * (desk_h + g), desk_w,
+                               desk_h)
+            if desk.bottom > rect.bottom + 2:
+                ui.text(surface, f"… and {len(agents) - k} more", (rect.left,
+                        rect.bottom - self.line), "small", t.text_dim)
+                break
+            self._draw_agent(surface, desk, agent, team.id, k)
+
+    def _draw_agent(self, surface: pygame.Surface, desk: pygame.Rect, agent, team_id: str,
+                    k: int) -> None:
+        ui, t = self.ui, self.app.theme
+        if agent.contact is None:
+            colour, word = t.idle, "free"
+        elif agent.ticket:
+            colour, word = t.ticket, "ticket"
+        else:
+            colour = {"phone": t.phone, "walk_in": t.walk_in}.get(agent.channel, t.ticket)
+            word = AGENT_WORDS.get(agent.channel, agent.channel or "")
+        pygame.draw.rect(surface, t.panel_high, desk, border_radius=8)
+        pygame.draw.rect(surface, colour, desk, 4 if agent.contact is not None else 2,
+                         border_radius=8)
+        size = round(desk.height * 0.62)
+        cx = desk.left + size // 2 + 8
+        # the agent behind the desk, and what they are doing in front of them
+        draw_person(surface, colour, cx, desk.top + size + 6, size)
+        table = pygame.Rect(desk.left + 4, desk.top + size + 4, size + 12, max(4, size // 6))
+        pygame.draw.rect(surface, t.edge, table)
+        if agent.contact is not None and not agent.ticket and agent.channel == "walk_in":
+            draw_person(surface, t.walk_in, table.right + size // 3, desk.top + size + 6,
+                        size * 4 // 5)
+        elif agent.contact is not None and agent.channel == "phone" and not agent.ticket:
+            ui.text(surface, "☎", (cx + size // 2, desk.top + 4), "heading", colour, bold=True)
+        elif agent.contact is not None:
+            env = pygame.Rect(cx + size // 3, desk.top + 6, size // 2, size // 3)
+            draw_envelope(surface, colour, env, t.background)
+        tx = desk.left + size + 20 + (size // 2 if agent.channel == "walk_in" and
+                                      agent.contact is not None and not agent.ticket else 0)
+        tx = min(tx, desk.right - self.line * 2)
+        ui.text(surface, word, (tx, desk.top + 6), "small", colour, bold=True,
+                max_width=desk.right - tx - 4)
+        if agent.contact is not None:
+            ui.text(surface, f"{agent.busy_min:.0f} min", (tx, desk.top + 6 + self.line),
+                    "small", t.text_dim, max_width=desk.right - tx - 4)
+        lines = [f"Agent {agent.number + 1} of {team_id}"]
+        if agent.contact is None:
+            lines.append("Free: ready for the next contact")
+        else:
+            kind = "a ticket passed on" if agent.ticket else \
+                f"a contact {CHANNEL_WORDS.get(agent.channel, '')}"
+            lines += [f"Working on {kind} for {agent.busy_min:.0f} min",
+                      f"{self._department_name(agent.department)}: "
+                      f"{self._category_name(agent.category)}"]
+        ui.tip(desk, lines)
+        ui.area(f"agent:{team_id}:{k}", desk, None)
+
+    def _draw_resolvers(self, surface: pygame.Surface, rect: pygame.Rect,
+                        groups: list[GroupView]) -> None:
+        ui, t, g, fonts = self.ui, self.app.theme, self.gap, self.app.fonts
+        ui.panel(surface, rect)
+        inner = rect.inflate(-2 * g, -2 * g)
+        y = inner.top
+        story = self._story_lines()
+        for text, colour in story:
+            y = ui.text(surface, text, (inner.left, y), "small", colour, bold=True,
+                        max_width=inner.width).bottom
+        if story:
+            y += g // 2
+        y = ui.text(surface, "Resolvers and suppliers", (inner.left, y),
+                    bold=True, max_width=inner.width).bottom + g // 2
+        if not groups:
+            return
+        box_h = max(round(self.line * 2.6), min(round(self.line * 3.4),
+                                                 (inner.bottom - y) // len(groups) - g // 2))
+        names = {tm.id: tm.name for tm in self.play.scenario.teams}
+        names.update({s.id: s.name for s in self.play.scenario.suppliers})
+        kpis = self.play.kpis
+        for grp in groups:
+            if y + box_h > inner.bottom + 2:
+                break
+            box = pygame.Rect(inner.left, y, inner.width, box_h)
+            pygame.draw.rect(surface, t.panel_high, box, border_radius=6)
+            label = names.get(grp.id) or grp.id
+            kind = "supplier" if grp.kind == "supplier" else f"tier {grp.tier}"
+            ui.text(surface, label, (box.left + 6, box.top + 3), "small",
+                    bold=True, max_width=box.width - 12)
+            # slots: one square per person on duty (or per ticket a supplier holds)
+            sq = max(6, self.line // 2)
+            x = box.left + 6
+            sy = box.top + 4 + fonts.line_height("small")
+            slots = grp.busy if grp.kind == "supplier" else grp.on_duty
+            busy = grp.busy
+            for s in range(min(slots, 14)):
+                colour = t.ticket if s < busy else t.idle
+                pygame.draw.rect(surface, colour, (x + s * (sq + 3), sy, sq, sq))
+            extra = f"+{slots - 14} " if slots > 14 else ""
+            who = "tickets in hand" if grp.kind == "supplier" else "busy"
+            ui.text(surface, f"{extra}{busy} {who}", (x + min(slots, 14) * (sq + 3) + 4,
+                    sy + sq // 2), "small", t.text_dim, anchor="midleft")
+            wait_colour = t.bad if grp.waiting > 10 else t.warn if grp.waiting else t.text_dim
+            longest = f", longest {grp.longest_wait_min / 60:.1f} h" if grp.waiting else ""
+            ui.text(surface, f"{grp.waiting} waiting{longest}", (box.left + 6, box.bottom - 3),
+                    "small", wait_colour, anchor="bottomleft", max_width=box.width - 12)
+            util = kpis.get(f"utilisation_{grp.id}")
+            mean_wait = kpis.get(f"mean_wait_min_{grp.id}")
+            tip = [f"{label} ({kind})", f"{grp.busy} busy, {grp.waiting} waiting"]
+            if util is not None:
+                tip.append(f"Busy {util * 100:.0f}% of its time on duty so far")
+            if mean_wait is not None:
+                tip.append(f"Mean wait in its queue so far: {format_figure(mean_wait, 'min')}")
+            ui.tip(box, tip)
+            ui.area(f"group:{grp.id}", box, None)
+            y += box_h + g // 2
+
+    def _story_lines(self) -> list[tuple[str, tuple]]:
+        """The changes and injects that are live or done, in a word each."""
+        t, snap, sc = self.app.theme, self.play.snapshot, self.play.scenario
+        out = []
+        for change in sc.changes:
+            state = snap.changes.get(change.id, "")
+            if state in ("live", "failed", "rolled_back"):
+                words = {"live": "live", "failed": "FAILED", "rolled_back": "rolled back"}
+                colour = t.bad if state == "failed" else t.warn if state == "live" else \
+                    t.text_dim
+                out.append((f"Change: {change.name} — {words[state]}", colour))
+        for inject in sc.injects:
+            if snap.injects.get(inject.id) == "running":
+                out.append((f"Now: {inject.name}", t.bad))
+        return out[:4]
+
+    def _small_panel(self, surface: pygame.Surface, rect: pygame.Rect,
+                     heading: str) -> tuple[pygame.Rect, int, int]:
+        """A panel with a small bold heading: its inside, the first line's y, the line step."""
+        self.ui.panel(surface, rect)
+        inner = rect.inflate(-2 * self.gap, -self.gap)
+        self.ui.text(surface, heading, inner.topleft, "small", bold=True)
+        step = self.app.fonts.line_height("small")
+        return inner, inner.top + step, step
+
+    def _draw_ticker(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
+        t = self.app.theme
+        inner, y, step = self._small_panel(surface, rect, "Moments of truth, as they happen")
+        ui = self.ui
+        rows = max(1, (inner.height - step) // step)
+        lines = list(self.play.ticker)[-rows:]
+        marks = {"good": ("✓", t.good), "bad": ("✗", t.bad), "neutral": ("•", t.text_dim)}
+        for line in reversed(lines):  # newest first
+            mark, colour = marks[line.verdict]
+            ui.text(surface, f"{line.clock}", (inner.left, y), "small", t.text_dim)
+            mx = inner.left + self.app.fonts.width("Mon 00:00 ", "small")
+            ui.text(surface, mark, (mx, y), "small", colour, bold=True)
+            tx = mx + self.app.fonts.width("✓ ", "small", bold=True)
+            ui.text(surface, line.text, (tx, y), "small", max_width=inner.right - tx)
+            y += step
+        if not lines:
+            ui.text(surface, "Nothing yet: the first contacts are on their way.",
+                    (inner.left, y), "small", t.text_dim)
+
+    def _draw_figures(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
+        t = self.app.theme
+        inner, y, step = self._small_panel(surface, rect, "So far, against your targets")
+        ui = self.ui
+        currency = self.play.scenario.currency
+        for fig in self.play.figures:
+            if y + step > inner.bottom + 2:
+                break
+            label = SHORT_LABELS.get(fig.name, fig.label)
+            value = format_figure(fig.value, fig.unit, currency)
+            if fig.met is None:
+                mark, colour = " ", t.text_dim
+            elif fig.met:
+                mark, colour = "✓", t.good
+            else:
+                mark, colour = "✗", t.bad
+            ui.text(surface, mark, (inner.left, y), "small", colour, bold=True)
+            x = inner.left + self.app.fonts.width("✓ ", "small", bold=True)
+            value_w = self.app.fonts.width(value, "small", bold=True)
+            ui.text(surface, value, (inner.right, y), "small", colour, bold=True,
+                    anchor="topright")
+            goal = f" ({goal_symbol(fig.goal_text)})" if fig.goal_text else ""
+            ui.text(surface, f"{label}{goal}", (x, y), "small",
+                    max_width=inner.right - value_w - x - 6)
+            y += step
+        if y + step <= inner.bottom + 2:
+            x = inner.left + self.app.fonts.width("✓ ", "small", bold=True)
+            ui.text(surface, "Spent on levers", (x, y), "small", t.text_dim)
+            ui.text(surface, f"{self.play.spent:,.0f} {currency}", (inner.right, y), "small",
+                    t.text_dim, anchor="topright")
+
+    def _draw_leaving(self, surface: pygame.Surface) -> None:
+        t = self.app.theme
+        size = round(self.line * 1.2)
+        for p in self.leaving:
+            if p.age_s < 0:
+                continue
+            k = p.age_s / HANG_UP_ANIMATION_S
+            x = round(p.x + k * self.line * 8)
+            draw_person(surface, t.bad, x, round(p.y) - 2, max(4, round(size * (1 - 0.5 * k))))
+        if self.leaving:
+            x, y = self._queue_origin
+            self.ui.text(surface, "hung up!", (x + self.line * 9, y - 2), "small", t.bad,
+                         bold=True, anchor="bottomleft")
+
+    # -- names -----------------------------------------------------------------------------
+
+    def _department_name(self, department_id: str | None) -> str:
+        if department_id is None:
+            return "Someone"
+        d = next((d for d in self.play.scenario.departments if d.id == department_id), None)
+        return (d.name or d.id) if d else department_id
+
+    def _category_name(self, category_id: str | None) -> str:
+        c = next((c for c in self.play.scenario.categories if c.id == category_id), None)
+        return (c.name or c.id) if c else (category_id or "")

@@ -1,0 +1,236 @@
+"""Pop-ups over the operations floor: a decision point (the clock stops until the player
+answers), the lever panel (levers the scenario lets the player pull at any time), and the
+end of the run. Each takes the events first while it is open."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pygame
+
+from game.levers import LeverChooser
+from game.session import Play
+from game.ui import Ui, hint, reflow, wrap
+
+
+class Overlay:
+    modal = True
+    WIDTH_SHARE = 0.86  # of the window, for the box of a full-size pop-up
+
+    def handle(self, event: pygame.event.Event) -> bool:
+        return False
+
+    def draw(self, surface: pygame.Surface, ui: Ui) -> None:
+        raise NotImplementedError
+
+    @staticmethod
+    def dim(surface: pygame.Surface, ui: Ui) -> None:
+        shade = pygame.Surface(surface.get_size(), pygame.SRCALPHA)
+        shade.fill(ui.theme.shadow)
+        surface.blit(shade, (0, 0))
+
+    @staticmethod
+    def box(surface: pygame.Surface, ui: Ui, width_share: float = WIDTH_SHARE,
+            height_share: float = 0.84) -> pygame.Rect:
+        w, h = surface.get_size()
+        rect = pygame.Rect(0, 0, round(w * width_share), round(h * height_share))
+        rect.center = (w // 2, h // 2)
+        ui.panel(surface, rect, ui.theme.background, ui.theme.accent, 3)
+        ui.area("overlay-box", rect, None)  # clicks inside do not reach the floor
+        return rect
+
+
+def _buttons(surface: pygame.Surface, ui: Ui, rect: pygame.Rect, buttons: list[tuple]) -> None:
+    """A row of buttons along the bottom of `rect`: (id, label, key, action, enabled)."""
+    fonts = ui.fonts
+    gap = fonts.px() // 2
+    h = round(fonts.line_height() * 1.6)
+    x = rect.left
+    y = rect.bottom - h
+    for b in buttons:
+        button_id, label, key, action = b[:4]
+        enabled = b[4] if len(b) > 4 else True
+        text = f"{hint(key) or ''}  {label}".strip()
+        w = min(fonts.width(text, bold=True) + 2 * fonts.px(), rect.right - x)
+        ui.button(surface, button_id, pygame.Rect(x, y, w, h), label, action, key, enabled,
+                  hint=hint(key), primary=b is buttons[0])
+        x += w + gap
+
+
+class _ChooserOverlay(Overlay):
+    """What the decision pop-up and the lever panel share: lever cards to choose from, Enter
+    to go ahead, the heading, a budget line and a row of buttons under the cards."""
+
+    chooser: LeverChooser
+    escape_closes = False
+
+    def go(self) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+    def handle(self, event: pygame.event.Event) -> bool:
+        if self.chooser.handle_key(event):
+            return True
+        if event.type == pygame.KEYDOWN and event.key == pygame.K_RETURN:
+            self.go()
+            return True
+        if (self.escape_closes and event.type == pygame.KEYDOWN
+                and event.key == pygame.K_ESCAPE):
+            self.close()
+            return True
+        return False
+
+    def draw_chooser(self, surface: pygame.Surface, ui: Ui, heading: str, heading_colour,
+                     lines: list[tuple[str, tuple, bool]], message: str,
+                     buttons: list[tuple]) -> None:
+        """Heading, then `lines` as (text, colour, bold), the cards, `message`, the buttons."""
+        t, fonts = ui.theme, ui.fonts
+        self.dim(surface, ui)
+        rect = self.box(surface, ui)
+        inner = rect.inflate(-fonts.px() * 2, -fonts.px() * 2)
+        y = ui.text(surface, heading, inner.topleft, "heading", heading_colour, bold=True,
+                    max_width=inner.width).bottom
+        for text, colour, bold in lines:
+            y = ui.text(surface, text, (inner.left, y), colour=colour, bold=bold,
+                        max_width=inner.width).bottom
+        y += fonts.px() // 2
+        bottom = inner.bottom - round(fonts.line_height() * 2.2)
+        if message:
+            ui.text(surface, message, (inner.left, bottom), colour=t.bad)
+            bottom -= fonts.line_height()
+        self.chooser.draw(ui, surface, pygame.Rect(inner.left, y, inner.width, bottom - y))
+        _buttons(surface, ui, inner, buttons)
+
+
+class DecisionOverlay(_ChooserOverlay):
+    """A decision point fired: the prompt, the levers on offer with their costs, a confirm."""
+
+    def __init__(self, play: Play, on_done: Callable[[], None]):
+        self.play = play
+        pending = play.pending
+        self.pending = pending
+        self.on_done = on_done
+        self.chooser = LeverChooser(pending.levers, play.offered, play.scenario.currency,
+                                    pending.budget, pending.choice == "single")
+        self.message = ""
+
+    def go(self) -> None:
+        if not self.chooser.within_budget:
+            self.message = "That is over the budget: leave something out."
+            return
+        self.play.decide(list(self.chooser.chosen))
+        self.on_done()
+
+    def draw(self, surface: pygame.Surface, ui: Ui) -> None:
+        t, fonts = ui.theme, ui.fonts
+        point = self.pending.point
+        inner_width = round(surface.get_width() * self.WIDTH_SHARE) - fonts.px() * 2
+        lines = [(line, t.text, False)
+                 for line in wrap(fonts, reflow(point.prompt), inner_width)[:3]]
+        lines.append((self.chooser.budget_words(),
+                      t.text if self.chooser.within_budget else t.bad, True))
+        label = "Decide" if self.chooser.chosen else "Do nothing"
+        self.draw_chooser(
+            surface, ui, f"{self.play.clock_text()} — {point.title or 'A decision'}", t.warn,
+            lines, self.message, [
+                ("decide", label, pygame.K_RETURN, self.go, self.chooser.within_budget),
+                ("clear", "Clear", pygame.K_BACKSPACE, self.chooser.chosen.clear),
+            ])
+
+
+class LeverPanelOverlay(_ChooserOverlay):
+    """Levers the player may pull whenever they like: choose, then order them."""
+
+    escape_closes = True
+
+    def __init__(self, play: Play, on_close: Callable[[str], None]):
+        self.play = play
+        self.on_close = on_close
+        self.chooser = LeverChooser(play.anytime_levers(), play.offered,
+                                    play.scenario.currency)
+
+    def go(self) -> None:
+        chosen = list(self.chooser.chosen)
+        if not chosen:
+            self.on_close("")
+            return
+        at = self.play.pull(chosen)
+        names = ", ".join(self.play.sim.levers[c].name for c in chosen)
+        self.on_close(f"Ordered: {names} (in effect at {self._clock(at)}).")
+
+    def close(self) -> None:
+        self.on_close("")
+
+    def _clock(self, at_min: float) -> str:
+        from sim.series import clock_words
+
+        return clock_words(self.play.outcome(), at_min)
+
+    def draw(self, surface: pygame.Surface, ui: Ui) -> None:
+        t = ui.theme
+        self.draw_chooser(
+            surface, ui, "Levers you can pull now (the clock keeps running)", t.text,
+            [(f"{self.chooser.budget_words()} · spent so far "
+              f"{self.play.spent:,.0f} {self.play.scenario.currency}", t.text_dim, False)],
+            "", [
+                ("order", "Pull these levers", pygame.K_RETURN, self.go,
+                 bool(self.chooser.chosen)),
+                ("close-levers", "Close", pygame.K_ESCAPE, self.close),
+            ])
+
+
+class EndOverlay(Overlay):
+    """The run is over: on to the debrief."""
+
+    def __init__(self, play: Play, on_debrief: Callable[[], None]):
+        self.play = play
+        self.on_debrief = on_debrief
+
+    def handle(self, event: pygame.event.Event) -> bool:
+        if event.type == pygame.KEYDOWN and event.key in (pygame.K_RETURN, pygame.K_SPACE):
+            self.on_debrief()
+            return True
+        return False
+
+    def draw(self, surface: pygame.Surface, ui: Ui) -> None:
+        fonts = ui.fonts
+        self.dim(surface, ui)
+        rect = self.box(surface, ui, 0.5, 0.36)
+        inner = rect.inflate(-fonts.px() * 2, -fonts.px() * 2)
+        y = ui.text(surface, "The week is over.", inner.topleft, "heading", bold=True).bottom
+        ui.text(surface, "See what your decisions did to the people on the other end of the "
+                "phone.", (inner.left, y + 4), max_width=inner.width)
+        _buttons(surface, ui, inner, [("debrief", "See the debrief", pygame.K_RETURN,
+                                       self.on_debrief)])
+
+
+class PauseOverlay(Overlay):
+    """Esc on the floor: the clock stops; resume, start again with the same luck, or leave."""
+
+    def __init__(self, on_resume: Callable[[], None], on_restart: Callable[[], None],
+                 on_leave: Callable[[], None]):
+        self.on_resume = on_resume
+        self.on_restart = on_restart
+        self.on_leave = on_leave
+
+    def handle(self, event: pygame.event.Event) -> bool:
+        if event.type == pygame.KEYDOWN and event.key in (pygame.K_ESCAPE, pygame.K_RETURN):
+            self.on_resume()
+            return True
+        return False
+
+    def draw(self, surface: pygame.Surface, ui: Ui) -> None:
+        fonts = ui.fonts
+        self.dim(surface, ui)
+        rect = self.box(surface, ui, 0.62, 0.36)
+        inner = rect.inflate(-fonts.px() * 2, -fonts.px() * 2)
+        y = ui.text(surface, "Paused", inner.topleft, "heading", bold=True).bottom
+        ui.text(surface, "Leaving now loses this run (a finished run is kept in the history).",
+                (inner.left, y + 4), max_width=inner.width, colour=ui.theme.text_dim)
+        _buttons(surface, ui, inner, [
+            ("resume", "Resume", pygame.K_ESCAPE, self.on_resume),
+            ("restart", "Start again, same luck", pygame.K_r, self.on_restart),
+            ("leave", "Leave this run", pygame.K_q, self.on_leave),
+        ])

@@ -1,0 +1,305 @@
+"""One game being played: a scenario, a seed, a team — and what the screens read each frame.
+
+The game owns no simulation logic. A `Play` holds an interactive `sim.Simulation`; each
+frame it advances the clock by speed x frame time (stopping when a decision point fires),
+reads one `Snapshot`, and keeps what the floor shows: the ticker of moments of truth, the
+departments' satisfaction and the live key figures — all read from the event log through
+`sim` (the ledger of `sim.moments`, `sim.kpis.compute_kpis`), the same functions the
+debrief uses, so a figure on the floor at the end is the figure in the debrief.
+
+The player's actions go back as decisions: answers to decision points (`decide`) and levers
+pulled from the lever panel (`pull`, a free decision at the minute it takes effect). A game
+played through the screens and a headless run with `plan()` give the same event log.
+
+This module does not import pygame: it is tested, and benchmarked, without a window.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim import Simulation, Snapshot
+from sim.decisions import DecisionPlan
+from sim.engine import Outcome
+from sim.kpis import kpi_label
+from sim.moments import GAVE_UP, STILL_OPEN, ledger
+from sim.scenario import Lever, Scenario
+from sim.series import clock_words
+
+#: How often the slower figures (key figures, satisfaction, the ticker) are read again:
+#: at most every this many real seconds...
+REFRESH_EVERY_S = 0.5
+#: ...and only when the clock has moved on by at least this many simulated minutes (or the
+#: run stopped for a decision, or ended).
+REFRESH_AFTER_MIN = 5.0
+#: At "max" speed the clock is advanced in slices of this many minutes until the frame's
+#: budget is used up.
+MAX_SPEED_SLICE_MIN = 20.0
+#: The ticker keeps this many lines.
+TICKER_LINES = 200
+#: The mood of a department is the mean score of its last this many moments...
+RECENT_MOMENTS = 12
+#: ...within this many minutes of the clock (older ones have been forgotten by the floor).
+RECENT_WITHIN_MIN = 240.0
+
+
+@dataclass(frozen=True)
+class TickerLine:
+    """One moment of truth as the floor's ticker says it."""
+
+    time_min: float
+    clock: str            # "Mon 09:05"
+    text: str             # "Sales — waited 6 min on the phone for help with ..., hung up"
+    verdict: str          # good, neutral, bad
+    score: float          # 0-100, as sim.moments scores it
+    department: str | None
+    channel: str
+    hung_up: bool
+
+
+@dataclass(frozen=True)
+class LiveFigure:
+    """A key figure so far, against the scenario's goal for it (if any)."""
+
+    name: str
+    label: str
+    unit: str
+    value: float | None
+    goal_text: str | None   # "at most 10%"
+    met: bool | None        # None: no goal, or no value yet
+
+
+#: The key figures the floor shows when the scenario sets no goals.
+DEFAULT_FIGURES = ("abandonment_rate", "asa_min", "fcr", "satisfaction")
+
+
+class Play:
+    """A scenario played interactively by one player or team with one seed."""
+
+    def __init__(self, scenario: Scenario, seed: int = 1, team: str = "", source: str = ""):
+        self.scenario = scenario
+        self.seed = int(seed)
+        self.team = team
+        self.source = source or scenario.id
+        self.sim = Simulation(scenario, seed=self.seed, interactive=True)
+        self.ticker: deque[TickerLine] = deque(maxlen=TICKER_LINES)
+        self.figures: list[LiveFigure] = []
+        self.satisfaction: dict[str, float] = {d.id: d.satisfaction
+                                               for d in scenario.departments}
+        self.kpis: dict[str, float | None] = {}
+        #: moments so far per department: {"good": n, "neutral": n, "bad": n, "hung_up": n}
+        self.moment_counts: dict[str | None, dict[str, int]] = {}
+        #: each department's latest moments (time, score): the mood of the people who
+        #: have just dealt with IT, which moves long before everybody's satisfaction does
+        self.recent: dict[str | None, deque[tuple[float, float]]] = {}
+        self._seen: set[tuple[int, float]] = set()
+        self._shown_until = 0.0
+        self._refreshed_real = -1e9
+        self._refreshed_min = -1e9
+        self.snapshot: Snapshot = self.sim.snapshot()
+        self.real_s_in_sim = 0.0  # real seconds spent advancing the clock (for the bench)
+        self._outcome: Outcome | None = None
+        # the decision points at minute 0 (preparation) fire on the first step
+        self.step(0.0, speed_min_per_s=0.0)
+        self.refresh(force=True)
+
+    # -- the clock ----------------------------------------------------------------------------
+
+    @property
+    def now_min(self) -> float:
+        return self.snapshot.now_min
+
+    @property
+    def finished(self) -> bool:
+        return self.snapshot.finished
+
+    @property
+    def pending(self):
+        """The decision point waiting for an answer (`sim.engine.PendingDecision`), or None."""
+        return self.snapshot.pending_decision
+
+    def step(self, dt_s: float, speed_min_per_s: float | None, closed_factor: float = 1.0,
+             budget_s: float = 0.010) -> list[TickerLine]:
+        """Advance the clock for one frame of `dt_s` real seconds at `speed_min_per_s`
+        (None: as fast as `budget_s` of real time allows), and return the ticker lines of
+        the moments that happened. While the desk is closed and nobody waits, time runs
+        `closed_factor` times faster. Stops at a decision point or at the end."""
+        if self.pending is not None or self.finished:
+            return []
+        started = time.perf_counter()
+        sim = self.sim
+        if speed_min_per_s is None:
+            while True:
+                self.snapshot = sim.advance(sim.now_min + MAX_SPEED_SLICE_MIN)
+                if (self.pending is not None or self.finished
+                        or time.perf_counter() - started >= budget_s):
+                    break
+        else:
+            minutes = speed_min_per_s * dt_s
+            if self._quiet():
+                minutes *= closed_factor
+            # a first step of 0 still runs what is due at minute 0 (the preparation point)
+            target = sim.now_min + minutes if minutes > 0 else sim.now_min + 1e-9
+            if minutes > 0 or sim.now_min == 0.0:
+                self.snapshot = sim.advance(target)
+        self.real_s_in_sim += time.perf_counter() - started
+        return self.refresh()
+
+    def _quiet(self) -> bool:
+        """Closed and nobody waiting at a first-contact desk: a night or a weekend."""
+        snap = self.snapshot
+        return not snap.is_open and not any(g.waiting for g in snap.groups if g.tier == 1)
+
+    # -- what the screens read ----------------------------------------------------------------
+
+    def refresh(self, force: bool = False) -> list[TickerLine]:
+        """Read the slower figures again if it is time to (see `REFRESH_EVERY_S`)."""
+        now_real = time.perf_counter()
+        stopped = self.pending is not None or self.finished
+        if not force and not stopped and (
+                now_real - self._refreshed_real < REFRESH_EVERY_S
+                or self.now_min - self._refreshed_min < REFRESH_AFTER_MIN):
+            return []
+        if not force and self._refreshed_min == self.now_min:
+            return []
+        self._refreshed_real = now_real
+        self._refreshed_min = self.now_min
+        outcome = self.sim.outcome()
+        self.kpis = outcome.kpis()
+        for department in self.scenario.departments:
+            value = self.kpis.get(f"satisfaction_{department.id}")
+            self.satisfaction[department.id] = float(
+                department.satisfaction if value is None else value)
+        self.figures = self._figures(self.kpis)
+        return self._new_moments(outcome)
+
+    def _new_moments(self, outcome: Outcome) -> list[TickerLine]:
+        book = ledger(outcome)
+        if not len(book):
+            return []
+        # moments since the last reading; a contact still in progress has no moment yet
+        start = int(np.searchsorted(book.time_min, self._shown_until, side="left"))
+        lines = []
+        done = book.ending != STILL_OPEN
+        for i in range(start, len(book)):
+            if not done[i]:
+                continue
+            key = (int(book.contact[i]), float(book.time_min[i]))
+            if key in self._seen:
+                continue
+            self._seen.add(key)
+            d = int(book.department[i])
+            channel = book.names.channels[int(book.channel[i])]
+            verdict = {1: "good", 0: "neutral", -1: "bad"}[int(book.verdict[i])]
+            lines.append(TickerLine(
+                time_min=float(book.time_min[i]),
+                clock=clock_words(outcome, float(book.time_min[i])),
+                text=book.reason(i), verdict=verdict, score=float(book.score[i]),
+                department=book.names.departments[d] if d >= 0 else None,
+                channel=channel, hung_up=int(book.ending[i]) == GAVE_UP))
+        for line in lines:
+            counts = self.moment_counts.setdefault(
+                line.department, {"good": 0, "neutral": 0, "bad": 0, "hung_up": 0})
+            counts[line.verdict] += 1
+            counts["hung_up"] += line.hung_up
+            self.recent.setdefault(line.department, deque(maxlen=RECENT_MOMENTS)).append(
+                (line.time_min, line.score))
+        self._shown_until = max(self._shown_until, self.now_min - 1e-6)
+        # keep the seen-set small: moments before the cut can no longer come back
+        self._seen = {k for k in self._seen if k[1] >= self._shown_until}
+        self.ticker.extend(lines)
+        return lines
+
+    def mood(self, department: str) -> float | None:
+        """The mean score (0-100) of the department's latest moments of truth, or None when
+        nobody from it has dealt with IT lately."""
+        recent = [score for t, score in self.recent.get(department, ())
+                  if t >= self.now_min - RECENT_WITHIN_MIN]
+        return sum(recent) / len(recent) if recent else None
+
+    def _figures(self, kpis: dict) -> list[LiveFigure]:
+        goals = self.scenario.goals
+        names = list(goals) if goals else list(DEFAULT_FIGURES)
+        if not self.scenario.departments:
+            names = [n for n in names if not n.startswith("satisfaction")]
+        out = []
+        for name in names:
+            label, unit = kpi_label(name)
+            value = kpis.get(name)
+            goal = goals.get(name)
+            goal_text = met = None
+            if goal is not None:
+                if goal.at_most is not None:
+                    goal_text = f"at most {_short(goal.at_most, unit)}"
+                    met = None if value is None else value <= goal.at_most
+                else:
+                    goal_text = f"at least {_short(goal.at_least, unit)}"
+                    met = None if value is None else value >= goal.at_least
+            out.append(LiveFigure(name, label, unit, value, goal_text, met))
+        return out
+
+    # -- the player's decisions ---------------------------------------------------------------
+
+    def offered(self, lever_id: str) -> bool:
+        """Can the player choose this lever now (not used up, not already ordered)?"""
+        lever = self.sim.levers[lever_id]
+        return self.sim.available(lever_id) and (lever.repeatable
+                                                 or not self.sim.ordered(lever_id))
+
+    def decide(self, levers: list[str]) -> None:
+        """Answer the decision point that stopped the clock."""
+        self.sim.decide(levers)
+        self.snapshot = self.sim.snapshot()
+        self.refresh(force=True)
+
+    def anytime_levers(self) -> list[Lever]:
+        """The levers the player may pull whenever they like (the lever panel)."""
+        return [lever for lever in self.scenario.levers if lever.anytime]
+
+    def pull(self, levers: list[str]) -> float:
+        """Pull levers from the lever panel; returns the minute they take effect."""
+        return self.sim.pull_soon(levers)
+
+    @property
+    def spent(self) -> float:
+        """Spent on levers so far, including levers ordered but not yet in effect."""
+        ordered = sum(self.sim.levers[lv].cost for d in self.sim._free_decisions
+                      for lv in d.levers)
+        return self.sim.spent_on_levers + ordered
+
+    def plan(self) -> DecisionPlan:
+        """The decisions taken so far, as a headless run would take them."""
+        return DecisionPlan(list(self.sim.decisions_taken))
+
+    # -- the end ------------------------------------------------------------------------------
+
+    def run_to_end(self, answer=None) -> Outcome:
+        """Run on to the end without drawing, answering decision points with `answer(pending)`
+        (default: choose nothing). For tests and 'skip to the end'."""
+        while not self.finished:
+            if self.pending is not None:
+                self.decide(answer(self.pending) if answer else [])
+                continue
+            self.snapshot = self.sim.advance(self.sim.horizon_min)
+        return self.outcome()
+
+    def outcome(self) -> Outcome:
+        """The run's outcome (the whole run once finished)."""
+        if self._outcome is None or self._outcome.end_min != self.now_min:
+            self._outcome = self.sim.outcome()
+        return self._outcome
+
+    def clock_text(self) -> str:
+        return clock_words(self.outcome(), self.now_min)
+
+
+def _short(value: float, unit: str) -> str:
+    if unit == "share":
+        return f"{value * 100:.0f}%"
+    if unit == "min":
+        return f"{value:g} min"
+    return f"{value:g}"

@@ -1,0 +1,327 @@
+"""The game, driven headless as a trainee would: pick the softphone scenario, prepare, run
+the week at top speed, answer each decision, pull a lever from the panel, open the
+debrief, start a twin — a screenshot of every screen, each a picture and each different.
+And the run played through the screens gives the same event log as the same decisions
+run headless."""
+
+from __future__ import annotations
+
+import pygame
+import pytest
+
+from game.screens.floor import FloorScreen
+from game.session import Play
+from sim import Simulation, load_builtin
+from sim.decisions import DecisionPlan
+from sim.history import History
+from tests.game_driver import Driver
+
+#: What the trainee chooses at each decision point of the softphone scenario.
+ANSWERS = {"preparation": ["brief-help-desk", "clear-communication"],
+           "queue-building": ["faq-email"], "tuesday-morning": []}
+
+
+def floor(driver: Driver) -> FloorScreen:
+    assert driver.screen.name == "floor", driver.screen.name
+    return driver.screen
+
+
+def answer_decision(driver: Driver) -> None:
+    """Choose the levers ANSWERS names on the open decision pop-up, then decide."""
+    point = floor(driver).play.pending.point.id
+    for lever in ANSWERS.get(point, []):
+        driver.click(f"lever:{lever}")
+    driver.click("decide")
+
+
+@pytest.fixture(scope="module")
+def journey(tmp_path_factory):
+    """The whole journey once; the tests below check what it left behind."""
+    tmp = tmp_path_factory.mktemp("journey")
+    d = Driver(tmp)
+    seen = {}
+    seen["title"] = d.shot("title")
+    d.click("team")
+    d.type("Blue team")
+    d.click("play")
+    seen["picker"] = d.shot("picker")
+    d.click("scenario:softphone-cutover")
+    d.click("start")
+    seen["briefing"] = d.shot("briefing")
+    d.click("start")
+    assert d.screen.name == "preparation"
+    for lever in ANSWERS["preparation"]:
+        d.click(f"lever:{lever}")
+    seen["preparation"] = d.shot("preparation")
+    d.click("confirm")
+    seen["floor"] = d.shot("floor-monday-morning")
+    # the week at a brisk pace until Monday 10:00, answering what comes up
+    play = floor(d).play
+    pop_up_shown = False
+    while play.now_min < 600:
+        if floor(d).overlay is not None:
+            if not pop_up_shown:
+                seen["decision"] = d.shot("decision")
+                pop_up_shown = True
+            answer_decision(d)
+        d.step(dt=0.25)
+    seen["floor-busy"] = d.shot("floor-monday-10")
+    d.key(pygame.K_l)
+    d.click("lever:temp-staff")
+    seen["levers"] = d.shot("lever-panel")
+    d.click("order")
+    # and on at top speed to the end of the week
+    d.click("fastest")
+    while d.screen.name == "floor":
+        overlay = floor(d).overlay
+        if overlay is not None and "decide" in d.ids():
+            answer_decision(d)
+        elif overlay is not None and "debrief" in d.ids():
+            seen["end"] = d.shot("end-of-week")
+            d.click("debrief")
+            break
+        d.step()
+    assert d.screen.name == "debrief"
+    d.wait_background()
+    seen["debrief"] = d.shot("debrief-summary")
+    for tab in ("charts", "people", "whatif", "discuss"):
+        d.click(f"tab:{tab}")
+        d.wait_background()
+        seen[f"debrief-{tab}"] = d.shot(f"debrief-{tab}")
+    debrief = d.screen
+    d.click("history")
+    seen["history"] = d.shot("history")
+    return {"driver": d, "play": play, "debrief": debrief, "seen": seen, "tmp": tmp}
+
+
+def test_the_journey_visits_every_screen_and_each_screenshot_is_a_new_picture(journey):
+    # (Driver.shot asserts each is non-blank and differs from the one before)
+    names = [name for name, _ in journey["driver"].shots]
+    assert names[:5] == ["title", "picker", "briefing", "preparation", "floor-monday-morning"]
+    for must in ("decision", "lever-panel", "end-of-week", "debrief-summary", "debrief-charts",
+                 "debrief-whatif", "history"):
+        assert must in names
+
+
+def test_the_run_played_through_the_screens_replays_headless_exactly(journey):
+    play: Play = journey["play"]
+    played = play.outcome()
+    assert played.end_min == play.scenario.clock.duration
+    taken = played.decisions
+    assert [d.point for d in taken if d.point] == ["preparation", "queue-building",
+                                                   "tuesday-morning"]
+    assert ("temp-staff",) in [d.levers for d in taken if d.point is None]
+    headless = Simulation(load_builtin("softphone-cutover"), seed=play.seed,
+                          decisions=DecisionPlan(taken)).run()
+    assert headless.kpis() == played.kpis()
+    assert headless.log.to_bytes() == played.log.to_bytes()
+
+
+def test_the_run_is_kept_in_the_history_under_the_team_name(journey):
+    play = journey["play"]
+    with History(journey["tmp"] / "history.sqlite3") as history:
+        runs = history.runs("softphone-cutover")
+    assert len(runs) == 1
+    run = runs[0]
+    assert run.team == "Blue team" and run.seed == play.seed
+    assert run.score == pytest.approx(play.outcome().kpis()["score"])
+    assert journey["debrief"].run_id == run.id
+    # the history screen shows it on the leaderboard
+    assert journey["driver"].screen.board[0].id == run.id
+
+
+def test_the_floor_showed_what_the_log_says(journey):
+    """At the end, the floor's figures are the debrief's: both read the event log."""
+    play: Play = journey["play"]
+    kpis = play.outcome().kpis()
+    for fig in play.figures:
+        assert fig.value == pytest.approx(kpis[fig.name])
+    for department, value in play.satisfaction.items():
+        assert value == pytest.approx(kpis[f"satisfaction_{department}"])
+    shown = sum(sum(c[v] for v in ("good", "neutral", "bad"))
+                for c in play.moment_counts.values())
+    from sim.moments import STILL_OPEN, ledger
+
+    book = ledger(play.outcome())
+    assert shown == int((book.ending != STILL_OPEN).sum())
+
+
+def test_the_twin_is_the_same_week_with_other_decisions(journey):
+    debrief = journey["debrief"]
+    name = debrief.alternatives[debrief.twin_choice][0]
+    assert debrief.twin is not None and debrief.twin_outcome is not None
+    other = Simulation(load_builtin("softphone-cutover"), seed=journey["play"].seed,
+                       decisions=DecisionPlan.from_policy(load_builtin("softphone-cutover"),
+                                                          name)).run()
+    assert other.log.to_bytes() == debrief.twin_outcome.log.to_bytes()
+    assert debrief.twin.rows and debrief.twin.rows[0][1] != ""
+
+
+def test_export_writes_the_html_debrief_and_a_replay_that_replays(journey, tmp_path):
+    d = Driver(tmp_path)
+    debrief = journey["debrief"]
+    d.app.show(debrief)
+    debrief.app = d.app  # the debrief of the journey, exported from this window
+    d.step()
+    d.click("export")
+    html = sorted((tmp_path / "exports").glob("debrief-*.html"))
+    assert html and "Debrief written" in debrief.message
+    text = html[0].read_text(encoding="utf-8")
+    assert "Blue team" in text and "<img" in text
+    d.click("replay")
+    replays = sorted((tmp_path / "exports").glob("replay-*.json"))
+    assert replays
+    from sim.replay import load_replay, replay
+
+    result = replay(load_replay(replays[0]), load_builtin("softphone-cutover"))
+    outcome = result[0] if isinstance(result, tuple) else result
+    assert outcome.log.digest() == journey["play"].outcome().log.digest()
+
+
+def test_same_luck_starts_the_same_week_again(journey):
+    debrief = journey["debrief"]
+    d = journey["driver"]
+    d.app.show(debrief)
+    debrief.app = d.app
+    d.step()
+    d.click("same-luck")
+    assert d.screen.name == "preparation" and d.screen.play.seed == journey["play"].seed
+    d.click("confirm")
+    assert d.screen.name == "floor"
+    d.app.show(debrief)
+    d.step()
+    d.click("new-luck")
+    assert d.screen.play.seed == journey["play"].seed + 1
+
+
+# -- screens one by one -----------------------------------------------------------------------
+
+
+def test_a_bad_scenario_file_shows_its_located_problems_not_a_crash(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: broken\ntitle: Broken\nclock: {duration: -5}\nteams: []\n")
+    d = Driver(tmp_path)
+    d.click("play")
+    d.click("path")
+    d.type(str(bad))
+    d.key(pygame.K_RETURN)
+    assert d.screen.name == "picker"
+    problems = d.screen.problems
+    assert problems and all(p.startswith(f"{bad}:") for p in problems)
+    assert any("clock.duration" in p for p in problems)
+    d.shot("bad-file")
+    d.key(pygame.K_ESCAPE)
+    assert d.screen.problems == []
+    # a folder, and a file that is not there
+    for source in (str(tmp_path), str(tmp_path / "missing.yaml")):
+        d.click("path")
+        d.type(source)
+        d.click("open")
+        assert d.screen.problems, source
+        d.key(pygame.K_ESCAPE)
+
+
+def test_play_with_a_scenario_opens_its_briefing(tmp_path):
+    d = Driver(tmp_path, scenario="normal-week", seed=7, team="Red")
+    assert d.screen.name == "briefing"
+    d.click("start")
+    # normal-week asks nothing at minute 0: straight to the floor
+    assert d.screen.name == "floor" and d.screen.play.seed == 7
+
+
+def test_the_window_can_be_resized_and_the_type_grows_with_it(tmp_path):
+    d = Driver(tmp_path, scenario="softphone-cutover")
+    small = d.app.fonts.body_px
+    d.app.resize((1920, 1080))
+    d.step()
+    assert d.app.surface.get_size() == (1920, 1080)
+    assert d.app.fonts.body_px > small
+    d.shot("briefing-1080p")
+    d.app.resize((200, 100))  # never below the theme's minimum
+    d.step()
+    assert d.app.surface.get_size() == d.app.theme.window_min_size
+    d.shot("briefing-small")
+
+
+def test_keys_that_work_everywhere(tmp_path):
+    d = Driver(tmp_path)
+    before = d.app.theme.palette_name
+    d.key(pygame.K_F10)
+    assert d.app.theme.palette_name != before
+    d.key(pygame.K_F11)
+    assert d.app.fullscreen
+    d.key(pygame.K_F11)
+    assert not d.app.fullscreen
+    d.key(pygame.K_F12)
+    assert list((tmp_path / "exports").glob("screenshot-title-*.png"))
+    d.key(pygame.K_q, mod=pygame.KMOD_CTRL)
+    assert not d.app.running
+
+
+def test_the_speed_control_and_pause(tmp_path):
+    d = Driver(tmp_path, scenario="normal-week")
+    d.click("start")
+    fl = floor(d)
+    d.click("pause")
+    t = fl.play.now_min
+    d.step(30)
+    assert fl.play.now_min == t  # paused: the clock stands still
+    d.key(pygame.K_SPACE)
+    d.step(dt=1.0)
+    assert fl.play.now_min > t
+    speeds = d.app.theme.speed_steps
+    d.click("fastest")
+    assert fl.speed is None and fl.speed_words() == "fastest"
+    d.click("slower")
+    assert fl.speed == speeds[-2]
+    # Esc pauses with a menu; leaving goes back to the title
+    d.key(pygame.K_ESCAPE)
+    assert "resume" in d.ids()
+    d.click("leave")
+    assert d.screen.name == "title"
+
+
+def test_hovering_shows_details_and_clicking_pins_them(tmp_path):
+    d = Driver(tmp_path, scenario="softphone-cutover")
+    d.click("start")
+    d.click("confirm")
+    fl = floor(d)
+    d.until(lambda: fl.play.now_min > 8 * 60 + 10, dt=0.5)
+    while fl.overlay is not None:
+        answer_decision(d)
+    d.click("pause")
+    dept = d.screen.ui.find("department:sales")
+    pygame.event.post(pygame.event.Event(pygame.MOUSEMOTION, pos=dept.rect.center, rel=(0, 0),
+                                         buttons=(0, 0, 0)))
+    d.step()
+    tips = [t for t in fl.ui.tips if t.rect.collidepoint(dept.rect.center)]
+    assert tips and tips[0].lines[0].startswith("Sales: ")
+    d.click("department:sales")
+    assert fl.pinned and fl.pinned[0].startswith("Sales")
+    d.shot("floor-pinned")
+
+
+def test_the_levers_offered_are_the_ones_still_available():
+    scenario = load_builtin("softphone-cutover")
+    play = Play(scenario, seed=1)
+    assert play.pending.point.id == "preparation"
+    play.decide([])
+    play.step(60.0, 60.0)  # an hour of the clock
+    assert play.offered("temp-staff")
+    at = play.pull(["temp-staff"])
+    assert at >= play.now_min
+    assert not play.offered("temp-staff")  # ordered: not twice
+    assert play.spent == pytest.approx(1500)
+
+
+def test_a_game_is_deterministic_however_fast_it_runs():
+    scenario = load_builtin("softphone-cutover")
+    logs = []
+    for speed, dt in ((15.0, 1 / 60), (240.0, 1 / 30), (None, 1 / 60)):
+        play = Play(scenario, seed=3)
+        while not play.finished:
+            if play.pending is not None:
+                play.decide(ANSWERS.get(play.pending.point.id, []))
+            play.step(dt, speed, closed_factor=20.0)
+        logs.append(play.outcome().log.to_bytes())
+    assert logs[0] == logs[1] == logs[2]
