@@ -2,14 +2,14 @@
 #   make test    set up .venv (first time only) and run the whole test suite
 #   make play    set up and start the game (headless demo when there is no display)
 # Also: make setup (idempotent), make demo (the softphone story, unprepared vs prepared,
-# headless), make bench (benchmarks).
+# headless), make bench (benchmarks; make bench-game for the game's frame time alone).
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup test play demo bench lint clean
+.PHONY: setup test play demo bench bench-game lint clean
 
 setup: $(STAMP)
 
@@ -32,6 +32,10 @@ demo: setup
 
 bench: setup
 	$(BIN)/python bench/run.py
+
+# the game's frame time at top speed only (half a minute)
+bench-game: setup
+	$(BIN)/python bench/bench_game.py --record
 
 lint: setup
 	$(BIN)/ruff check sim cli game reports tests bench

@@ -60,6 +60,15 @@ def main() -> int:
           f"{year['log_rows']:,} log rows in {year['log_bytes'] / 2**20:.2f} MiB, "
           f"peak memory {year['peak_memory_mb']:.1f} MiB")
 
+    # the game: frame time with the simulation at top speed (about half a minute)
+    import bench_game
+
+    print("\ngame: the softphone week on the operations floor at top speed, frame by frame "
+          "(SDL dummy video driver), against the engine headless:")
+    game = bench_game.measure(rounds=args.rounds)
+    record("game", game)
+    bench_game.report(game)
+
     # experiments: 1,000 softphone replications, 1 worker vs 2 vs dask (a few minutes)
     import bench_experiments
 

@@ -325,3 +325,15 @@ def test_a_game_is_deterministic_however_fast_it_runs():
             play.step(dt, speed, closed_factor=20.0)
         logs.append(play.outcome().log.to_bytes())
     assert logs[0] == logs[1] == logs[2]
+
+
+def test_the_frame_time_benchmark_plays_the_whole_week_at_top_speed():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    import bench_game
+
+    week = bench_game._game_week((960, 600), None)
+    assert week["sim_min"] == load_builtin("softphone-cutover").clock.duration
+    assert len(week["frames_ms"]) >= 2 and all(ms > 0 for ms in week["frames_ms"])
