@@ -11,7 +11,6 @@ import random
 import pygame
 
 from game import background
-from game.screens.debrief import DebriefScreen
 from game.screens.floor import FloorScreen
 from game.screens.history import HistoryScreen
 from game.screens.picker import PickerScreen, open_scenario

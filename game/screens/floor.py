@@ -12,6 +12,7 @@ Every figure here comes from the `Snapshot` and the event log, through `game.ses
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import pygame
@@ -132,6 +133,7 @@ class FloorScreen(Screen):
         self.pinned: list[str] | None = None
         self.pinned_at = (0, 0)
         self._queue_origin = (0, 0)
+        self._draw_cost_s = 0.0
         self._open_overlays()
 
     # -- speed ---------------------------------------------------------------------------------
@@ -248,9 +250,24 @@ class FloorScreen(Screen):
         if self.overlay is not None or self.paused:
             return
         theme = self.app.theme
-        lines = self.play.step(dt, self.speed, theme.closed_factor, theme.max_frame_budget_s)
+        lines = self.play.step(dt, self.speed, theme.closed_factor, self._sim_budget_s())
         self._hang_ups(lines)
         self._open_overlays()
+
+    def _sim_budget_s(self) -> float:
+        """At the fastest speed, how much of this frame the simulation may have: what is
+        left of a 60 fps frame (with some room to spare) after drawing the floor, which
+        takes longer on a bigger window, and never more than the theme allows."""
+        theme = self.app.theme
+        room_s = 0.85 / theme.fps - self._draw_cost_s
+        return min(theme.max_frame_budget_s, max(0.002, room_s))
+
+    def draw(self, surface: pygame.Surface) -> None:
+        started = time.perf_counter()
+        super().draw(surface)
+        took_s = time.perf_counter() - started
+        # quick to rise, slow to fall: one slow frame shrinks the budget at once
+        self._draw_cost_s = max(took_s, 0.9 * self._draw_cost_s + 0.1 * took_s)
 
     def _hang_ups(self, lines: list[TickerLine]) -> None:
         hung_up = [line for line in lines if line.hung_up]
