@@ -26,7 +26,16 @@ def register(subparsers) -> None:
 
     parser = subparsers.add_parser(
         "experiment", help="run an experiment file: variants or a sweep over paired "
-                           "replications, with CSV, JSON and charts")
+                           "replications, with CSV, JSON and charts",
+        description="Run an experiment file: named variants of a scenario, or a sweep over "
+        "one or two of its parameters, every one on the same replications (common random "
+        "numbers). Prints each variant's or point's key figures (mean ± 95% confidence "
+        "interval, over the whole run or the file's `measure` window), the paired "
+        "differences to the first, and which meet the file's goals (by the mean, with 95% "
+        "confidence, and the share of runs that met them); writes results.csv, results.json "
+        "and PNG charts to the output folder. Exit status 2 for a bad file (every problem "
+        "located as FILE:LINE: field: what was expected), 1 when the charts could not be "
+        "drawn. See docs/experiments.md.")
     parser.add_argument("file", metavar="FILE", help="an experiment file (YAML)")
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--workers", type=_positive_int, default=None,
@@ -207,6 +216,23 @@ def _decided_words(decided: dict, overrides: list) -> str:
     return "; ".join(words)
 
 
+def measured_words(experiment) -> str:
+    """What the key figures cover: the measured window, or the whole run."""
+    from sim.experiments import moment_words
+
+    scenario = experiment.base_scenario
+    window = experiment.measured
+    span = f"minutes {window.from_min:g} to {window.until_min:g}"
+    if scenario.calendar is not None:
+        span = (f"{moment_words(scenario, window.from_min)} to "
+                f"{moment_words(scenario, window.until_min)} ({span})")
+    if experiment.window is None:
+        return (f"Measured: the whole run, {span}" + (" after the warm-up"
+                                                       if window.from_min > 0 else "") + ".")
+    return (f"Measured: {span} only: each run stops at its end, and only contacts arriving "
+            f"in it count.")
+
+
 def print_result(result) -> None:
     from cli.main import _format, _format_ci
     from sim.kpis import kpi_label
@@ -229,6 +255,7 @@ def print_result(result) -> None:
         width = max(len(name) for name in experiment.runs)
         for name, run in experiment.runs.items():
             print(f"  {name:<{width}}  {_decided_words(run.decided, run.overrides) or 'no decisions'}")
+    print(measured_words(experiment))
     print(f"Seed {experiment.seed}, {reps} replications each, the same for every {who} "
           f"(common random numbers). Mean ± 95% confidence interval; differences are to "
           f"{result.baseline!r}, paired replication by replication.")
@@ -238,7 +265,7 @@ def print_result(result) -> None:
         heading = label + (f"  (goal: {_goal_value(goal, unit, currency)})" if goal else "")
         header = [who, "mean ± 95% CI", f"− {result.baseline} (paired)"]
         if goal:
-            header.append("goal met")
+            header += ["goal met", "runs meeting it"]
         table = [header]
         for name in result.names:
             e = result.estimate(name, kpi)
@@ -247,8 +274,10 @@ def print_result(result) -> None:
             if goal:
                 met = result.goals_met(name).get(kpi)
                 sure = result.goals_met(name, confident=True).get(kpi)
+                share = result.share_meeting(name, kpi)
                 row.append("—" if met is None else
                            ("yes (95%)" if sure else "yes") if met else "no")
+                row.append("—" if share is None else f"{100 * share:.0f}%")
             table.append(row)
         print(f"\n{heading}")
         widths = [max(len(r[i]) for r in table) for i in range(len(header))]
@@ -273,6 +302,10 @@ def _print_goals(result) -> None:
     met = result.meeting_every_goal()
     sure = result.meeting_every_goal(confident=True)
     print(f"\nGoals: {goals}")
+    print("  'goal met' is about the mean over the replications: yes = the mean meets the "
+          "goal;\n  yes (95%) = its whole 95% confidence interval does. Single runs scatter "
+          "around the\n  mean: 'runs meeting it' is the share of replications that met the "
+          "goal on their own.")
     print(f"  {who} meeting every goal (by the mean): {', '.join(met) or 'none'}")
     print(f"  ... with 95% confidence (the whole interval): {', '.join(sure) or 'none'}")
     if experiment.kind == "sweep" and len(experiment.axes) == 1:
@@ -287,6 +320,9 @@ def _print_goals(result) -> None:
             e = result.estimate(smallest, kpi)
             figures.append(f"{label.lower()} {_format(e.mean, unit, experiment.base_scenario.currency)} "
                            f"{_format_ci(e.ci95, unit)}".rstrip())
+        share = result.share_meeting_every_goal(smallest)
+        if share is not None:
+            figures.append(f"{100 * share:.0f}% of the runs met every goal")
         line = (f"  The smallest {axis.label} that meets every goal: {smallest} "
                 f"({'; '.join(figures)})")
         confident = result.smallest_meeting(confident=True)

@@ -170,15 +170,24 @@ def check_answer(scenario: Scenario, point_id: str, levers: tuple[str, ...] | li
             {"p": point_id, "c": f"{spent:,.0f}", "b": f"{point.budget:,.0f}"})
 
 
+#: What a decisions file holds, for the message about an empty file or one of another kind.
+DECISIONS_SHAPE = "a decisions file (a mapping with policy and/or decisions)"
+
+
 def load_decisions(source: str | os.PathLike, scenario: Scenario,
                    source_name: str | None = None) -> DecisionPlan:
     """Read a decisions file (or text) for a scenario; located errors as ScenarioError."""
     from sim.loader import located_problems
-    from sim.yamlsafe import read_yaml
+    from sim.yamlsafe import KIND_WORDS, file_kind, read_yaml
 
     name = source_name or str(source)
     data, marks = read_yaml(Path(source) if not isinstance(source, str) or
-                            os.path.exists(source) else source, source_name=name)
+                            os.path.exists(source) else source, source_name=name,
+                            expected=DECISIONS_SHAPE)
+    kind = file_kind(data)
+    if kind not in (None, "decisions"):  # not every key of a scenario listed as unknown
+        raise ScenarioError([Problem(name, None, "", f"this is {KIND_WORDS[kind]}, not a "
+                                     f"decisions file: expected {DECISIONS_SHAPE}")])
     try:
         parsed = _DecisionsFile.model_validate(data, context={"scenario": scenario})
     except ValidationError as error:

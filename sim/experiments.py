@@ -15,7 +15,8 @@ compare: named *variants* or a *sweep* over one or two parameters (a grid for tw
       briefed: {decisions: {preparation: [brief-help-desk]}}
       two-more-agents: {overrides: [{target: teams.service-desk.staff, add: 2}]}
       from-file: {decisions_file: my-decisions.yaml}
-    goals: {abandonment_rate: {at_most: 0.08}}
+    goals: {abandonment_rate: {at_most: 0.08}}   # shares as fractions: 0.08 is 8%
+    measure: {from: "mon 00:00", until: "tue 00:00"}   # default: the whole run
     output: results/                     # default: <file name>-results/ next to the file
 
 or, instead of `variants`:
@@ -24,6 +25,13 @@ or, instead of `variants`:
       parameters:                        # one, or two for a grid
         - {target: teams.service-desk.staff, add: [0, 1, 2, 3, 4]}
       policy: unprepared                 # decisions (and overrides) of every point
+
+`measure` says which part of each run the key figures cover, as moments of the run (minutes,
+or "tue 09:30" as in a decisions file): the run stops at `until`, and only contacts arriving
+from `from` on count — the scenario's clock with `warmup: from` and `duration: until`, so
+the figures still come from the event log by their one definition (`sim.kpis`). A goal is
+met "by the mean", "with 95% confidence" (the mean's whole interval) and, separately, by a
+share of the replications on their own (`share_meeting`).
 
 Decisions answer the scenario's decision points (a policy, answers per decision point, or
 a decisions file). Overrides change parameters of the scenario before anything happens:
@@ -78,7 +86,7 @@ from sim.replications import (
     run_one,
     run_replications,
 )
-from sim.scenario import Effect, Goal, Id, Lever, Scenario, Strict, validation_context
+from sim.scenario import Clock, Effect, Goal, Id, Lever, Scenario, Strict, validation_context
 
 #: The most points a sweep may have (a grid of two parameters included).
 MAX_POINTS = 200
@@ -90,6 +98,9 @@ DEFAULT_KPIS = ("abandonment_rate", "asa_min", "mean_wait_min", "fcr", "satisfac
                 "cost_total")
 #: The prefix of the levers generated for overrides (not a valid lever id in a file).
 OVERRIDE_PREFIX = "__override-"
+#: What an experiment file holds, for the message about an empty file or one of another kind.
+EXPERIMENT_SHAPE = ("an experiment (a mapping with scenario, and variants or sweep: see "
+                    "docs/experiments.md)")
 
 __all__ = [
     "Experiment", "ExperimentResult", "Run", "SweepAxis", "experiment_from_text",
@@ -272,6 +283,9 @@ class ExperimentFile(Strict):
     variants: dict[Id, Variant] | None = None
     sweep: Sweep | None = None
     goals: dict[KpiName, Goal] = {}
+    #: the part of the run the key figures cover: {from: MOMENT, until: MOMENT} (checked by
+    #: `_measure_window`: `from` is a Python keyword, so the keys are read by hand)
+    measure: dict[str, Any] | None = None
     output: Annotated[str, Field(min_length=1)] | None = None
 
     @field_validator("variants")
@@ -281,15 +295,6 @@ class ExperimentFile(Strict):
             raise PydanticCustomError(
                 "experiment_variants", "give at least two variants to compare (the first is "
                 "the baseline), got {n}", {"n": len(value)})
-        return value
-
-    @field_validator("kpis")
-    @classmethod
-    def _kpis_once(cls, value: list[str] | None) -> list[str] | None:
-        twice = sorted({k for k in value or [] if value.count(k) > 1})
-        if twice:
-            raise PydanticCustomError("experiment_kpi_twice", "{k} is listed twice",
-                                      {"k": ", ".join(twice)})
         return value
 
     @model_validator(mode="after")
@@ -371,6 +376,14 @@ class Experiment:
     #: the experiment as run: the file's content, checked, with its defaults filled in
     spec: dict[str, Any]
     source: str | None = None
+    #: the part of each run the key figures cover (None: the whole run after its warm-up)
+    window: MeasureWindow | None = None
+
+    @property
+    def measured(self) -> MeasureWindow:
+        """The window the key figures cover, the file's `measure` or the scenario's clock."""
+        clock = self.scenario.clock
+        return self.window or MeasureWindow(float(clock.warmup), float(clock.duration))
 
     @property
     def baseline(self) -> str:
@@ -393,15 +406,26 @@ def experiment_from_text(text: str, source_name: str = "<text>",
 
 def _load(source: str | Path, source_name: str, base_dir: Path, name: str) -> Experiment:
     from sim.loader import located_problems
-    from sim.yamlsafe import read_yaml
+    from sim.yamlsafe import KIND_WORDS, file_kind, read_yaml
 
     problems: list[Problem] = []
-    data, marks = read_yaml(source, source_name=source_name, collect=problems)
+    data, marks = read_yaml(source, source_name=source_name, collect=problems,
+                            expected=EXPERIMENT_SHAPE)
+    kind = file_kind(data)
+    if kind in ("scenario", "decisions", "replay"):
+        # one sentence, not every key of another kind of file listed as unknown
+        hint = (f" (to experiment on this scenario, name it in an experiment file: "
+                f"`scenario: {Path(source_name).name}`)" if kind == "scenario" else "")
+        raise ScenarioError([Problem(source_name, None, "", f"this is {KIND_WORDS[kind]}, not "
+                                     f"an experiment file: expected {EXPERIMENT_SHAPE}{hint}")])
 
     def where(*path: Any, key: bool = False) -> tuple[int | None, str]:
         return marks.line_of(tuple(path), key=key), field_path(tuple(path), data)
 
     scenario = _scenario_of(data, base_dir, source_name, where, problems)
+    _kpis_once(data, source_name, where, problems)
+    _share_goals(data, source_name, where, problems)
+    window = _measure_window(data, scenario, source_name, where, problems)
     if data.get("variants") is not None and data.get("sweep") is not None:
         line, _ = where("sweep", key=True)
         problems.append(Problem(source_name, line, "sweep", "give variants or sweep, not "
@@ -439,7 +463,128 @@ def _load(source: str | Path, source_name: str, base_dir: Path, name: str) -> Ex
 
     runs = _runs(parsed, scenario, plans, context)
     return _experiment(parsed, scenario, runs, base_dir, name, source_name,
-                       source if isinstance(source, Path) else None)
+                       source if isinstance(source, Path) else None, window)
+
+
+def _kpis_once(data: dict, source_name: str, where, problems: list[Problem]) -> None:
+    """Each key figure listed once (checked here, on the file as read, so that a repeat is
+    reported with every other problem, not only when the list is otherwise right)."""
+    kpis = data.get("kpis")
+    if not isinstance(kpis, list):
+        return
+    first: dict[str, int] = {}
+    for i, kpi in enumerate(kpis):
+        if not isinstance(kpi, str):
+            continue
+        if kpi in first:
+            line, shown = where("kpis", i)
+            problems.append(Problem(source_name, line, shown, f"{kpi} is listed twice (first "
+                                    f"as kpis[{first[kpi]}]): list each key figure once"))
+        else:
+            first[kpi] = i
+
+
+def _share_goals(data: dict, source_name: str, where, problems: list[Problem]) -> None:
+    """A goal on a share (abandonment, FCR, a utilisation) is a fraction: `at_most: 8` for
+    8% would be met by every run, silently."""
+    from sim.kpis import kpi_label
+
+    goals = data.get("goals")
+    if not isinstance(goals, dict):
+        return
+    for kpi, goal in goals.items():
+        if not isinstance(kpi, str) or not isinstance(goal, dict) or kpi_label(kpi)[1] != "share":
+            continue
+        for bound in ("at_most", "at_least"):
+            value = goal.get(bound)
+            if isinstance(value, (int, float)) and not isinstance(value, bool) \
+                    and math.isfinite(value) and not 0 <= value <= 1:
+                line, shown = where("goals", kpi, bound)
+                example = (f"{value / 100:g} for {value:g}%" if 1 < value <= 100
+                           else "0.08 for 8%")
+                problems.append(Problem(source_name, line, shown,
+                                        f"{kpi} is a share: expected a share between 0 and 1, "
+                                        f"e.g. {example}, got {value:g}"))
+
+
+#: The keys of `measure`.
+MEASURE_KEYS = ("from", "until")
+
+
+@dataclass(frozen=True)
+class MeasureWindow:
+    """The part of each run the key figures cover: contacts that arrive from `from_min` on
+    count, and the run stops at `until_min` (minutes from the start of the run)."""
+
+    from_min: float
+    until_min: float
+
+
+def _measure_window(data: dict, scenario: Scenario | None, source_name: str, where,
+                    problems: list[Problem]) -> MeasureWindow | None:
+    """The file's `measure: {from, until}` checked against the scenario's clock (None when
+    the file has none, or it is wrong: then its problems are in `problems`)."""
+    from sim.scenario import parse_moment
+
+    measure = data.get("measure")
+    if not isinstance(measure, dict):
+        return None  # absent, or not a mapping: the model says so
+    found = len(problems)
+    for key in measure:
+        if key not in MEASURE_KEYS:
+            line, _ = where("measure", key, key=True)
+            close = difflib.get_close_matches(str(key), MEASURE_KEYS, n=1, cutoff=0.5)
+            hint = f"did you mean '{close[0]}'?" if close else "allowed: from, until"
+            problems.append(Problem(source_name, line, "measure",
+                                    f"unknown field {key!r} ({hint})"))
+    if not any(key in measure for key in MEASURE_KEYS):
+        line, _ = where("measure")
+        problems.append(Problem(source_name, line, "measure", "give from, until or both: "
+                                "moments of the run such as \"mon 00:00\" or minutes"))
+    if scenario is None:
+        return None
+    start_weekday = scenario.calendar.start_date.weekday() if scenario.calendar else 0
+    moments = {"from": float(scenario.clock.warmup), "until": float(scenario.clock.duration)}
+    for key in MEASURE_KEYS:
+        if key not in measure:
+            continue
+        try:
+            moments[key] = parse_moment(measure[key], start_weekday)
+        except ValueError as error:
+            line, shown = where("measure", key)
+            problems.append(Problem(source_name, line, shown, str(error)))
+    if len(problems) > found:
+        return None
+    end = float(scenario.clock.duration)
+    if moments["until"] > end:
+        line, shown = where("measure", "until")
+        problems.append(Problem(source_name, line, shown,
+                                f"after the end of the run: scenario {scenario.id} runs until "
+                                f"{moment_words(scenario, end)} (minute {end:g})"))
+    elif moments["from"] >= moments["until"]:
+        line, shown = where("measure", "from" if "from" in measure else "until")
+        problems.append(Problem(source_name, line, shown,
+                                f"from ({moment_words(scenario, moments['from'])}) must come "
+                                f"before until ({moment_words(scenario, moments['until'])})"))
+    if len(problems) > found:
+        return None
+    return MeasureWindow(moments["from"], moments["until"])
+
+
+def moment_words(scenario: Scenario, t_min: float) -> str:
+    """A moment of the run as the scenario format writes it: "tue 00:00" in the first week
+    of a calendar, "day 9 08:00" after it; "minute 90" without a calendar or when not on a
+    whole minute."""
+    from sim.scenario import WEEKDAYS
+
+    if scenario.calendar is None or t_min != int(t_min):
+        return f"minute {t_min:g}"
+    day, minute = divmod(int(t_min), 1440)
+    clock = f"{minute // 60:02d}:{minute % 60:02d}"
+    start_weekday = scenario.calendar.start_date.weekday() if scenario.calendar else 0
+    if day < 7:
+        return f"{WEEKDAYS[(start_weekday + day) % 7]} {clock}"
+    return f"day {day + 1} {clock}"
 
 
 def _scenario_of(data: dict, base_dir: Path, source_name: str, where,
@@ -569,8 +714,8 @@ def _point_name(axes: list[SweepAxis], coordinates) -> str:
 
 
 def _experiment(parsed: ExperimentFile, scenario: Scenario, runs: dict[str, Run],
-                base_dir: Path, name: str, source_name: str, source: Path | None
-                ) -> Experiment:
+                base_dir: Path, name: str, source_name: str, source: Path | None,
+                window: MeasureWindow | None = None) -> Experiment:
     # one scenario for every run, holding every run's override lever (see the docstring)
     generated = []
     for i, run in enumerate(runs.values()):
@@ -581,8 +726,14 @@ def _experiment(parsed: ExperimentFile, scenario: Scenario, runs: dict[str, Run]
                 effects=list(run.overrides), duration_min=None, repeatable=False,
                 evidence="the experiment's overrides"))
             run.plan = _with_override(run.plan, lever_id)
-    shared = (scenario.model_copy(update={"levers": [*scenario.levers, *generated]})
-              if generated else scenario)
+    update: dict[str, Any] = {}
+    if generated:
+        update["levers"] = [*scenario.levers, *generated]
+    if window is not None:
+        # the key figures count from the warm-up's end to the end of the run: measuring a
+        # window is running the same scenario with that warm-up, stopped at the window's end
+        update["clock"] = Clock(duration=window.until_min, warmup=window.from_min)
+    shared = scenario.model_copy(update=update) if update else scenario
     kpis = list(parsed.kpis) if parsed.kpis is not None else _default_kpis(scenario)
     for goal in parsed.goals:
         if goal not in kpis:
@@ -590,12 +741,15 @@ def _experiment(parsed: ExperimentFile, scenario: Scenario, runs: dict[str, Run]
     output = base_dir / (parsed.output or f"{name}-results")
     spec = parsed.model_dump(mode="json", exclude_none=True)
     spec.update(seed=parsed.seed, replications=parsed.replications, kpis=kpis)
+    if window is not None:
+        spec["measure"] = {**spec.get("measure", {}), "from_min": window.from_min,
+                           "until_min": window.until_min}
     return Experiment(
         name=name, title=parsed.title or f"Experiment {name}", scenario=shared, base_scenario=scenario,
         seed=parsed.seed, replications=parsed.replications, kpis=kpis,
         kind="variants" if parsed.variants is not None else "sweep", runs=runs,
         axes=_axes(parsed), goals=dict(parsed.goals), output=output, spec=spec,
-        source=str(source) if source is not None else source_name)
+        source=str(source) if source is not None else source_name, window=window)
 
 
 def _default_kpis(scenario: Scenario) -> list[str]:
@@ -733,6 +887,26 @@ class ExperimentResult:
             out[kpi] = meets(goal, value)
         return out
 
+    def share_meeting(self, run: str, kpi: str) -> float | None:
+        """The share of the run's replications whose own figure met the goal on `kpi` (of
+        those that have the figure): how often a single week (or measured window) meets it,
+        where `goals_met` speaks of the mean."""
+        goal = self.experiment.goals[kpi]
+        values = [v for v in self.values(run, kpi) if v is not None]
+        return sum(bool(meets(goal, v)) for v in values) / len(values) if values else None
+
+    def share_meeting_every_goal(self, run: str) -> float | None:
+        """The share of the run's replications that met every goal at once (of those that
+        have every goal's figure); None without goals."""
+        goals = self.experiment.goals
+        if not goals:
+            return None
+        columns = [self.values(run, kpi) for kpi in goals]
+        met = [all(meets(goal, v) for goal, v in zip(goals.values(), values, strict=True))
+               for values in zip(*columns, strict=True)
+               if all(v is not None for v in values)]
+        return sum(met) / len(met) if met else None
+
     def meeting_every_goal(self, confident: bool = False) -> list[str]:
         """The runs whose mean (or whole 95% interval) meets every goal, in order."""
         if not self.experiment.goals:
@@ -764,7 +938,8 @@ class ExperimentResult:
 
     # -- tables ------------------------------------------------------------------------------
 
-    CSV_COLUMNS = ("mean", "ci95", "n", "difference", "diff_ci95", "goal", "meets_goal")
+    CSV_COLUMNS = ("mean", "ci95", "n", "difference", "diff_ci95", "goal", "meets_goal",
+                   "share_meeting_goal")
 
     def rows(self) -> list[dict[str, Any]]:
         """One row per run and key figure, as results.csv has them."""
@@ -783,7 +958,8 @@ class ExperimentResult:
                 row.update(kpi=kpi, mean=e.mean, ci95=e.ci95, n=e.n,
                            difference=d.mean if d else None, diff_ci95=d.ci95 if d else None,
                            goal=goal_text(goal) if goal else None,
-                           meets_goal=met.get(kpi) if goal else None)
+                           meets_goal=met.get(kpi) if goal else None,
+                           share_meeting_goal=self.share_meeting(name, kpi) if goal else None)
                 rows.append(row)
         return rows
 
@@ -816,6 +992,10 @@ class ExperimentResult:
             if experiment.goals:
                 entry["goals_met"] = self.goals_met(name)
                 entry["goals_met_95"] = self.goals_met(name, confident=True)
+                entry["share_meeting_goal"] = {kpi: _number(self.share_meeting(name, kpi))
+                                               for kpi in experiment.goals}
+                entry["share_meeting_every_goal"] = _number(
+                    self.share_meeting_every_goal(name))
             entry["per_replication"] = {kpi: [_number(v) for v in self.values(name, kpi)]
                                         for kpi in experiment.kpis}
             runs.append(entry)
@@ -829,6 +1009,8 @@ class ExperimentResult:
             "kind": experiment.kind,
             "baseline": self.baseline,
             "kpis": experiment.kpis,
+            "measured": {"from_min": experiment.measured.from_min,
+                         "until_min": experiment.measured.until_min},
             "runs": runs,
         }
         if experiment.axes:

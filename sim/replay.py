@@ -114,7 +114,10 @@ def load_replay(path: str | os.PathLike) -> ReplayFile:
     from sim.yamlsafe import read_yaml
 
     name = str(path)
-    data, marks = read_yaml(Path(path), source_name=name)  # JSON is YAML, read as safely
+    # JSON is YAML, read as safely
+    data, marks = read_yaml(Path(path), source_name=name,
+                            expected="a replay file (a JSON object with the scenario, the "
+                                     "seed and the decisions)")
     if isinstance(data, dict) and data.get("format") not in (None, FORMAT):
         raise ScenarioError([Problem(name, 1, "format",
                                      f"expected a replay file ({FORMAT!r}), got "

@@ -75,6 +75,7 @@ def read_yaml(
     *,
     source_name: str,
     collect: list[Problem] | None = None,
+    expected: str = SCENARIO_SHAPE,
 ) -> tuple[dict, Marks]:
     """Read one YAML document holding a mapping; return it with the line of every value.
 
@@ -82,16 +83,46 @@ def read_yaml(
     text (a `str` is always text, never a file name). Raises `ScenarioError` for anything
     that is not a readable mapping. Duplicate keys are errors too; when `collect` is given
     they are appended to it instead (the first value is kept), so that the caller can report
-    them together with its own problems.
+    them together with its own problems. `expected` says, when the file is empty or not a
+    mapping, what it should have held (a scenario unless told otherwise).
     """
     text = _text_of(source, source_name)
-    builder = _Builder(source_name)
+    builder = _Builder(source_name, expected)
     data = builder.build(text)
     if collect is None and builder.problems:
         raise ScenarioError(builder.problems)
     if collect is not None:
         collect.extend(builder.problems)
     return data, builder.marks
+
+
+def file_kind(data: Any) -> str | None:
+    """Which of the project's files a mapping read from YAML is, by its top-level keys:
+    "replay", "scenario", "experiment", "decisions", or None when the keys do not say.
+
+    Used to tell a trainer "this is a scenario file, not an experiment" instead of listing
+    every key of one kind of file as unknown to another."""
+    if not isinstance(data, dict) or not data:
+        return None
+    keys = set(data)
+    if keys & {"engine_version", "event_log_sha256"}:
+        return "replay"
+    if keys & {"clock", "teams", "categories"} or ("id" in keys and "scenario" not in keys):
+        return "scenario"
+    if keys & {"scenario", "variants", "sweep", "replications", "kpis", "measure"}:
+        return "experiment"
+    if keys <= {"policy", "decisions"}:
+        return "decisions"
+    return None
+
+
+#: Each kind of file in words, with the keys that tell it (see `file_kind`).
+KIND_WORDS = {
+    "replay": "a replay file (a saved run: engine_version, scenario, seed, decisions)",
+    "scenario": "a scenario file (it has id, clock, teams, categories)",
+    "experiment": "an experiment file (it names a scenario and says what to compare)",
+    "decisions": "a decisions file (policy, decisions)",
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -208,8 +239,9 @@ class _Anchor:
 class _Builder:
     """Turns parser events into plain data, one event at a time, with an explicit stack."""
 
-    def __init__(self, source_name: str):
+    def __init__(self, source_name: str, expected: str = SCENARIO_SHAPE):
         self.source_name = source_name
+        self.expected = expected
         self.marks = Marks()
         self.problems: list[Problem] = []
         self._stack: list[_Collection] = []
@@ -469,10 +501,10 @@ class _Builder:
 
     def _checked_root(self) -> dict:
         if self._documents == 0 or self._root_is_empty:
-            raise _fail(self.source_name, None, f"the file is empty: expected {SCENARIO_SHAPE}")
+            raise _fail(self.source_name, None, f"the file is empty: expected {self.expected}")
         if not isinstance(self._root, dict):
             raise _fail(self.source_name, self._root_line,
-                        f"the top level is {_described(self._root)}: expected {SCENARIO_SHAPE}")
+                        f"the top level is {_described(self._root)}: expected {self.expected}")
         return self._root
 
 

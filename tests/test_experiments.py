@@ -282,6 +282,36 @@ BAD_FILES = {
     "too-few-replications": (
         SOFTPHONE_GOOD.replace("replications: 4", "replications: 1"),
         [r"bad\.yaml:2: replications: expected a whole number >= 2, got 1"]),
+    "goal-in-percent": (
+        SOFTPHONE_GOOD + "goals:\n  abandonment_rate: {at_most: 8}\n"
+                         "  utilisation_service-desk: {at_least: 85}\n"
+                         "  asa_min: {at_most: 8}\n",
+        [r"bad\.yaml:8: goals\.abandonment_rate\.at_most: abandonment_rate is a share: "
+         r"expected a share between 0 and 1, e\.g\. 0\.08 for 8%, got 8$",
+         r"bad\.yaml:9: goals\.utilisation_service-desk\.at_least: utilisation_service-desk "
+         r"is a share: expected a share between 0 and 1, e\.g\. 0\.85 for 85%, got 85$"]),
+    "kpi-twice": (
+        SOFTPHONE_GOOD.replace("kpis: [abandonment_rate, satisfaction]",
+                               "kpis: [abandonment_rate, satisfaction, abandonment_rate]"),
+        [r"bad\.yaml:3: kpis\[2\]: abandonment_rate is listed twice \(first as kpis\[0\]\)"]),
+    "measure-unknown-key": (
+        SOFTPHONE_GOOD + "measure: {form: \"mon 00:00\", until: \"tue 00:00\"}\n",
+        [r"bad\.yaml:7: measure: unknown field 'form' \(did you mean 'from'\?\)"]),
+    "measure-empty": (
+        SOFTPHONE_GOOD + "measure: {}\n",
+        [r"bad\.yaml:7: measure: give from, until or both"]),
+    "measure-not-a-moment": (
+        SOFTPHONE_GOOD + "measure: {until: \"monday 24:00\"}\n",
+        [r"bad\.yaml:7: measure\.until: expected a time such as \"tue 09:30\", \"day 2 "
+         r"09:30\" or minutes, got 'monday 24:00'"]),
+    "measure-after-the-end": (
+        SOFTPHONE_GOOD + "measure:\n  from: \"mon 00:00\"\n  until: \"sat 08:00\"\n",
+        [r"bad\.yaml:9: measure\.until: after the end of the run: scenario softphone-cutover "
+         r"runs until sat 00:00 \(minute 7200\)"]),
+    "measure-backwards": (
+        SOFTPHONE_GOOD + "measure: {from: \"tue 08:00\", until: \"mon 18:00\"}\n",
+        [r"bad\.yaml:7: measure\.from: from \(tue 08:00\) must come before until "
+         r"\(mon 18:00\)"]),
 }
 
 
@@ -333,6 +363,117 @@ def test_every_problem_is_reported_at_once(tmp_path):
     with pytest.raises(ScenarioError) as caught:
         load_experiment(path)
     assert [p.line for p in caught.value.problems] == [2, 3, 5]
+
+
+def test_a_key_figure_listed_twice_is_reported_with_the_other_problems(tmp_path):
+    """The trial's file: a repeat, an unknown figure and a percent goal, all at once."""
+    path = tmp_path / "bad.yaml"
+    path.write_text("scenario: softphone-cutover\nreplications: 10\n"
+                    "kpis: [abandonment_rate, abandonment_rate, asa]\n"
+                    "sweep:\n  parameters:\n"
+                    "    - {target: teams.service-desk.staff, add: [0, 1]}\n"
+                    "goals:\n  abandonment_rate: {at_most: 8}\n")
+    with pytest.raises(ScenarioError) as caught:
+        load_experiment(path)
+    lines = [str(p).replace(f"{tmp_path}/", "") for p in caught.value.problems]
+    assert lines == [
+        "bad.yaml:3: kpis[1]: abandonment_rate is listed twice (first as kpis[0]): list each "
+        "key figure once",
+        "bad.yaml:3: kpis[2]: 'asa' is not a key figure of scenario softphone-cutover (did "
+        "you mean 'asa_min'?)",
+        "bad.yaml:8: goals.abandonment_rate.at_most: abandonment_rate is a share: expected a "
+        "share between 0 and 1, e.g. 0.08 for 8%, got 8"]
+
+
+def test_another_kind_of_file_is_named_for_what_it_is(tmp_path):
+    """A scenario, a decisions file or an empty file given as the experiment: one line
+    saying what the file is and what was expected, not every key listed as unknown."""
+    scenario = tmp_path / "cutover-monday.yaml"
+    scenario.write_text((ROOT / "scenarios" / "softphone-cutover.yaml").read_text())
+    decisions = tmp_path / "mine.yaml"
+    decisions.write_text("policy: unprepared\n")
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("\n# nothing yet\n")
+    expected = {
+        scenario: f"{scenario}: this is a scenario file (it has id, clock, teams, "
+                  "categories), not an experiment file: expected an experiment (a mapping "
+                  "with scenario, and variants or sweep: see docs/experiments.md) (to "
+                  "experiment on this scenario, name it in an experiment file: `scenario: "
+                  "cutover-monday.yaml`)",
+        decisions: f"{decisions}: this is a decisions file (policy, decisions), not an "
+                   "experiment file: expected an experiment (a mapping with scenario, and "
+                   "variants or sweep: see docs/experiments.md)",
+        empty: f"{empty}: the file is empty: expected an experiment (a mapping with "
+               "scenario, and variants or sweep: see docs/experiments.md)",
+    }
+    for path, message in expected.items():
+        with pytest.raises(ScenarioError) as caught:
+            load_experiment(path)
+        assert [str(p) for p in caught.value.problems] == [message]
+
+
+# -- the measured window ----------------------------------------------------------------------
+
+
+def test_a_measured_window_is_the_scenario_run_with_that_warm_up_and_end(folder):
+    """`measure: {from, until}` gives exactly the figures of the scenario file with
+    `clock: {warmup: from, duration: until}`: the key figures still come from the event log,
+    by their one definition."""
+    windowed = SMALL_SWEEP + "measure: {from: 100, until: 400}\n"
+    experiment = experiment_from_text(windowed, "w.yaml", base_dir=folder)
+    assert experiment.scenario.clock.warmup == 100 and experiment.scenario.clock.duration == 400
+    assert experiment.base_scenario.clock.duration == 600  # the scenario as its file says
+    assert (experiment.measured.from_min, experiment.measured.until_min) == (100, 400)
+    (folder / "cut.yaml").write_text(SMALL_SCENARIO.replace(
+        "clock: {duration: 600}", "clock: {duration: 400, warmup: 100}"))
+    cut = experiment_from_text(SMALL_SWEEP.replace("small.yaml", "cut.yaml"), "c.yaml",
+                               base_dir=folder)
+    assert per_replication(run_experiment(experiment, workers=1)) == \
+        per_replication(run_experiment(cut, workers=1))
+    whole = run_experiment(experiment_from_text(SMALL_SWEEP, "s.yaml", base_dir=folder),
+                           workers=1)
+    assert per_replication(whole) != per_replication(run_experiment(experiment, workers=1))
+    # without `measure`: the whole run after the scenario's warm-up
+    assert (whole.experiment.measured.from_min, whole.experiment.measured.until_min) == (0, 600)
+    assert whole.experiment.window is None
+
+
+def test_a_measured_window_is_written_as_in_a_decisions_file():
+    base = SOFTPHONE_GOOD + "measure: {until: %s}\n"
+    for until in ('"tue 00:00"', '"mon 24:00"', '"day 2 00:00"', "1440"):
+        experiment = experiment_from_text(base % until)
+        assert experiment.scenario.clock.duration == 1440, until
+        assert experiment.scenario.clock.warmup == 0
+    experiment = experiment_from_text(SOFTPHONE_GOOD + 'measure: {from: "tue 08:00"}\n')
+    assert (experiment.measured.from_min, experiment.measured.until_min) == (1920, 7200)
+    assert experiment.spec["measure"] == {"from": "tue 08:00", "from_min": 1920.0,
+                                          "until_min": 7200.0}
+
+
+def test_the_command_says_what_is_measured_and_how_often_a_run_meets_the_goal(folder, capsys):
+    (folder / "window.yaml").write_text(SMALL_SWEEP + "measure: {from: 60, until: 480}\n")
+    code, out, err = run_cli(capsys, str(folder / "window.yaml"), "--workers", "1")
+    assert code == 0, err
+    assert "Measured: minutes 60 to 480 only: each run stops at its end, and only contacts " \
+           "arriving in it count." in out
+    assert re.search(r"goal met\s+runs meeting it\n", out), out
+    assert "'goal met' is about the mean over the replications" in out
+    result = json.loads((folder / "window-results" / "results.json").read_text())
+    assert result["measured"] == {"from_min": 60, "until_min": 480}
+    for run in result["runs"]:
+        values = run["per_replication"]["abandonment_rate"]
+        met = [v <= 0.1 for v in values if v is not None]
+        assert run["share_meeting_goal"]["abandonment_rate"] == pytest.approx(
+            sum(met) / len(met))
+        assert run["share_meeting_every_goal"] == run["share_meeting_goal"]["abandonment_rate"]
+        row = re.search(rf"^  {re.escape(run['name'])} .* (\d+)%$", out, flags=re.M)
+        assert row and int(row.group(1)) == round(100 * sum(met) / len(met)), out
+    with open(folder / "window-results" / "results.csv", newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["kpi"] == "abandonment_rate"]
+    assert [float(r["share_meeting_goal"]) for r in rows] == [
+        run["share_meeting_goal"]["abandonment_rate"] for run in result["runs"]]
+    code, out, _ = run_cli(capsys, str(folder / "sweep.yaml"), "--workers", "1")
+    assert "Measured: the whole run, minutes 0 to 600." in out
 
 
 # -- running ----------------------------------------------------------------------------------
@@ -475,7 +616,7 @@ def test_the_command_writes_tables_json_and_charts_for_variants(folder, capsys):
         rows = list(csv.DictReader(handle))
     assert len(rows) == 5 * 2
     assert list(rows[0]) == ["variant", "kpi", "mean", "ci95", "n", "difference",
-                             "diff_ci95", "goal", "meets_goal"]
+                             "diff_ci95", "goal", "meets_goal", "share_meeting_goal"]
     assert rows[0]["variant"] == "none" and rows[0]["difference"] == ""
     more = next(r for r in rows if r["variant"] == "more" and r["kpi"] == "abandonment_rate")
     assert float(more["difference"]) < 0 and float(more["diff_ci95"]) > 0
