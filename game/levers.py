@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pygame
 
 from game.ui import Ui, hint, wrap
-from sim.scenario import Effect, Lever
+from sim.scenario import Effect, Lever, Scenario
 
 #: The last part of a target path, in words.
 _WHAT = {
@@ -23,14 +23,31 @@ _WHAT = {
 }
 
 
-def effect_words(effect: Effect) -> str:
-    """One effect as a line a trainee reads: "softphone-howto: handle time −25%"."""
+def short_names(scenario: Scenario) -> dict[str, str]:
+    """Teams, categories, changes, services and suppliers by id, in the fewest words their
+    names allow: the part before a bracket or a semicolon ("Softphone does not work")."""
+    out = {}
+    for things in (scenario.teams, scenario.categories, scenario.changes, scenario.services,
+                   scenario.suppliers, scenario.departments):
+        for thing in things:
+            name = getattr(thing, "name", None) or thing.id
+            out[thing.id] = name.split(" (")[0].split(";")[0].strip() or thing.id
+    return out
+
+
+def effect_words(effect: Effect, names: dict[str, str] | None = None) -> str:
+    """One effect as a line a trainee reads: "How do I ... on the softphone?: handle time
+    −25%" (ids when `names` does not know them)."""
+    names = names or {}
     parts = effect.target.split(".")
-    owner = parts[1] if len(parts) > 1 else parts[0]
+    owner = names.get(parts[1], parts[1]) if len(parts) > 1 else parts[0]
     rest = ".".join(parts[2:])
     if rest.startswith("demand"):
         extra = rest.split(".")[1] if "." in rest else ""
-        what = f"extra {extra} contacts" if extra else "extra contacts"
+        if extra:  # the contacts a change brings, of one kind
+            owner, what = names.get(extra, extra), "contacts the change brings"
+        else:
+            what = "contacts the change brings"
     else:
         what = _WHAT.get(rest, rest.replace("_", " ").replace(".", " "))
     if effect.multiply is not None:
@@ -47,21 +64,20 @@ def effect_words(effect: Effect) -> str:
             how = f"{value:+g}".replace("-", "−")
     else:
         value = effect.set
-        if value is True:
-            how = "yes"
-        elif value is False:
-            how = "no"
-        else:
-            how = f"→ {value}"
+        if value is True:  # "softphone: users warned beforehand"
+            return f"{owner}: {what}"
+        if value is False:  # "softphone: no longer in force"
+            return f"{owner}: {'no longer' if rest == 'active' else 'not'} {what}"
+        how = names.get(str(value), f"→ {value}")
     return f"{owner}: {what} {how}"
 
 
-def lever_lines(lever: Lever, currency: str) -> list[str]:
+def lever_lines(lever: Lever, currency: str, names: dict[str, str] | None = None) -> list[str]:
     """A lever's tooltip: what it is, what it does, how long, the evidence."""
     lines = [lever.name, f"Costs {lever.cost:,.0f} {currency}"]
     if lever.description:
         lines.append(" ".join(lever.description.split()))
-    lines += [f"• {effect_words(e)}" for e in lever.effects]
+    lines += [f"• {effect_words(e, names)}" for e in lever.effects]
     if lever.duration_min:
         lines.append(f"Lasts {lever.duration_min / 60:g} h of the clock, then wears off")
     if lever.evidence:
@@ -72,11 +88,12 @@ def lever_lines(lever: Lever, currency: str) -> list[str]:
 class LeverChooser:
     """Cards to choose levers from, within a budget, and a confirm."""
 
-    def __init__(self, levers: list[Lever], offered: Callable[[str], bool], currency: str,
+    def __init__(self, levers: list[Lever], offered: Callable[[str], bool], scenario: Scenario,
                  budget: float | None = None, single: bool = False):
         self.levers = levers
         self.offered = offered
-        self.currency = currency
+        self.currency = scenario.currency
+        self.names = short_names(scenario)
         self.budget = budget
         self.single = single
         self.chosen: list[str] = []
@@ -167,7 +184,8 @@ class LeverChooser:
             body = [" ".join(lever.description.split())] if lever.description else []
             lines = [w for text in body for w in wrap(fonts, text, inner.width, "small")]
             lines += [w for e in lever.effects
-                      for w in wrap(fonts, "• " + effect_words(e), inner.width, "small")]
+                      for w in wrap(fonts, "• " + effect_words(e, self.names), inner.width,
+                                   "small")]
             for line in lines:
                 if y + small > inner.bottom:
                     break
@@ -175,7 +193,7 @@ class LeverChooser:
                         t.text_dim if offered else t.idle)
                 y += small
             ui.area(f"lever:{lever.id}", card, lambda lv=lever.id: self.toggle(lv))
-            ui.tip(card, lever_lines(lever, self.currency))
+            ui.tip(card, lever_lines(lever, self.currency, self.names))
 
 
 def confirm_hint() -> str:

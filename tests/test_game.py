@@ -337,3 +337,20 @@ def test_the_frame_time_benchmark_plays_the_whole_week_at_top_speed():
     week = bench_game._game_week((960, 600), None)
     assert week["sim_min"] == load_builtin("softphone-cutover").clock.duration
     assert len(week["frames_ms"]) >= 2 and all(ms > 0 for ms in week["frames_ms"])
+
+
+def test_lever_cards_say_what_a_lever_does_in_words():
+    from game.levers import effect_words, short_names
+
+    scenario = load_builtin("softphone-cutover")
+    names = short_names(scenario)
+    words = {lever.id: [effect_words(e, names) for e in lever.effects]
+             for lever in scenario.levers}
+    assert words["temp-staff"] == ["Service desk: staff +2"]
+    assert words["roll-back"] == ["Desk phones switched off: no longer in force"]
+    assert words["postpone"] == ["Desk phones switched off: go-live +7 days"]
+    assert "Desk phones switched off: users warned beforehand" in words["clear-communication"]
+    assert "How do I ... on the softphone?: contacts the change brings −40%" in \
+        words["train-users"]
+    assert words["escalate-to-vendor"] == ["Softphone does not work: passed on to "
+                                           "Softphone vendor"]

@@ -98,16 +98,17 @@ class Screen:
         m, g = self.margin, self.gap
         h = round(self.line * 1.7)
         y = surface.get_height() - m - h if y is None else y
-        widths = []
-        for b in buttons:
-            label = f"{hint(b[2]) or ''}  {b[1]}".strip()
-            widths.append(fonts.width(label, bold=len(b) > 5 and b[5]) + 2 * fonts.px())
+        texts = [fonts.width(f"{hint(b[2]) or ''}  {b[1]}".strip(), bold=len(b) > 5 and b[5])
+                 for b in buttons]
+        available = surface.get_width() - 2 * m - g * (len(buttons) - 1)
+        # on a narrow window, first the padding gives way, then every label alike
+        padding = min(2 * fonts.px(), (available - sum(texts)) // len(buttons))
+        if padding >= 8:
+            widths = [w + padding for w in texts]
+        else:
+            scale = available / sum(w + 8 for w in texts)
+            widths = [max(40, int((w + 8) * scale)) for w in texts]
         total = sum(widths) + g * (len(buttons) - 1)
-        available = surface.get_width() - 2 * m
-        if total > available:  # squeeze evenly on a narrow window
-            widths = [max(40, (available - g * (len(buttons) - 1)) // len(buttons))] * \
-                len(buttons)
-            total = available
         x = surface.get_width() - m - total if right else m
         for b, w in zip(buttons, widths, strict=True):
             button_id, label, key, action = b[:4]

@@ -552,16 +552,19 @@ class FloorScreen(Screen):
         draw_person(surface, colour, cx, desk.top + size + 6, size)
         table = pygame.Rect(desk.left + 4, desk.top + size + 4, size + 12, max(4, size // 6))
         pygame.draw.rect(surface, t.edge, table)
+        # the words go right of whatever is drawn in front of the agent
+        tx = table.right + 8
         if agent.contact is not None and not agent.ticket and agent.channel == "walk_in":
             draw_person(surface, t.walk_in, table.right + size // 3, desk.top + size + 6,
                         size * 4 // 5)
+            tx = table.right + size * 3 // 4 + 8
         elif agent.contact is not None and agent.channel == "phone" and not agent.ticket:
-            ui.text(surface, "☎", (cx + size // 2, desk.top + 4), "heading", colour, bold=True)
+            tx = ui.text(surface, "☎", (cx + size // 2, desk.top + 4), "heading", colour,
+                         bold=True).right + 6
         elif agent.contact is not None:
             env = pygame.Rect(cx + size // 3, desk.top + 6, size // 2, size // 3)
             draw_envelope(surface, colour, env, t.background)
-        tx = desk.left + size + 20 + (size // 2 if agent.channel == "walk_in" and
-                                      agent.contact is not None and not agent.ticket else 0)
+            tx = max(tx, env.right + 8)
         tx = min(tx, desk.right - self.line * 2)
         ui.text(surface, word, (tx, desk.top + 6), "small", colour, bold=True,
                 max_width=desk.right - tx - 4)

@@ -112,7 +112,7 @@ class DecisionOverlay(_ChooserOverlay):
         pending = play.pending
         self.pending = pending
         self.on_done = on_done
-        self.chooser = LeverChooser(pending.levers, play.offered, play.scenario.currency,
+        self.chooser = LeverChooser(pending.levers, play.offered, play.scenario,
                                     pending.budget, pending.choice == "single")
         self.message = ""
 
@@ -148,8 +148,7 @@ class LeverPanelOverlay(_ChooserOverlay):
     def __init__(self, play: Play, on_close: Callable[[str], None]):
         self.play = play
         self.on_close = on_close
-        self.chooser = LeverChooser(play.anytime_levers(), play.offered,
-                                    play.scenario.currency)
+        self.chooser = LeverChooser(play.anytime_levers(), play.offered, play.scenario)
 
     def go(self) -> None:
         chosen = list(self.chooser.chosen)

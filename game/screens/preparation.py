@@ -40,7 +40,7 @@ class PreparationScreen(Screen):
         self.play = play
         pending = play.pending
         self.point = pending.point
-        self.chooser = LeverChooser(pending.levers, play.offered, play.scenario.currency,
+        self.chooser = LeverChooser(pending.levers, play.offered, play.scenario,
                                     pending.budget, pending.choice == "single")
 
     def confirm(self) -> None:
