@@ -199,7 +199,7 @@ def _show(history, run_id: int) -> int:
         raise RunNotFound(f"no run {run_id} in the run history {history.path}")
     who = f", by {record.team}" if record.team else ""
     print(f"Run {record.id}: {record.scenario_title} ({record.scenario_id}), seed "
-          f"{record.seed}, replication {record.replication + 1}{who}")
+          f"{record.seed}, replication {record.replication}{who}")
     print(f"  saved {_when(record.saved_at)}; engine {record.engine_version}; scenario "
           f"version {record.scenario_sha256[:12]} (from {record.scenario_source})")
     print("Decisions")

@@ -1,6 +1,7 @@
 """`itsm`: the command line of Moments of Truth.
 
-    itsm validate FILE...                 check scenario files (exit 2 on any problem)
+    itsm validate FILE...                 check scenario and experiment files (exit 2 on any
+                                          problem)
     itsm run SCENARIO [--seed N] [--replications R] [--policy NAME | --decisions FILE]
              [--json] [--events-csv FILE] [--save-replay FILE]
     itsm replay FILE                      run a saved replay again, exactly
@@ -8,9 +9,12 @@
     itsm list                             the built-in scenarios
     itsm play [SCENARIO] [--seed N] [--team NAME] [--windowed | --fullscreen]
                                           the game (the headless demo without a display)
+    itsm --version                        the version of itsm and of its engine
 
-SCENARIO is a path to a YAML file or the id of a built-in scenario. Bad input is reported as
-`FILE:LINE: field.path: what was expected`, with exit status 2 and no traceback.
+The designer's and trainer's commands (experiment, report, history, leaderboard) live in
+cli/<name>_cmd.py. SCENARIO is a path to a YAML file or the id of a built-in scenario. Bad
+input is reported as `FILE:LINE: field.path: what was expected`, with exit status 2 and no
+traceback.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 #: More would not make a confidence interval meaningfully narrower, only fill the memory.
@@ -67,13 +72,29 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="itsm", description="Moments of Truth: an ITSM simulation and training game.")
+    parser.add_argument("--version", action=_Version, nargs=0,
+                        help="print the version of itsm and of its engine, and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    validate = sub.add_parser("validate", help="check scenario files (paths or built-in ids)")
-    validate.add_argument("files", nargs="+", metavar="SCENARIO")
+    validate = sub.add_parser(
+        "validate", help="check scenario and experiment files (paths or built-in ids)",
+        description="Check scenario files and experiment files without running them. Each "
+        "FILE is told apart by its top-level keys: an experiment file (scenario, variants "
+        "or sweep, ...) is checked as an experiment, together with its scenario and "
+        "decisions files; anything else as a scenario. A built-in id checks that scenario. "
+        "Every problem is printed as FILE:LINE: field: what was expected; the exit status "
+        "is 2 when any file has a problem, else 0.")
+    validate.add_argument("files", nargs="+", metavar="FILE",
+                          help="a scenario or experiment file, or a built-in scenario id")
     validate.set_defaults(action=cmd_validate)
 
-    run = sub.add_parser("run", help="run a scenario headless and print its key figures")
+    run = sub.add_parser(
+        "run", help="run a scenario headless and print its key figures",
+        description="Run a scenario without a screen and print its key figures: one run, or "
+        "the mean ± 95% confidence interval of several replications (in parallel). The "
+        "decision points are answered by a policy or a decisions file (without either, "
+        "with no lever). Optionally write the event log as CSV, save a replay file or keep "
+        "the run in the run history.")
     run.add_argument("scenario", metavar="SCENARIO", help="a YAML file or a built-in id")
     run.add_argument("--seed", type=_non_negative_int, default=1,
                      help="the seed (default 1); replication r uses seed N's r-th stream")
@@ -92,7 +113,8 @@ def _parser() -> argparse.ArgumentParser:
                          help="a decisions file (YAML or JSON): policy, answers, free decisions")
     run.add_argument("--save-replay", metavar="FILE",
                      help="save the first replication as a replay file (JSON)")
-    run.add_argument("--team", default="", help="the player's or team's name, for the replay")
+    run.add_argument("--team", default="", help="the player's or team's name, kept with the "
+                     "run by --record (history, leaderboard) and --save-replay")
     run.add_argument("--record", action="store_true",
                      help="keep the first replication in the run history (with --team)")
     run.add_argument("--db", metavar="PATH",
@@ -100,8 +122,14 @@ def _parser() -> argparse.ArgumentParser:
                           "~/.local/share/moments-of-truth/history.sqlite3)")
     run.set_defaults(action=cmd_run)
 
-    replay = sub.add_parser("replay", help="run a saved replay file again and check it matches")
-    replay.add_argument("file", metavar="FILE")
+    replay = sub.add_parser(
+        "replay", help="run a saved replay file again and check it matches",
+        description="Run a saved replay file (from run --save-replay, the game or itsm "
+        "history --replay) again: the same scenario, seed and decisions. Prints whether the "
+        "event log is the same as when it was saved, the decisions and the key figures. "
+        "Exit status 0 when reproduced exactly, 1 when the event log differs (the scenario "
+        "or the engine changed since), 2 for a file that cannot be read.")
+    replay.add_argument("file", metavar="FILE", help="a replay file (JSON)")
     replay.add_argument("--scenario", metavar="PATH",
                         help="the scenario file, when it is not where the replay says")
     replay.add_argument("--json", action="store_true", help="print one JSON object")
@@ -109,14 +137,21 @@ def _parser() -> argparse.ArgumentParser:
     replay.set_defaults(action=cmd_replay)
 
     compare = sub.add_parser(
-        "compare", help="compare decision variants of a scenario over paired replications")
-    compare.add_argument("scenario", metavar="SCENARIO")
+        "compare", help="compare decision variants of a scenario over paired replications",
+        description="Run a scenario under two or more sets of decisions, every variant on "
+        "the same replications (common random numbers), and print each variant's key "
+        "figures and its paired difference to the first variant, with 95% confidence "
+        "intervals. For sweeps, overrides, goals, charts and CSV, write an experiment file "
+        "(itsm experiment, docs/experiments.md).")
+    compare.add_argument("scenario", metavar="SCENARIO", help="a YAML file or a built-in id")
     compare.add_argument("--variant", action="append", required=True, metavar="NAME=DECISIONS",
                          help="a variant: NAME=FILE (a decisions file), NAME=policy:POLICY or "
                               "NAME=none; the first is the baseline")
-    compare.add_argument("--seed", type=_non_negative_int, default=1)
-    compare.add_argument("--replications", "-r", type=_replications, default=20)
-    compare.add_argument("--workers", type=_positive_int, default=None)
+    compare.add_argument("--seed", type=_non_negative_int, default=1, help="the seed (default 1)")
+    compare.add_argument("--replications", "-r", type=_replications, default=20,
+                         help="replications of each variant (default 20)")
+    compare.add_argument("--workers", type=_positive_int, default=None,
+                         help="processes to use (default: all cores)")
     compare.add_argument("--json", action="store_true", help="print one JSON object")
     compare.set_defaults(action=cmd_compare)
 
@@ -159,6 +194,23 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Version(argparse.Action):
+    """`itsm --version`: the package's version and the engine's (replays record the latter)."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        from sim.engine import ENGINE_VERSION
+
+        try:
+            package = version("moments-of-truth")
+        except PackageNotFoundError:  # run from a checkout that was never installed
+            package = "(not installed)"
+        print(f"itsm {package} (Moments of Truth), engine {ENGINE_VERSION}, "
+              f"Python {sys.version.split()[0]}")
+        parser.exit()
+
+
 def _whole_number(text: str) -> int:
     try:
         return int(text)
@@ -192,20 +244,51 @@ def _replications(text: str) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from sim import resolve_scenario
     from sim.loader import ScenarioError
 
     failed = False
     for name in args.files:
         try:
-            resolve_scenario(name)
+            what = _validate_one(name)
         except ScenarioError as error:
             failed = True
             for problem in error.problems:
                 print(problem, file=sys.stderr)
+        except UsageError as error:
+            failed = True
+            print(f"itsm: {error}", file=sys.stderr)
         else:
-            print(f"{name}: ok")
+            print(f"{name}: ok ({what})")
     return EXIT_BAD_INPUT if failed else EXIT_OK
+
+
+def _validate_one(name: str) -> str:
+    """Check one file (an experiment or a scenario, told apart by its top-level keys) or a
+    built-in id; return what it is, in words. Problems raise ScenarioError."""
+    from sim import resolve_scenario
+    from sim.yamlsafe import KIND_WORDS, file_kind, read_yaml
+
+    if os.path.isfile(name):
+        data, _ = read_yaml(Path(name), source_name=name, collect=[],
+                            expected="a scenario or an experiment (a mapping: a scenario has "
+                                     "id, title, clock, teams, categories; an experiment has "
+                                     "scenario, and variants or sweep)")
+        kind = file_kind(data)
+        if kind == "experiment":
+            from sim.experiments import load_experiment
+
+            experiment = load_experiment(name)
+            runs = len(experiment.runs)
+            return (f"an experiment: {runs} {'variants' if experiment.kind == 'variants' else 'sweep points'}"
+                    f" × {experiment.replications} replications of {experiment.base_scenario.id}")
+        if kind in ("decisions", "replay"):
+            raise UsageError(f"{name}: this is {KIND_WORDS[kind]}: itsm validate checks "
+                             f"scenario and experiment files; a {kind} file is checked "
+                             f"against its scenario by "
+                             + ("itsm run SCENARIO --decisions FILE" if kind == "decisions"
+                                else "itsm replay FILE"))
+    scenario = resolve_scenario(name)
+    return f"scenario {scenario.id}"
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -218,14 +301,32 @@ def cmd_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _plan(scenario, policy: str | None, decisions_file: str | None):
+def _plan(scenario, policy: str | None, decisions_file: str | None, said: str | None = None):
+    """The decisions a command line asks for: one of the scenario's policies, a decisions
+    file, or none. `said` is how the command line put it (`--twin policy:nope`), for the
+    message when the policy or the file is not there."""
     from sim.decisions import DecisionPlan, load_decisions
 
     if policy:
+        if policy not in scenario.policies:
+            raise UsageError(f"{said or '--policy ' + policy}: no policy {policy!r} in "
+                             f"scenario {scenario.id} (it has: "
+                             f"{', '.join(scenario.policies) or 'none'})")
         return DecisionPlan.from_policy(scenario, policy)
     if decisions_file:
-        return load_decisions(decisions_file, scenario)
+        input_file(decisions_file, said or f"--decisions {decisions_file}")
+        return load_decisions(Path(decisions_file), scenario, source_name=decisions_file)
     return DecisionPlan()
+
+
+def input_file(path: str, said: str) -> None:
+    """Refuse, naming the option, a file given on the command line that is not there (rather
+    than reading its name as the text of a file)."""
+    if not os.path.exists(path):
+        raise UsageError(f"{said}: {path}: no such file" if not said.endswith(path)
+                         else f"{said}: no such file")
+    if os.path.isdir(path):
+        raise UsageError(f"{said}: {path} is a folder, expected a file")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -267,7 +368,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
             rows = write_events_csv(outcome, events_file.handle)
             events_file.commit()
-            print(f"itsm: wrote {rows:,} events of replication 1 to {args.events_csv}",
+            print(f"itsm: wrote {rows:,} events of the first replication (replication 0) "
+                  f"to {args.events_csv}",
                   file=sys.stderr)
         if replay_file:
             from sim.replay import replay_of
@@ -275,7 +377,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             saved = replay_of(outcome, args.scenario, team=getattr(args, "team", ""))
             replay_file.handle.write(saved.model_dump_json(indent=2) + "\n")
             replay_file.commit()
-            print(f"itsm: saved the replay of replication 1 to {args.save_replay}",
+            print(f"itsm: saved the replay of the first replication (replication 0) to "
+                  f"{args.save_replay}",
                   file=sys.stderr)
         if record:
             _record(outcome, args)
@@ -306,7 +409,7 @@ def _record(outcome, args: argparse.Namespace) -> None:
     if source.endswith((".yaml", ".yml")) or os.sep in source or os.path.exists(source):
         source = os.path.abspath(source)
     run_id = save_outcome(outcome, source, getattr(args, "team", ""), db=args.db)
-    print(f"itsm: kept replication 1 in the run history as run {run_id} "
+    print(f"itsm: kept the first replication (replication 0) in the run history as run {run_id} "
           f"(itsm history --show {run_id})", file=sys.stderr)
 
 
@@ -361,9 +464,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
         if what == "none":
             variants[name] = _plan(scenario, None, None)
         elif what.startswith("policy:"):
-            variants[name] = _plan(scenario, what[len("policy:"):], None)
+            variants[name] = _plan(scenario, what[len("policy:"):], None, f"--variant {spec}")
         else:
-            variants[name] = _plan(scenario, None, what)
+            variants[name] = _plan(scenario, None, what, f"--variant {spec}")
     with _Progress() as progress:
         result = compare_variants(scenario, variants, seed=args.seed,
                                   replications=args.replications, workers=args.workers,
@@ -565,8 +668,13 @@ def _print_comparison(scenario, result, names: list[str]) -> None:
 
 
 class _Progress:
-    """A progress bar on stderr, shown only when the work takes longer than a second and
-    stderr is a terminal (redirected output stays clean)."""
+    """A progress bar on stderr, shown when stderr is a terminal and the work takes longer
+    than a second; silent when stderr goes to a file or a pipe (redirected output stays
+    clean).
+
+    The bar's size is decided here, not by tqdm: a terminal that does not report its size
+    (0 x 0: a pseudo-terminal opened by `script`, `docker exec -t`, some CI runners and
+    editors' shells) made tqdm compute -1 rows and show nothing at all."""
 
     def __init__(self):
         self._bar = None
@@ -574,8 +682,10 @@ class _Progress:
     def __enter__(self) -> _Progress:
         from tqdm import tqdm
 
+        columns, rows = terminal_size(sys.stderr)
+        # one column short of the width, as tqdm does: a full line would wrap on some terminals
         self._bar = tqdm(total=100, unit="%", file=sys.stderr, delay=1.0, leave=False,
-                         dynamic_ncols=True, disable=None,
+                         ncols=max(columns - 1, 20), nrows=rows, disable=not _is_terminal(sys.stderr),
                          bar_format="{l_bar}{bar}| {elapsed} elapsed, {remaining} to go")
         return self
 
@@ -585,6 +695,31 @@ class _Progress:
 
     def __exit__(self, *exc) -> None:
         self._bar.close()
+
+
+def _is_terminal(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # no isatty, or closed
+        return False
+
+
+def terminal_size(stream, fallback: tuple[int, int] = (80, 24)) -> tuple[int, int]:
+    """(columns, rows) of the terminal `stream` writes to; what the terminal does not report
+    (0), or everything when it is not a terminal, from $COLUMNS and $LINES or the fallback."""
+    try:
+        columns, rows = os.get_terminal_size(stream.fileno())
+    except (AttributeError, ValueError, OSError):
+        columns = rows = 0
+    return (_reported_or(columns, "COLUMNS", fallback[0]),
+            _reported_or(rows, "LINES", fallback[1]))
+
+
+def _reported_or(value: int, variable: str, default: int) -> int:
+    if value > 0:
+        return value
+    text = os.environ.get(variable, "")
+    return int(text) if text.isdigit() and int(text) > 0 else default
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -78,20 +78,43 @@ def _outcome_and_source(args: argparse.Namespace):
 
 
 def _twin(args: argparse.Namespace, outcome, scenario):
-    from cli.main import _plan
+    from cli.main import UsageError, _plan, input_file
     from sim.engine import Simulation
     from sim.replay import load_replay
 
     spec = args.twin
+    said = f"--twin {spec}"
+    takes = ("--twin takes policy:NAME (one of the scenario's policies), a decisions file "
+             "(YAML: policy, decisions) or a replay file (.json) of the same scenario")
     if spec.startswith("policy:"):
-        plan, label = _plan(scenario, spec[len("policy:"):], None), spec[len("policy:"):]
-    elif spec.endswith(".json"):
-        plan, label = load_replay(spec).plan(), Path(spec).stem
+        plan, label = _plan(scenario, spec[len("policy:"):], None, said), spec[len("policy:"):]
     else:
-        plan, label = _plan(scenario, None, spec), Path(spec).stem
+        input_file(spec, said)
+        kind = _kind_of(spec)
+        if kind in ("scenario", "experiment"):
+            from sim.yamlsafe import KIND_WORDS
+
+            raise UsageError(f"{said}: this is {KIND_WORDS[kind]}, not decisions: {takes}")
+        if spec.endswith(".json") or kind == "replay":
+            plan, label = load_replay(spec).plan(), Path(spec).stem
+        else:
+            plan, label = _plan(scenario, None, spec, said), Path(spec).stem
     twin = Simulation(scenario, seed=outcome.seed, replication=outcome.replication,
                       decisions=plan).run()
     return twin, label
+
+
+def _kind_of(path: str) -> str | None:
+    """What kind of the project's files `path` holds (sim.yamlsafe.file_kind); None when it
+    cannot be read (reading it for real then says why)."""
+    from sim.loader import ScenarioError
+    from sim.yamlsafe import file_kind, read_yaml
+
+    try:
+        data, _ = read_yaml(Path(path), source_name=path, collect=[])
+    except ScenarioError:
+        return None
+    return file_kind(data)
 
 
 def cmd_report(args: argparse.Namespace) -> int:

@@ -318,3 +318,196 @@ def test_output_cut_short_by_the_reader_is_not_an_error_trace():
     stderr = process.stderr.read()
     process.wait(timeout=60)
     assert "Traceback" not in stderr
+
+
+# -- files named on the command line, and what they are ---------------------------------------
+
+
+def test_a_missing_decisions_variant_or_twin_file_is_named_as_missing(capsys, tmp_path):
+    """Not read as YAML text ("the top level is the text 'nofile.yaml'")."""
+    missing = str(tmp_path / "nofile.yaml")
+    for argv, said in [
+        (["run", "softphone-cutover", "--decisions", missing], f"--decisions {missing}"),
+        (["compare", "softphone-cutover", "--variant", f"a={missing}", "--variant", "b=none"],
+         f"--variant a={missing}"),
+        (["report", "softphone-cutover", "--twin", missing, "--out",
+          str(tmp_path / "d.html")], f"--twin {missing}"),
+        (["report", "softphone-cutover", "--twin", missing.replace(".yaml", ".json"),
+          "--out", str(tmp_path / "d.html")], f"--twin {missing.replace('.yaml', '.json')}"),
+    ]:
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert err == f"itsm: {said}: no such file\n", err
+    assert not (tmp_path / "d.html").exists()
+
+
+def test_an_unknown_policy_names_its_option_and_the_policies_there_are(capsys, tmp_path):
+    known = "unprepared, prepared, brief-only, firefighting, postponed"
+    for argv, said in [
+        (["report", "softphone-cutover", "--twin", "policy:nope", "--out",
+          str(tmp_path / "d.html")], "--twin policy:nope"),
+        (["run", "softphone-cutover", "--policy", "nope"], "--policy nope"),
+        (["compare", "softphone-cutover", "--variant", "a=policy:nope", "--variant", "b=none"],
+         "--variant a=policy:nope"),
+    ]:
+        assert main(argv) == 2, argv
+        assert capsys.readouterr().err == (f"itsm: {said}: no policy 'nope' in scenario "
+                                           f"softphone-cutover (it has: {known})\n")
+
+
+def test_a_scenario_or_experiment_given_as_decisions_is_named_for_what_it_is(capsys, tmp_path):
+    scenario = tmp_path / "cutover-monday.yaml"
+    scenario.write_text((ROOT / "scenarios" / "softphone-cutover.yaml").read_text())
+    experiment = tmp_path / "agents.yaml"
+    experiment.write_text("scenario: softphone-cutover\nvariants: {a: {}, b: {}}\n")
+    takes = ("--twin takes policy:NAME (one of the scenario's policies), a decisions file "
+             "(YAML: policy, decisions) or a replay file (.json) of the same scenario")
+    assert main(["report", "softphone-cutover", "--twin", str(scenario),
+                 "--out", str(tmp_path / "d.html")]) == 2
+    assert capsys.readouterr().err == (
+        f"itsm: --twin {scenario}: this is a scenario file (it has id, clock, teams, "
+        f"categories), not decisions: {takes}\n")
+    assert main(["report", "softphone-cutover", "--twin", str(experiment),
+                 "--out", str(tmp_path / "d.html")]) == 2
+    assert "this is an experiment file (it names a scenario and says what to compare), not " \
+           "decisions" in capsys.readouterr().err
+    assert main(["run", "softphone-cutover", "--decisions", str(scenario)]) == 2
+    assert capsys.readouterr().err == (
+        f"{scenario}: this is a scenario file (it has id, clock, teams, categories), not a "
+        "decisions file: expected a decisions file (a mapping with policy and/or decisions)\n")
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("")
+    assert main(["run", "softphone-cutover", "--decisions", str(empty)]) == 2
+    assert capsys.readouterr().err == (f"{empty}: the file is empty: expected a decisions "
+                                       "file (a mapping with policy and/or decisions)\n")
+
+
+def test_itsm_experiment_on_a_scenario_file_says_so(capsys, tmp_path):
+    scenario = tmp_path / "cutover-monday.yaml"
+    scenario.write_text((ROOT / "scenarios" / "softphone-cutover.yaml").read_text())
+    assert main(["experiment", str(scenario)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert err.startswith(f"{scenario}: this is a scenario file (it has id, clock, teams, "
+                          "categories), not an experiment file")
+
+
+def test_validate_checks_an_experiment_file_as_an_experiment(capsys, tmp_path):
+    good = tmp_path / "agents.yaml"
+    good.write_text("scenario: softphone-cutover\nreplications: 10\nsweep:\n  parameters:\n"
+                    "    - {target: teams.service-desk.staff, add: [0, 1, 2]}\n")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("scenario: softphone-cutover\nkpis: [abandonment_rate, abandonment_rate]\n"
+                   "sweep:\n  parameters:\n"
+                   "    - {target: teams.service-desk.staff, add: [0, 1]}\n"
+                   "goals: {abandonment_rate: {at_most: 8}}\n")
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("")
+    decisions = tmp_path / "mine.yaml"
+    decisions.write_text("policy: prepared\n")
+    assert main(["validate", str(good), "softphone-cutover"]) == 0
+    out = capsys.readouterr().out
+    assert out == (f"{good}: ok (an experiment: 3 sweep points × 10 replications of "
+                   "softphone-cutover)\nsoftphone-cutover: ok (scenario softphone-cutover)\n")
+    assert main(["validate", str(bad), str(empty), str(decisions)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.splitlines() == [
+        f"{bad}:2: kpis[1]: abandonment_rate is listed twice (first as kpis[0]): list each "
+        "key figure once",
+        f"{bad}:6: goals.abandonment_rate.at_most: abandonment_rate is a share: expected a "
+        "share between 0 and 1, e.g. 0.08 for 8%, got 8",
+        f"{empty}: the file is empty: expected a scenario or an experiment (a mapping: a "
+        "scenario has id, title, clock, teams, categories; an experiment has scenario, and "
+        "variants or sweep)",
+        f"itsm: {decisions}: this is a decisions file (policy, decisions): itsm validate "
+        "checks scenario and experiment files; a decisions file is checked against its "
+        "scenario by itsm run SCENARIO --decisions FILE"]
+
+
+# -- help, version, progress --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["experiment", "compare", "validate", "replay", "run",
+                                     "report", "history"])
+def test_every_designer_command_has_a_description_in_its_help(command, capsys):
+    with pytest.raises(SystemExit) as done:
+        main([command, "--help"])
+    assert done.value.code == 0
+    text = capsys.readouterr().out
+    # usage, then a description paragraph before the arguments
+    paragraphs = text.split("\n\n")
+    assert len(paragraphs) >= 3 and not paragraphs[1].lstrip().startswith(
+        ("positional", "options")), text
+    assert "%" not in text.replace("95%", "").replace("%)", ""), text
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert re.fullmatch(r"itsm \S+ \(Moments of Truth\), engine \S+, Python \S+\n",
+                        capsys.readouterr().out)
+
+
+def test_run_team_help_says_what_the_name_is_kept_for(capsys):
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--record (history, leaderboard) and --save-replay" in text
+
+
+PROGRESS_CHILD = """\
+import sys, time
+from cli.main import _Progress
+with _Progress() as progress:
+    for i in range(15):
+        time.sleep(0.1)
+        progress.update(i + 1, 15)
+"""
+
+
+def test_the_progress_bar_shows_on_a_terminal_even_one_that_reports_no_size():
+    """A pseudo-terminal opened without a size (0 x 0, as `script` and CI runners give) is
+    still a terminal: the bar shows there after a second, and not on a pipe."""
+    import pty
+
+    main_fd, child_fd = pty.openpty()  # no size set: 0 columns, 0 rows
+    assert os.get_terminal_size(child_fd) == (0, 0)
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    child = subprocess.Popen([sys.executable, "-c", PROGRESS_CHILD], cwd=ROOT, env=env,
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=child_fd)
+    os.close(child_fd)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(main_fd, 4096)
+        except OSError:  # the child closed its end
+            break
+        if not chunk:
+            break
+        seen += chunk
+    child.wait(timeout=60)
+    os.close(main_fd)
+    text = seen.decode("utf-8", "replace")
+    assert "elapsed" in text and "to go" in text and "%|" in text, text
+    piped = subprocess.run([sys.executable, "-c", PROGRESS_CHILD], cwd=ROOT,
+                           capture_output=True, text=True, timeout=60)
+    assert piped.returncode == 0 and piped.stderr == ""
+
+
+# -- replications are numbered alike everywhere ----------------------------------------------------
+
+
+def test_history_show_numbers_the_replication_as_the_export_does(capsys, tmp_path):
+    db = str(tmp_path / "history.sqlite3")
+    assert main(["run", "normal-week", "--team", "Blue", "--record", "--db", db]) == 0
+    assert "kept the first replication (replication 0)" in capsys.readouterr().err
+    assert main(["history", "--show", "1", "--db", db]) == 0
+    shown = capsys.readouterr().out
+    assert re.search(r"seed 1, replication (\d+), by Blue", shown).group(1) == "0"
+    assert main(["history", "--export-csv", str(tmp_path / "runs.csv"), "--db", db]) == 0
+    with open(tmp_path / "runs.csv", newline="") as handle:
+        (row,) = list(csv.DictReader(handle))
+    assert row["replication"] == "0"
