@@ -1,7 +1,8 @@
 """Published service-desk benchmarks, as data, each with the source a chart must name.
 
-The figures are the ones in docs/data-sources.md and shared/data/itsm-logs/SOURCES.md
-(grade B: industry benchmarks, large samples, opaque methods). A chart that draws a band
+The figures are the ones in docs/data-sources.md, which names where each comes from (grade
+B: industry benchmarks, large samples, opaque methods); a source that names a file names
+it by its path in the project, so a reader of a printed debrief can find it. A chart that draws a band
 labels it with `Benchmark.legend()`, so the source travels with the figure into a printed
 debrief. Shares are stored as fractions (0.05 = 5%), as the key figures are.
 """
@@ -33,7 +34,7 @@ class Benchmark:
 
     def legend(self) -> str:
         """What a chart writes next to the band: "Benchmark 5–12% (call-centre benchmarks,
-        SOURCES.md)"."""
+        docs/data-sources.md)"."""
         return f"Benchmark {self.range_words()} ({self.source})"
 
 
@@ -42,13 +43,13 @@ FIRST_CONTACT_RESOLUTION = Benchmark(
     source="HDI 2015, Gartner 2018, MetricNet", kpi="fcr")
 ABANDONMENT = Benchmark(
     name="Abandonment rate", low=0.05, high=0.12, unit="share",
-    source="call-centre benchmarks, SOURCES.md", kpi="abandonment_rate")
+    source="call-centre benchmarks, docs/data-sources.md", kpi="abandonment_rate")
 HANDLE_TIME = Benchmark(
     name="Handle time", low=7.0, high=13.0, unit="min",
-    source="service-desk benchmarks, SOURCES.md", kpi="handle_min")
+    source="service-desk benchmarks, docs/data-sources.md", kpi="handle_min")
 COST_PER_CONTACT = Benchmark(
     name="Cost per level-1 contact (USD)", low=16.0, high=22.0, unit="money",
-    source="service-desk benchmarks, SOURCES.md")
+    source="service-desk benchmarks, docs/data-sources.md")
 #: 1-2 contacts per user a month, about 21 working days
 CONTACTS_PER_USER_DAY = Benchmark(
     name="Contacts per user per working day", low=1 / 21, high=2 / 21, unit="count",

@@ -12,6 +12,7 @@ pulls pyplot in.
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -172,7 +173,7 @@ def test_service_by_hour(unprepared):
     low, high = shaded.get_y(), shaded.get_y() + shaded.get_height()
     assert (low, high) == pytest.approx((0.05, 0.12))
     assert legend_texts(abandonment) == [
-        "Benchmark 5–12% (call-centre benchmarks, SOURCES.md)"]
+        "Benchmark 5–12% (call-centre benchmarks, docs/data-sources.md)"]
     assert "benchmark 5–12%" in [t.get_text() for t in abandonment.texts]
     # a group of hours per day, named under the axis
     days = [t.get_text() for t in abandonment.texts if t.get_text()[:3] in ("Mon", "Fri")]
@@ -346,7 +347,7 @@ def test_render_formats(unprepared):
 
 
 def test_benchmarks_carry_their_sources():
-    assert ABANDONMENT.legend() == "Benchmark 5–12% (call-centre benchmarks, SOURCES.md)"
+    assert ABANDONMENT.legend() == "Benchmark 5–12% (call-centre benchmarks, docs/data-sources.md)"
     assert FIRST_CONTACT_RESOLUTION.legend() == (
         "Benchmark 66–74% (HDI 2015, Gartner 2018, MetricNet)")
     assert HANDLE_TIME.range_words() == "7–13 min"
@@ -354,6 +355,9 @@ def test_benchmarks_carry_their_sources():
     assert benchmark_for("asa_min") is None
     for b in BENCHMARKS:
         assert b.low < b.high and b.source
+        # a file a legend cites is one a reader can open: its path in the project
+        for cited in re.findall(r"[\w./-]+\.md\b", b.source):
+            assert (ROOT / cited).is_file(), (b.name, cited)
 
 
 def test_charts_work_on_a_run_stopped_part_way():
