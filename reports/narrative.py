@@ -9,6 +9,12 @@ A debrief leads with what happened, as cause and effect a group can follow on th
 then the figures against the scenario's goals, the decisions and what each cost, three
 people's journeys (one good, one bad, one typical), and questions for the group. Every
 number here comes from the log (through `sim.kpis`, `sim.moments`), never from the engine.
+
+Levers pulled at the same minute are one beat, and what followed is told once, for all of
+them. Whether people had been told about a change is read from the levers taken (their
+setting rows in the log). A usual day is the same hours on the run's other days: a run of
+one day is not compared with anything, and a usual day with no contacts is said to have
+none (never "234.0×").
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from sim.eventlog import (
     INJECT_START,
     LEVER,
     OUTAGE_START,
+    SETTING,
 )
 from sim.kpis import LogView, kpi_label
 from sim.moments import PASSED_ON, ledger, satisfaction_over_time
@@ -107,14 +114,34 @@ class _Facts:
             inside &= self.arrival_usual
         return int(inside.sum())
 
-    def usual_between(self, t0: float, t1: float) -> float:
+    def usual_between(self, t0: float, t1: float) -> float | None:
         """What the same hours usually bring: the usual arrivals in the same window on the
-        other days of the run (the expected level, not the day's own)."""
+        other days of the run (the expected level, not the day's own); None when the run
+        has no other day to compare with (a run of one day)."""
         days = int(self.outcome.end_min // 1440) + 1
         counts = [self.contacts_between(t0 + 1440 * k, t1 + 1440 * k, usual_only=True)
                   for k in range(-days, days + 1)
                   if k != 0 and 0 <= t0 + 1440 * k < self.outcome.end_min]
-        return float(np.mean(counts)) if counts else 0.0
+        return float(np.mean(counts)) if counts else None
+
+    def setting_at(self, path: str, initial: float, t: float) -> float:
+        """The value of a live parameter (a lever target such as `changes.softphone.warned`)
+        at minute t, from the log's setting rows; a setting made at t counts (decisions come
+        before anything else at their minute)."""
+        v = self.view
+        settings = self.outcome.log.names.settings
+        if path not in settings:
+            return float(initial)
+        rows = (v.event == SETTING) & (v.agent == settings.index(path)) & (v.time <= t)
+        return float(v.value[rows][-1]) if rows.any() else float(initial)
+
+    def levers_pulled(self, until_min: float) -> list[tuple[float, str]]:
+        """(minute, lever id) of every lever pulled up to `until_min`, in order."""
+        v = self.view
+        rows = (v.event == LEVER) & (v.time <= until_min)
+        names = self.outcome.log.names.levers
+        return [(float(t), names[int(i)]) for t, i in zip(v.time[rows], v.agent[rows],
+                                                          strict=True)]
 
     def phone_outcomes(self, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray]:
         """Waits of phone calls answered in [t0, t1), and how many hung up in it."""
@@ -173,10 +200,8 @@ def _effects(facts: _Facts, t: float) -> list[str]:
     effects = []
     came = facts.contacts_between(t, t + WINDOW_MIN)
     usual = facts.usual_between(t, t + WINDOW_MIN)
-    if came >= 5 and came > 1.3 * max(usual, 1.0):
-        ratio = f" ({came / usual:.1f}×)" if usual >= 1 else ""
-        effects.append(f"{came} contacts in the next two hours against {usual:.0f} on a usual "
-                       f"day{ratio}")
+    if came >= 5 and (usual is None or came > 1.3 * max(usual, 1.0)):
+        effects.append(f"{came} contacts in the next two hours" + _against_usual(came, usual))
     end = _end_of_day(outcome, t)
     worst = facts.worst_wait(t, end)
     if worst is not None and worst >= 1.0:
@@ -190,6 +215,40 @@ def _effects(facts: _Facts, t: float) -> list[str]:
         effects.append(f"{_department_name(outcome, department)} satisfaction fell from "
                        f"{before:.1f} to {after:.1f} by {when(outcome, end)[-5:]}")
     return effects
+
+
+def _against_usual(came: int, usual: float | None) -> str:
+    """How `came` contacts in two hours compare with the usual level: " against 9 on a
+    usual day (2.6×)"; nothing when the run has no other day to compare with; never a
+    ratio to nothing."""
+    if usual is None:
+        return ""
+    if round(usual) == 0:
+        return ", where the same hours of a usual day bring none"
+    ratio = f" ({came / usual:.1f}×)" if usual >= 1 else ""
+    return f" against {usual:.0f} on a usual day{ratio}"
+
+
+def _told(facts: _Facts, change, t: float) -> str:
+    """Whether the people a change affects had been told properly when it went live, from
+    the levers taken (their setting rows in the log), not from the scenario's first value."""
+    path = f"changes.{change.id}.warned"
+    if facts.setting_at(path, float(change.warned), t) <= 0.5:
+        return " (people had not been told properly)"
+    telling = [facts.levers[lever_id] for _, lever_id in facts.levers_pulled(t)
+               if any(e.target == path for e in facts.levers[lever_id].effects)]
+    if telling:
+        return f" (people had been told: “{telling[-1].name}”)"
+    return " (people had been told)" if not change.warned else ""
+
+
+def _pulled_words(levers, currency: str) -> str:
+    """“A” (1,500 EUR), or “A” (1,500 EUR) and “B” (200 EUR): levers pulled together."""
+    named = [f"“{lever.name}”" + (f" ({format_figure(lever.cost, 'money', currency)})"
+                                  if lever.cost else "") for lever in levers]
+    if len(named) == 1:
+        return named[0]
+    return ", ".join(named[:-1]) + " and " + named[-1] + " together"
 
 
 def _lever_effects(facts: _Facts, t: float) -> list[str]:
@@ -211,14 +270,13 @@ def story(outcome: Outcome) -> list[Beat]:
     changes = {c.id: c for c in scenario.changes}
     injects = {j.id: j for j in scenario.injects}
     beats: list[Beat] = []
+    pulled_at: dict[float, tuple[Beat, list]] = {}  # levers pulled at one minute: one beat
     for i in np.flatnonzero(np.isin(v.event, (CHANGE_LIVE, CHANGE_FAILED, CHANGE_ROLLED_BACK,
                                               INJECT_START, LEVER, OUTAGE_START))):
         t, event, item = float(v.time[i]), int(v.event[i]), int(v.agent[i])
         if event == CHANGE_LIVE:
             change = changes[names.changes[item]]
-            cause = f"{change.name} went live"
-            if not change.warned:
-                cause += " (people had not been told properly)"
+            cause = f"{change.name} went live{_told(facts, change, t)}"
             beats.append(Beat(t, when(outcome, t), cause, _effects(facts, t)))
         elif event == CHANGE_FAILED:
             change = changes[names.changes[item]]
@@ -231,10 +289,14 @@ def story(outcome: Outcome) -> list[Beat]:
             inject = injects[names.injects[item]]
             beats.append(Beat(t, when(outcome, t), inject.name, _effects(facts, t)))
         elif event == LEVER:
-            lever = facts.levers[names.levers[item]]
-            cost = f" ({format_figure(lever.cost, 'money', scenario.currency)})" if lever.cost else ""
-            beats.append(Beat(t, when(outcome, t), f"you pulled “{lever.name}”{cost}",
-                              _lever_effects(facts, t)))
+            if t not in pulled_at:
+                pulled_at[t] = (Beat(t, when(outcome, t), ""), [])
+                beats.append(pulled_at[t][0])
+            pulled_at[t][1].append(facts.levers[names.levers[item]])
+    for t, (beat, levers) in pulled_at.items():
+        # what followed is told once, for all of them: they acted together
+        beat.cause = f"you pulled {_pulled_words(levers, scenario.currency)}"
+        beat.effects = _lever_effects(facts, t)
     beats.extend(_busy_days(facts))
     beats.sort(key=lambda b: b.time_min)
     return beats
@@ -249,9 +311,12 @@ def _busy_days(facts: _Facts) -> list[Beat]:
         t0 = day * 1440.0
         came = facts.contacts_between(t0, t0 + 1440)
         usual = facts.usual_between(t0, t0 + 1440)
-        if came >= 10 and came > 1.5 * max(usual, 1.0):
+        if came >= 10 and (usual is None or came > 1.5 * max(usual, 1.0)):
             gave_up = facts.abandonment(t0, t0 + 1440)
-            text = f"{came} contacts that day, {came / max(usual, 1):.1f}× a usual day"
+            text = f"{came} contacts that day"
+            if usual is not None:
+                text += (", where a usual day has none" if round(usual) == 0
+                         else f", {came / max(usual, 1):.1f}× a usual day")
             if gave_up is not None:
                 text += f"; {100 * gave_up:.0f}% of callers hung up"
             beats.append(Beat(t0 + 1439, f"{when(outcome, t0)[:3]} (whole day)", text))

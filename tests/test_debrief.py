@@ -69,9 +69,52 @@ def test_the_story_of_day_one_is_told_from_the_log(unprepared):
 def test_levers_pulled_and_what_followed_appear_in_the_story(firefighting):
     beats = narrative.story(firefighting)
     pulled = [b for b in beats if b.cause.startswith("you pulled")]
-    assert [b.when for b in pulled] == ["Mon 09:20", "Mon 09:20", "Tue 07:30"]
-    assert any("abandonment fell" in b.text for b in pulled)
-    assert "1,500 EUR" in pulled[0].cause
+    # the two levers pulled at 09:20 share one beat: what followed is told once, for both
+    assert [b.when for b in pulled] == ["Mon 09:20", "Tue 07:30"]
+    assert pulled[0].cause == ("you pulled “Two temporary agents for the rest of the week” "
+                               "(1,500 EUR) and “Send an FAQ e-mail to everyone” (200 EUR) "
+                               "together")
+    assert sum("abandonment fell" in b.text for b in beats) == 1
+    assert "abandonment fell" in pulled[0].text
+
+
+def test_a_change_is_told_as_announced_when_a_lever_announced_it(softphone, unprepared):
+    """Whether people had been told is read from the levers taken (their settings in the
+    log), not from the scenario's starting value."""
+    prepared = Simulation(softphone, seed=1,
+                          decisions=DecisionPlan.from_policy(softphone, "prepared")).run()
+    live = next(b for b in narrative.story(prepared) if "went live" in b.cause)
+    assert live.cause.endswith("went live (people had been told: “Detailed communication”)")
+    assert "not been told" not in " ".join(b.text for b in narrative.story(prepared))
+    live = next(b for b in narrative.story(unprepared) if "went live" in b.cause)
+    assert live.cause.endswith("(people had not been told properly)")
+
+
+def test_the_story_never_compares_with_a_usual_day_of_nothing(softphone, tmp_path):
+    """No "234.0× a usual day" when a usual day has no contacts, and no comparison at all
+    in a run of one day (it has no other day)."""
+    from sim.loader import load_scenario
+
+    text = (ROOT / "scenarios" / "softphone-cutover.yaml").read_text()
+    quiet = tmp_path / "quiet.yaml"  # almost nothing but what the cutover brings
+    quiet.write_text(re.sub(r"per_user_per_day: 0\.0\d+", "per_user_per_day: 0.00001",
+                               text))
+    one_day = tmp_path / "one-day.yaml"
+    one_day.write_text(text.replace("duration: 7200 ", "duration: 1440 "))
+    plan = DecisionPlan.from_policy(softphone, "unprepared")
+    story = narrative.story(Simulation(load_scenario(quiet), seed=1, decisions=plan).run())
+    monday = next(b.text for b in story if b.when == "Mon (whole day)")
+    assert re.fullmatch(r"\d+ contacts that day, where a usual day has none; \d+% of "
+                           r"callers hung up", monday), monday
+    live = next(b.text for b in story if "went live" in b.cause)
+    assert re.search(r"→ \d+ contacts in the next two hours, where the same hours of a "
+                        r"usual day bring none →", live), live
+    assert "×" not in " ".join(b.text for b in story)
+    story = narrative.story(Simulation(load_scenario(one_day), seed=1, decisions=plan).run())
+    words = " ".join(b.text for b in story)
+    assert "usual day" not in words and "×" not in words
+    monday = next(b.text for b in story if b.when == "Mon (whole day)")
+    assert re.fullmatch(r"\d+ contacts that day; \d+% of callers hung up", monday), monday
 
 
 def test_goals_decisions_and_journeys(firefighting, softphone):
