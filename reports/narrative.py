@@ -71,6 +71,19 @@ def format_figure(value: float | None, unit: str, currency: str = "EUR") -> str:
     return f"{value:,.0f}"
 
 
+def shown_value(value: float, unit: str) -> float:
+    """The value `format_figure` shows, as a number: 0.1235 (a share) as 0.124 (12.4%,
+    rounded as the text is), 123 minutes as 120 (2.0 h). Differences of shown values agree
+    with the values shown."""
+    if unit == "share":
+        return float(f"{100 * value:.1f}") / 100
+    if unit == "min":
+        return float(f"{value:.1f}") if value < 100 else float(f"{value / 60:.1f}") * 60
+    if unit == "points":
+        return float(f"{value:.1f}")
+    return float(f"{value:.0f}")  # money, hours, counts: whole numbers
+
+
 # ---------------------------------------------------------------------------------------------
 # What happened
 # ---------------------------------------------------------------------------------------------

@@ -242,3 +242,39 @@ def test_itsm_report_refuses_bad_input_without_a_traceback(tmp_path):
     result = run_itsm("report", "softphone-cutover", "--out", str(tmp_path / "no" / "x.html"),
                       cwd=tmp_path)
     assert result.returncode == 2 and "does not exist" in result.stderr
+
+
+def test_the_twin_table_adds_up_as_shown():
+    """The difference column is the difference of the values as shown, not of the unrounded
+    values (12.35% and 20.05% are shown as 12.3% or 12.4% and 20.1%...)."""
+    deltas = {"abandonment_rate": (0.12349, 0.20051, 0.07702),   # 12.3% → 20.1%: +7.8
+              "asa_min": (1.249, 1.351, 0.102),                  # 1.2 → 1.4 min: +0.2
+              "satisfaction": (74.96, 74.54, -0.42),             # 75.0 → 74.5: -0.5
+              "cost_total": (1000.4, 1500.6, 500.2),             # 1,000 → 1,501: +501
+              "fcr": (0.5, 0.5, 0.0),
+              "moments_bad": (3.0, None, None)}
+    rows = {row[0]: row[1:] for row in debrief.twin_rows(deltas, "EUR")}
+    assert rows[kpi_label("abandonment_rate")[0]] == ("12.3%", "20.1%", "+7.8 pts")
+    assert rows[kpi_label("asa_min")[0]] == ("1.2 min", "1.4 min", "+0.2 min")
+    assert rows[kpi_label("satisfaction")[0]] == ("75.0", "74.5", "-0.5")
+    assert rows[kpi_label("cost_total")[0]] == ("1,000 EUR", "1,501 EUR", "+501 EUR")
+    assert rows[kpi_label("fcr")[0]] == ("50.0%", "50.0%", "0.0 pts")
+    assert rows[kpi_label("moments_bad")[0]] == ("3", "—", "—")
+
+
+def test_the_twin_table_of_two_runs_adds_up(made):
+    """Every row of a real twin table: the shown difference is the difference shown."""
+    def number(text: str) -> float:
+        return float(re.sub(r"[^\d.+-]", "", text.replace("−", "-")))
+
+    for label, here, there, diff in made.twin.rows:
+        if "—" in (here, there):
+            continue
+        scale = 60 if here.endswith(" h") or there.endswith(" h") else 1
+        if scale == 60:  # minutes shown as hours: compare in minutes
+            here_v = number(here) * (60 if here.endswith(" h") else 1)
+            there_v = number(there) * (60 if there.endswith(" h") else 1)
+            diff_v = number(diff) * (60 if diff.endswith(" h") else 1)
+        else:
+            here_v, there_v, diff_v = number(here), number(there), number(diff)
+        assert diff_v == pytest.approx(there_v - here_v, abs=1e-9), (label, here, there, diff)
