@@ -487,24 +487,11 @@ def _kpis_once(data: dict, source_name: str, where, problems: list[Problem]) -> 
 def _share_goals(data: dict, source_name: str, where, problems: list[Problem]) -> None:
     """A goal on a share (abandonment, FCR, a utilisation) is a fraction: `at_most: 8` for
     8% would be met by every run, silently."""
-    from sim.kpis import kpi_label
+    from sim.kpis import percent_goals
 
-    goals = data.get("goals")
-    if not isinstance(goals, dict):
-        return
-    for kpi, goal in goals.items():
-        if not isinstance(kpi, str) or not isinstance(goal, dict) or kpi_label(kpi)[1] != "share":
-            continue
-        for bound in ("at_most", "at_least"):
-            value = goal.get(bound)
-            if isinstance(value, (int, float)) and not isinstance(value, bool) \
-                    and math.isfinite(value) and not 0 <= value <= 1:
-                line, shown = where("goals", kpi, bound)
-                example = (f"{value / 100:g} for {value:g}%" if 1 < value <= 100
-                           else "0.08 for 8%")
-                problems.append(Problem(source_name, line, shown,
-                                        f"{kpi} is a share: expected a share between 0 and 1, "
-                                        f"e.g. {example}, got {value:g}"))
+    for kpi, bound, message in percent_goals(data.get("goals")):
+        line, shown = where("goals", kpi, bound)
+        problems.append(Problem(source_name, line, shown, message))
 
 
 #: The keys of `measure`.

@@ -48,8 +48,9 @@ set of figures.
 
 from __future__ import annotations
 
+import math
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -460,6 +461,25 @@ def _describe(name: str) -> tuple[str, str, str]:
     if name.startswith("utilisation_"):
         return "Teams and suppliers", f"Utilisation — {name[len('utilisation_'):]}", "share"
     return "Key figures", name, "count"
+
+
+def percent_goals(goals: Any) -> list[tuple[str, str, str]]:
+    """Bounds of goals on shares written in percent, in a file's raw `goals` mapping:
+    `abandonment_rate: {at_most: 8}` meant 8%, and every run would meet it silently.
+    Returns (key figure, bound, what was expected) for each, to be located by the caller."""
+    found = []
+    for name, goal in goals.items() if isinstance(goals, dict) else []:
+        if not isinstance(name, str) or not isinstance(goal, dict) \
+                or kpi_label(name)[1] != "share":
+            continue
+        for bound in ("at_most", "at_least"):
+            value = goal.get(bound)
+            if isinstance(value, (int, float)) and not isinstance(value, bool) \
+                    and math.isfinite(value) and not 0 <= value <= 1:
+                example = f"{value / 100:g} for {value:g}%" if 1 < value <= 100 else "0.08 for 8%"
+                found.append((name, bound, f"{name} is a share: expected a share between 0 "
+                                           f"and 1, e.g. {example}, got {value:g}"))
+    return found
 
 
 def kpi_names(scenario) -> set[str]:

@@ -87,6 +87,7 @@ def _load(source: str | os.PathLike, source_name: str) -> Scenario:
 def _validated(data: Any, source_name: str, marks: Any, problems: list[Problem]) -> Scenario:
     with _no_crash(source_name):
         problems = problems + _duplicate_ids(data, source_name, marks)
+        problems += _percent_goals(data, source_name, marks)
         scenario, found = _validation(data, source_name, marks)
     problems += found
     if problems or scenario is None:
@@ -153,6 +154,17 @@ def _duplicate_ids(data: Any, source_name: str, marks: Any) -> list[Problem]:
                 "escalation targets name either, so their ids must differ",
             ))
     return problems
+
+
+def _percent_goals(data: Any, source_name: str, marks: Any) -> list[Problem]:
+    """Goals on shares written in percent (`abandonment_rate: {at_most: 8}`), which every
+    run would meet silently."""
+    from sim.kpis import percent_goals
+
+    goals = data.get("goals") if isinstance(data, dict) else None
+    return [Problem(source_name, _line(marks, ("goals", kpi, bound)),
+                    field_path(("goals", kpi, bound), data), message)
+            for kpi, bound, message in percent_goals(goals)]
 
 
 def _ids_in(items: Any) -> Iterator[tuple[int, str]]:

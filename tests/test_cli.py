@@ -511,3 +511,16 @@ def test_history_show_numbers_the_replication_as_the_export_does(capsys, tmp_pat
     with open(tmp_path / "runs.csv", newline="") as handle:
         (row,) = list(csv.DictReader(handle))
     assert row["replication"] == "0"
+
+
+def test_validate_refuses_a_scenario_goal_on_a_share_written_in_percent(capsys, tmp_path):
+    text = (ROOT / "scenarios" / "softphone-cutover.yaml").read_text()
+    assert "abandonment_rate: {at_most: 0.10}" in text
+    path = tmp_path / "percent.yaml"
+    path.write_text(text.replace("abandonment_rate: {at_most: 0.10}",
+                                 "abandonment_rate: {at_most: 10}"))
+    line = text[:text.index("abandonment_rate: {at_most: 0.10}")].count("\n") + 1
+    assert main(["validate", str(path)]) == 2
+    assert capsys.readouterr().err == (
+        f"{path}:{line}: goals.abandonment_rate.at_most: abandonment_rate is a share: expected "
+        "a share between 0 and 1, e.g. 0.1 for 10%, got 10\n")
