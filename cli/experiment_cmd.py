@@ -149,10 +149,11 @@ def write_charts(result, folder: Path) -> list[str]:
     # both charts take goals as sim.scenario.Goal and the currency of money figures
     goals = dict(experiment.goals) or None
     currency = experiment.base_scenario.currency
+    measured = measured_span(experiment) + " only" if experiment.window is not None else None
     written = []
     if experiment.kind == "variants":
         figure = variants_chart(result.comparison, experiment.kpis, goals=goals,
-                                currency=currency)
+                                currency=currency, measured=measured)
         (folder / "variants.png").write_bytes(png_bytes(figure))
         return ["variants.png"]
     axis = experiment.axes[0]
@@ -161,7 +162,8 @@ def write_charts(result, folder: Path) -> list[str]:
         estimates = {kpi: [result.estimate(name, kpi) for name in names]
                      for kpi in experiment.kpis}
         label = f"{axis.label}, {title}" if title else axis.label
-        figure = sweep_chart(values, label, estimates, goals, currency=currency)
+        figure = sweep_chart(values, label, estimates, goals, currency=currency,
+                             measured=measured)
         name = "sweep.png"
         if title:  # one chart per value of the second parameter
             second = experiment.axes[1]
@@ -216,8 +218,9 @@ def _decided_words(decided: dict, overrides: list) -> str:
     return "; ".join(words)
 
 
-def measured_words(experiment) -> str:
-    """What the key figures cover: the measured window, or the whole run."""
+def measured_span(experiment) -> str:
+    """The part of the runs the key figures cover: "mon 00:00 to tue 00:00 (minutes 0 to
+    1440)", or "minutes 0 to 600" for a scenario without a calendar."""
     from sim.experiments import moment_words
 
     scenario = experiment.base_scenario
@@ -226,6 +229,13 @@ def measured_words(experiment) -> str:
     if scenario.calendar is not None:
         span = (f"{moment_words(scenario, window.from_min)} to "
                 f"{moment_words(scenario, window.until_min)} ({span})")
+    return span
+
+
+def measured_words(experiment) -> str:
+    """What the key figures cover: the measured window, or the whole run."""
+    window = experiment.measured
+    span = measured_span(experiment)
     if experiment.window is None:
         return (f"Measured: the whole run, {span}" + (" after the warm-up"
                                                        if window.from_min > 0 else "") + ".")

@@ -408,19 +408,22 @@ def _kpi_column(ax: Axes, runs, labels) -> None:
 
 
 def variants_chart(comparison, kpis: Sequence[str], goals: Mapping | None = None,
-                   currency: str = "EUR") -> Figure:
+                   currency: str = "EUR", measured: str | None = None) -> Figure:
     """Variants of an experiment (`sim.replications.VariantComparison`), one panel per key
     figure: each variant's mean with its 95% confidence interval as error bars, the value
     above it; under each variant but the first, its paired difference from the first
     (common random numbers); benchmark bands and goals (`goals`: {figure: value, or
-    {"at_most"|"at_least": value}, or a `sim.scenario.Goal`}) where there are any."""
+    {"at_most"|"at_least": value}, or a `sim.scenario.Goal`}) where there are any.
+    `measured`: what part of the runs the figures cover, under the title (a window of the
+    runs: "mon 00:00 to tue 00:00 only")."""
     kpis = list(kpis)
     variants = list(comparison.variants)
     fig, axes = _panel_grid(len(kpis), panel_w_in=max(4.6, 1.5 * len(variants) + 1.6),
                             panel_h_in=4.8)
     replications = max(r.replications for r in comparison.variants.values())
     style.title(fig, f"Variants compared: mean and 95% confidence interval "
-                     f"({replications} replications each)")
+                     f"({replications} replications each)"
+                     + (f"\nFigures of {measured}" if measured else ""))
     summaries = {v: comparison.variants[v].summary() for v in variants}
     for ax, name in zip(axes, kpis, strict=True):
         label, unit = kpi_label(name)
@@ -476,15 +479,16 @@ def variants_chart(comparison, kpis: Sequence[str], goals: Mapping | None = None
 
 def sweep_chart(values: Sequence[float], parameter_label: str,
                 estimates: Mapping[str, Sequence], goals: Mapping | None = None,
-                currency: str = "EUR") -> Figure:
+                currency: str = "EUR", measured: str | None = None) -> Figure:
     """A parameter (x) against key figures, one panel per figure (`estimates`: {figure:
     [sim.replications.Estimate per value]}): the mean over replications as a line, its 95%
     confidence interval as a band, a goal as a dashed line (`goals`: {figure: value, or
     {"at_most"|"at_least": value}, or a `sim.scenario.Goal`}), and the benchmark band where
-    the figure has one."""
+    the figure has one. `measured`, as for `variants_chart`."""
     x = np.asarray(values, dtype=float)
     fig, axes = _panel_grid(len(estimates), panel_w_in=5.4, panel_h_in=4.4)
-    style.title(fig, f"What changes with {parameter_label[:1].lower()}{parameter_label[1:]}")
+    style.title(fig, f"What changes with {parameter_label[:1].lower()}{parameter_label[1:]}"
+                + (f"\nFigures of {measured}" if measured else ""))
     for ax, (name, per_value) in zip(axes, estimates.items(), strict=True):
         label, unit = kpi_label(name)
         means = _nan([e.mean for e in per_value])

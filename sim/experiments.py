@@ -414,8 +414,8 @@ def _load(source: str | Path, source_name: str, base_dir: Path, name: str) -> Ex
     kind = file_kind(data)
     if kind in ("scenario", "decisions", "replay"):
         # one sentence, not every key of another kind of file listed as unknown
-        hint = (f" (to experiment on this scenario, name it in an experiment file: "
-                f"`scenario: {Path(source_name).name}`)" if kind == "scenario" else "")
+        hint = (f"; to experiment on this scenario, name it in an experiment file: "
+                f"`scenario: {Path(source_name).name}`" if kind == "scenario" else "")
         raise ScenarioError([Problem(source_name, None, "", f"this is {KIND_WORDS[kind]}, not "
                                      f"an experiment file: expected {EXPERIMENT_SHAPE}{hint}")])
 

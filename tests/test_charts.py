@@ -332,6 +332,17 @@ def test_sweep_chart():
     assert_renders(fig)
 
 
+def test_experiment_charts_say_which_part_of_the_runs_they_measure():
+    estimates = {"abandonment_rate": [Estimate(m, 0.01, 8) for m in (0.13, 0.09)]}
+    window = "mon 00:00 to tue 00:00 (minutes 0 to 1440) only"
+    fig = charts.sweep_chart([0, 1], "Extra agents", estimates, measured=window)
+    assert fig.get_suptitle() == f"What changes with extra agents\nFigures of {window}"
+    assert_renders(fig)
+    fig = charts.variants_chart(made_up_comparison(), ["abandonment_rate"], measured=window)
+    assert fig.get_suptitle().endswith(f"each)\nFigures of {window}")
+    assert_renders(fig)
+
+
 # -- rendering, benchmarks, architecture --------------------------------------------------------
 
 

@@ -397,9 +397,9 @@ def test_another_kind_of_file_is_named_for_what_it_is(tmp_path):
     expected = {
         scenario: f"{scenario}: this is a scenario file (it has id, clock, teams, "
                   "categories), not an experiment file: expected an experiment (a mapping "
-                  "with scenario, and variants or sweep: see docs/experiments.md) (to "
+                  "with scenario, and variants or sweep: see docs/experiments.md); to "
                   "experiment on this scenario, name it in an experiment file: `scenario: "
-                  "cutover-monday.yaml`)",
+                  "cutover-monday.yaml`",
         decisions: f"{decisions}: this is a decisions file (policy, decisions), not an "
                    "experiment file: expected an experiment (a mapping with scenario, and "
                    "variants or sweep: see docs/experiments.md)",
