@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pygame
 
-from game.ui import Ui, hint, wrap
+from game.ui import Ui, ellipsize, hint, wrap
 from sim.scenario import Effect, Lever, Scenario
 
 #: The last part of a target path, in words.
@@ -70,6 +70,18 @@ def effect_words(effect: Effect, names: dict[str, str] | None = None) -> str:
             return f"{owner}: {'no longer' if rest == 'active' else 'not'} {what}"
         how = names.get(str(value), f"→ {value}")
     return f"{owner}: {what} {how}"
+
+
+def effect_short(effect: Effect, names: dict[str, str] | None = None) -> str:
+    """An effect with its number first, for a card where room is short: "−40% contacts
+    the change brings (How do I ... on the softphone?)"."""
+    words = effect_words(effect, names)
+    owner, _, rest = words.partition(": ")
+    for sign in ("+", "−", "none"):
+        head, found, number = rest.rpartition(f" {sign}")
+        if found and head:
+            return f"{sign}{number} {head} ({owner})"
+    return f"{rest} ({owner})"
 
 
 def lever_lines(lever: Lever, currency: str, names: dict[str, str] | None = None) -> list[str]:
@@ -169,7 +181,10 @@ class LeverChooser:
             colour = t.text if offered else t.idle
             y = inner.top
             title_lines = wrap(fonts, f"{i + 1}  {mark}{lever.name}", inner.width, "body",
-                               bold=True)[:2]
+                               bold=True)
+            if len(title_lines) > 2:  # the rest is in the tip
+                title_lines = [title_lines[0], ellipsize(fonts, " ".join(title_lines[1:]),
+                                                         inner.width, "body", True)]
             for line in title_lines:
                 ui.text(surface, line, (inner.left, y), bold=True, colour=colour)
                 y += fonts.line_height()
@@ -181,16 +196,18 @@ class LeverChooser:
             ui.text(surface, cost, (inner.left, y), "small", t.warn if offered else t.idle,
                     max_width=inner.width)
             y += small
-            body = [" ".join(lever.description.split())] if lever.description else []
-            lines = [w for text in body for w in wrap(fonts, text, inner.width, "small")]
-            lines += [w for e in lever.effects
-                      for w in wrap(fonts, "• " + effect_words(e, self.names), inner.width,
-                                   "small")]
-            for line in lines:
+            # what it does first, in numbers; the story of the lever if there is room
+            lines = [(w, t.text if offered else t.idle) for e in lever.effects
+                     for w in wrap(fonts, "• " + effect_short(e, self.names), inner.width,
+                                   "small")[:2]]
+            if lever.description:
+                lines += [(w, t.text_dim if offered else t.idle) for w in
+                          wrap(fonts, " ".join(lever.description.split()), inner.width,
+                               "small")]
+            for line, line_colour in lines:
                 if y + small > inner.bottom:
                     break
-                ui.text(surface, line, (inner.left, y), "small",
-                        t.text_dim if offered else t.idle)
+                ui.text(surface, line, (inner.left, y), "small", line_colour)
                 y += small
             ui.area(f"lever:{lever.id}", card, lambda lv=lever.id: self.toggle(lv))
             ui.tip(card, lever_lines(lever, self.currency, self.names))

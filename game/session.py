@@ -47,6 +47,15 @@ RECENT_MOMENTS = 12
 RECENT_WITHIN_MIN = 240.0
 
 
+#: key figures' names where room is short (the floor, a pop-up's summary line)
+SHORT_LABELS = {
+    "abandonment_rate": "Hung up (phone)", "asa_min": "Speed of answer (phone)",
+    "fcr": "Fixed at first contact", "satisfaction": "Satisfaction",
+    "sla_breach_rate": "SLA breaches", "cost_total": "Total cost",
+    "backlog_end": "Open now", "mean_wait_min": "Mean wait", "mttr_min": "Time to fix",
+    "score": "Score",
+}
+
 @dataclass(frozen=True)
 class TickerLine:
     """One moment of truth as the floor's ticker says it."""
@@ -71,8 +80,11 @@ class LiveFigure:
     value: float | None
     goal_text: str | None   # "at most 10%"
     met: bool | None        # None: no goal, or no value yet
+    basis: str = ""         # how many it rests on, where few: "1 of 7"
 
 
+#: Below this many phone calls a share of them is shown with its count ("1 of 7").
+FEW_CALLS = 50
 #: The key figures the floor shows when the scenario sets no goals.
 DEFAULT_FIGURES = ("abandonment_rate", "asa_min", "fcr", "satisfaction")
 
@@ -248,8 +260,19 @@ class Play:
                 else:
                     goal_text = f"at least {_short(goal.at_least, unit)}"
                     met = None if value is None else value >= goal.at_least
-            out.append(LiveFigure(name, label, unit, value, goal_text, met))
+            out.append(LiveFigure(name, label, unit, value, goal_text, met,
+                                  self._basis(name, value, kpis)))
         return out
+
+    @staticmethod
+    def _basis(name: str, value: float | None, kpis: dict) -> str:
+        """'1 of 7' beside a share of phone calls while there are few calls: on Monday at
+        08:10 one hang-up out of seven reads very differently from 14% of a week."""
+        if name != "abandonment_rate" or not value:
+            return ""
+        abandoned = kpis.get("abandoned") or 0
+        offered = round(abandoned / value)
+        return f"{abandoned:.0f} of {offered}" if offered < FEW_CALLS else ""
 
     # -- the player's decisions ---------------------------------------------------------------
 
@@ -301,6 +324,19 @@ class Play:
         if self._outcome is None or self._outcome.end_min != self.now_min:
             self._outcome = self.sim.outcome()
         return self._outcome
+
+    def figures_words(self) -> tuple[str, bool]:
+        """The key figures so far against their goals in one line ("Hung up (phone) 55% ✗ ·
+        …"), and whether any goal is missed."""
+        from reports.narrative import format_figure
+
+        parts, missed = [], False
+        for fig in self.figures:
+            mark = "" if fig.met is None else " ✓" if fig.met else " ✗"
+            missed = missed or fig.met is False
+            parts.append(f"{SHORT_LABELS.get(fig.name, fig.label)} "
+                         f"{format_figure(fig.value, fig.unit, self.scenario.currency)}{mark}")
+        return " · ".join(parts), missed
 
     def clock_text(self) -> str:
         return clock_words(self.outcome(), self.now_min)

@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 COLOUR_NAMES = ("background", "panel", "panel_high", "edge", "text", "text_dim", "accent",
-                "good", "bad", "warn", "phone", "ticket", "walk_in", "idle", "shadow")
+                "good", "bad", "warn", "so_so", "phone", "ticket", "walk_in", "idle", "shadow")
 
 
 @dataclass

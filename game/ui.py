@@ -404,7 +404,8 @@ def key_name(key: int | None) -> str:
     special = {pygame.K_RETURN: "Enter", pygame.K_ESCAPE: "Esc", pygame.K_SPACE: "Space",
                pygame.K_TAB: "Tab", pygame.K_LEFT: "←", pygame.K_RIGHT: "→",
                pygame.K_UP: "↑", pygame.K_DOWN: "↓", pygame.K_PLUS: "+",
-               pygame.K_MINUS: "−", pygame.K_EQUALS: "+", pygame.K_F11: "F11"}
+               pygame.K_MINUS: "−", pygame.K_EQUALS: "+", pygame.K_F11: "F11",
+               pygame.K_BACKSPACE: "Backspace", pygame.K_DELETE: "Del"}
     return special.get(key, pygame.key.name(key).upper())
 
 

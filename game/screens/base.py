@@ -4,6 +4,7 @@ bar, the row of buttons at the bottom, layout in line heights)."""
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 import pygame
@@ -12,6 +13,10 @@ from game.ui import Ui, hint
 
 if TYPE_CHECKING:
     from game.app import App
+
+
+#: how long a note ("Ordered: …", "Saved: …") stays on screen, in seconds
+MESSAGE_S = 5.0
 
 
 class Screen:
@@ -24,8 +29,9 @@ class Screen:
     def __init__(self, app: App):
         self.app = app
         self.ui = Ui(app)
-        self.message = ""          # a line at the bottom: what just happened
+        self.message = ""          # a note at the bottom: what just happened
         self.message_colour = None
+        self.message_at_s = 0.0    # when it was said (it fades after MESSAGE_S)
 
     # -- the three calls the app makes ---------------------------------------------------------
 
@@ -47,7 +53,7 @@ class Screen:
         self.ui.begin()
         surface.fill(self.app.theme.background)
         self.draw_screen(surface)
-        if self.message:
+        if self.message and getattr(self, "overlay", None) is None:  # never over a pop-up
             self._draw_message(surface)
         self.ui.end(surface)
 
@@ -63,6 +69,7 @@ class Screen:
     def say(self, text: str, bad: bool = False) -> None:
         self.message = text
         self.message_colour = self.app.theme.bad if bad else None
+        self.message_at_s = time.monotonic()
 
     # -- layout helpers ------------------------------------------------------------------------
 
@@ -120,8 +127,20 @@ class Screen:
         return pygame.Rect(m, y, total, h)
 
     def _draw_message(self, surface: pygame.Surface) -> None:
-        t = self.app.theme
-        m = self.margin
-        y = surface.get_height() - m - round(self.line * 1.7) - self.line - self.gap
-        self.ui.text(surface, self.message, (m, y), "body", self.message_colour or t.accent,
-                     max_width=surface.get_width() - 2 * m)
+        """The note as a toast above the bottom row, on a panel of its own so it never
+        mixes with the text under it; it goes after MESSAGE_S (a problem stays longer)."""
+        shown_s = time.monotonic() - self.message_at_s
+        if shown_s > MESSAGE_S * (2 if self.message_colour else 1):
+            self.message = ""
+            return
+        t, fonts = self.app.theme, self.app.fonts
+        m, g = self.margin, self.gap
+        width = min(fonts.width(self.message) + 4 * g, surface.get_width() - 2 * m)
+        h = round(self.line * 1.5)
+        rect = pygame.Rect(0, 0, width, h)
+        rect.midbottom = (surface.get_width() // 2,
+                          surface.get_height() - m - round(self.line * 1.7) - g)
+        colour = self.message_colour or t.accent
+        self.ui.panel(surface, rect, t.panel_high, colour, 2)
+        self.ui.text(surface, self.message, rect.center, "body", colour, anchor="center",
+                     max_width=rect.width - 2 * g)

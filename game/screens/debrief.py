@@ -35,6 +35,14 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-")[:40] or "run"
 
 
+#: A chart more than this many times taller than its area, at full width, is scrolled
+#: rather than shrunk (shrunk, its type would be a few pixels high).
+TALL_CHART = 1.25
+#: Keys that scroll a tall chart, in lines.
+CHART_SCROLL_KEYS = {pygame.K_UP: -2, pygame.K_DOWN: 2, pygame.K_PAGEUP: -10,
+                     pygame.K_PAGEDOWN: 10, pygame.K_HOME: -10_000, pygame.K_END: 10_000}
+
+
 class DebriefScreen(Screen):
     name = "debrief"
     title = "Debrief"
@@ -57,6 +65,9 @@ class DebriefScreen(Screen):
         self.ledger_rows = [(r["time_min"], r["verdict"], r["reason"]) for r in ledger(o).rows()]
         self.ledger_filter = "bad"
         self.scroll = Scroll()
+        self.left_scroll = Scroll()      # the summary's left column: targets, decisions
+        self.chart_offset_px = 0         # how far down a tall chart is scrolled
+        self._left_rect = pygame.Rect(0, 0, 0, 0)
         # charts, drawn in the background
         self.chart_index = 0
         self._charts_future: Future | None = None
@@ -225,12 +236,22 @@ class DebriefScreen(Screen):
             if self.tab == "charts" and event.key in (pygame.K_LEFT, pygame.K_RIGHT):
                 self._page(1 if event.key == pygame.K_RIGHT else -1)
                 return True
+            if self.tab == "charts" and event.key in CHART_SCROLL_KEYS:
+                self.chart_offset_px += CHART_SCROLL_KEYS[event.key] * self.line
+                self.chart_offset_px = max(0, self.chart_offset_px)
+                return True
+        if self.tab == "charts" and event.type == pygame.MOUSEWHEEL:
+            self.chart_offset_px = max(0, self.chart_offset_px - 3 * self.line * event.y)
+            return True
             if self.tab == "whatif" and pygame.K_1 <= event.key <= pygame.K_9:
                 self.run_twin(event.key - pygame.K_1)
                 return True
             if self.tab == "people" and event.key == pygame.K_f:
                 self.cycle_filter()
                 return True
+        if (self.tab == "summary" and event.type == pygame.MOUSEWHEEL
+                and self._left_rect.collidepoint(self.ui.mouse)):
+            return self.left_scroll.handle(event)  # the wheel scrolls what is under it
         if self.tab in ("summary", "people", "discuss") and self.scroll.handle(event):
             return True
         return False
@@ -294,10 +315,10 @@ class DebriefScreen(Screen):
         inner = body.inflate(-2 * g, -2 * g)
         getattr(self, f"_draw_{self.tab}")(surface, inner)
         self.button_row(surface, [
-            ("same-luck", "Again, same luck", pygame.K_r, self.same_luck, True, True),
+            ("same-luck", "Same luck", pygame.K_r, self.same_luck, True, True),
             ("new-luck", "New luck", pygame.K_n, self.new_luck),
             ("export", "Export", pygame.K_e, self.export),
-            ("replay", "Replay file", pygame.K_x, self.save_replay),
+            ("replay", "Replay", pygame.K_x, self.save_replay),
             ("history", "History", pygame.K_h, self.history),
             ("menu", "Menu", pygame.K_ESCAPE, self.menu),
         ])
@@ -343,15 +364,16 @@ class DebriefScreen(Screen):
             mark = "✓" if row["met"] else "✗"
             lines.append((f"{mark} {row['label']}: {row['value']} ({row['goal']})", "small",
                           t.good if row["met"] else t.bad, True))
-        lines += [("", "small", None, False), ("Key figures", "body", None, True)]
-        lines += [(f"{label}: {value}", "small", None, False) for label, value in self.headline]
         lines += [("", "small", None, False), ("Your decisions", "body", None, True)]
         if not self.decisions:
             lines.append(("None: you let the week run.", "small", t.text_dim, False))
         for d in self.decisions:
             lines.append((f"{d['when']} — {d['asked']}: {d['levers']} ({d['cost']})", "small",
                           None, False))
-        self._lines(surface, left, lines)
+        lines += [("", "small", None, False), ("Key figures", "body", None, True)]
+        lines += [(f"{label}: {value}", "small", None, False) for label, value in self.headline]
+        self._left_rect = left
+        self._lines(surface, left, lines, self.left_scroll)
         story = [("What happened", "body", None, True)]
         story += [(f"{beat.when}: {beat.text}", "small", None, False) for beat in self.story]
         if len(story) == 1:
@@ -382,9 +404,25 @@ class DebriefScreen(Screen):
                     "(← → for the others)", rect.topleft, bold=True,
                     max_width=rect.width).bottom
         y = ui.text(surface, caption, (rect.left, y), "small", t.text_dim,
-                    max_width=rect.width).bottom + 4
+                    max_width=rect.width - self.app.fonts.width("▼ more below (↓, the wheel)  ",
+                                                                "small", True)).bottom + 4
         area = pygame.Rect(rect.left, y, rect.width, rect.bottom - y)
-        surface.blit(*self._fit(image, area, id(image)))
+        scaled, place = self._fit(image, area, id(image))
+        if scaled.get_height() > area.height:  # a tall chart: full width, scrolled
+            most = scaled.get_height() - area.height
+            self.chart_offset_px = max(0, min(self.chart_offset_px, most))
+            surface.blit(scaled, (place.left, area.top),
+                         pygame.Rect(0, self.chart_offset_px, scaled.get_width(), area.height))
+            bar = Scroll()
+            bar.total, bar.visible, bar.top = scaled.get_height(), area.height, \
+                self.chart_offset_px
+            bar.draw_bar(ui, surface, area)
+            more = "▼ more below (↓, the wheel)" if self.chart_offset_px < most else \
+                "▲ the top (↑)"
+            ui.text(surface, more, (area.right, area.top - 4), "small", t.accent,
+                    bold=True, anchor="bottomright")
+        else:
+            surface.blit(scaled, place)
         for k, (bid, step) in enumerate((("chart-prev", -1), ("chart-next", 1))):
             button = pygame.Rect(0, 0, self.line * 2, self.line * 2)
             button.center = (area.left + self.line if k == 0 else area.right - self.line,
@@ -395,10 +433,15 @@ class DebriefScreen(Screen):
     def _page(self, step: int) -> None:
         n = len(self._chart_pages()) or 1
         self.chart_index = (self.chart_index + step) % n
+        self.chart_offset_px = 0
 
     def _fit(self, image: pygame.Surface, area: pygame.Rect, key: int):
+        """The chart scaled to the area; a chart much taller than the area keeps the full
+        width (its type stays readable on a projector) and is scrolled instead."""
         iw, ih = image.get_size()
         scale = min(area.width / iw, area.height / ih)
+        if ih * area.width / iw > area.height * TALL_CHART:
+            scale = area.width / iw
         size = (max(1, int(iw * scale)), max(1, int(ih * scale)))
         cache_key = (key, *size)
         if len(self._scaled) > 24:
@@ -431,8 +474,8 @@ class DebriefScreen(Screen):
         rows = [r for r in self.ledger_rows if self.ledger_filter == "all"
                 or r[1] == self.ledger_filter]
         words = {"bad": "bad moments", "good": "good moments", "all": "every moment"}
-        head = [(f"The ledger: {words[self.ledger_filter]} ({len(rows):,})  [F] to switch",
-                 "body", None, True)]
+        head = [(f"The ledger: {words[self.ledger_filter]} ({len(rows):,})", "body", None,
+                 True)]
         marks = {"good": ("✓", t.good), "bad": ("✗", t.bad), "neutral": ("•", t.text_dim)}
         body = []
         for time_min, verdict, reason in rows[:2000]:
@@ -442,8 +485,9 @@ class DebriefScreen(Screen):
         ui = self.ui
         y = right.top
         for text, size, colour, bold in head:
+            # the heading stops short of the Switch button beside it
             y = ui.text(surface, text, (right.left, y), size, colour, bold,
-                        max_width=right.width).bottom
+                        max_width=right.width - self.line * 7 - self.gap).bottom
         ui.button(surface, "filter", pygame.Rect(right.right - self.line * 7, right.top,
                   self.line * 7, self.line), "Switch", self.cycle_filter, pygame.K_f,
                   hint="[F]", size="small")

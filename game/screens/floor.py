@@ -25,7 +25,7 @@ from game.screens.overlays import (
     Overlay,
     PauseOverlay,
 )
-from game.session import Play, TickerLine
+from game.session import SHORT_LABELS, Play, TickerLine
 from game.ui import hint
 from reports.narrative import format_figure
 from sim.engine import GroupView
@@ -33,13 +33,6 @@ from sim.moments import BAD_BELOW, GOOD_AT_LEAST
 from sim.scenario import WEEKDAYS
 
 #: Short names of key figures for the floor (the debrief has the long ones).
-SHORT_LABELS = {
-    "abandonment_rate": "Hung up (phone)", "asa_min": "Speed of answer (phone)",
-    "fcr": "Fixed at first contact", "satisfaction": "Satisfaction",
-    "sla_breach_rate": "SLA breaches", "cost_total": "Total cost",
-    "backlog_end": "Open now", "mean_wait_min": "Mean wait", "mttr_min": "Time to fix",
-    "score": "Score",
-}
 CHANNEL_WORDS = {"phone": "on the phone", "walk_in": "at the desk", "email": "by e-mail",
                  "portal": "on the portal"}
 AGENT_WORDS = {"phone": "call", "walk_in": "visitor", "email": "e-mail", "portal": "portal"}
@@ -62,7 +55,7 @@ def mood_colour(theme, satisfaction: float):
         return theme.good
     if satisfaction < BAD_BELOW:
         return theme.bad
-    return theme.warn
+    return theme.so_so
 
 
 def goal_symbol(goal_text: str) -> str:
@@ -336,9 +329,10 @@ class FloorScreen(Screen):
         state = "desk open" if snap.is_open else "desk closed"
         if not snap.is_open and play._quiet() and not self.paused:
             state += ": nights pass quickly"
-        sub = ui.text(surface, f"{WEEKDAYS[snap.weekday].capitalize()}{date} · day "
-                      f"{snap.day + 1} of {days} · {state}", (rect.left + pad, crect.bottom),
-                      "small", t.text_dim)
+        where = "the end of the run" if play.finished else \
+            f"day {min(snap.day + 1, days)} of {days} · {state}"
+        sub = ui.text(surface, f"{WEEKDAYS[snap.weekday].capitalize()}{date} · {where}",
+                      (rect.left + pad, crect.bottom), "small", t.text_dim)
         # how far through the run
         strip = pygame.Rect(rect.left + pad, rect.bottom - 7, max(sub.width, crect.width), 4)
         pygame.draw.rect(surface, t.panel_high, strip)
@@ -412,17 +406,23 @@ class FloorScreen(Screen):
             tx = row.left + 2 * radius + g
             name = ui.text(surface, d.name or d.id, (tx, row.top + 2), "small", bold=True,
                            max_width=row.right - tx)
-            gauge = pygame.Rect(tx, name.bottom + 2, row.right - tx - self.line * 2,
+            change = value - d.satisfaction
+            number = f"{value:.0f}" if abs(change) < 0.5 else \
+                f"{value:.0f} {'↓' if change < 0 else '↑'}{abs(change):.0f}"
+            number_w = self.app.fonts.width("00 ↓00", "small", bold=True)
+            gauge = pygame.Rect(tx, name.bottom + 2, row.right - tx - number_w - g,
                                 max(6, self.line // 3))
             pygame.draw.rect(surface, t.panel_high, gauge)
             filled = gauge.copy()
             filled.width = round(gauge.width * max(0.0, min(1.0, value / 100.0)))
-            pygame.draw.rect(surface, mood_colour(t, value), filled)
-            for mark in (BAD_BELOW, GOOD_AT_LEAST):
-                mx = gauge.left + round(gauge.width * mark / 100.0)
-                pygame.draw.line(surface, t.text_dim, (mx, gauge.top - 2), (mx, gauge.bottom + 1))
-            ui.text(surface, f"{value:.0f}", (row.right, gauge.centery), "small", bold=True,
-                    anchor="midright")
+            # coloured by where it is going from where the week started, not by a threshold
+            # it may sit on: a point either way is noise
+            colour = t.bad if change <= -1 else t.good if change >= 1 else t.idle
+            pygame.draw.rect(surface, colour, filled)
+            mx = gauge.left + round(gauge.width * d.satisfaction / 100.0)  # where it started
+            pygame.draw.line(surface, t.text, (mx, gauge.top - 3), (mx, gauge.bottom + 2), 2)
+            ui.text(surface, number, (row.right, gauge.centery), "small", bold=True,
+                    colour=colour if colour != t.idle else t.text, anchor="midright")
             counts = self.play.moment_counts.get(d.id, {})
             if gauge.bottom + self.app.fonts.line_height("small") <= row.bottom + 2:
                 lately = "nobody lately" if mood is None else \
@@ -433,8 +433,8 @@ class FloorScreen(Screen):
                 f"{d.name or d.id}: {d.headcount:,} people",
                 "The face: how the people who dealt with IT lately felt about it "
                 + ("(nobody lately)" if mood is None else f"({mood:.0f} out of 100)"),
-                f"The bar: everybody's satisfaction with IT, {value:.1f} (it started at "
-                f"{d.satisfaction:g}; good from {GOOD_AT_LEAST:g}, bad below {BAD_BELOW:g})",
+                f"The bar: everybody's satisfaction with IT, {value:.1f} (it started the "
+                f"week at {d.satisfaction:g}, the tick; red when it has fallen a point or more)",
                 f"Moments so far: {counts.get('good', 0)} good, {counts.get('neutral', 0)} "
                 f"neutral, {counts.get('bad', 0)} bad; {counts.get('hung_up', 0)} gave up",
             ])
@@ -679,7 +679,9 @@ class FloorScreen(Screen):
             mx = inner.left + self.app.fonts.width("Mon 00:00 ", "small")
             ui.text(surface, mark, (mx, y), "small", colour, bold=True)
             tx = mx + self.app.fonts.width("✓ ", "small", bold=True)
-            ui.text(surface, line.text, (tx, y), "small", max_width=inner.right - tx)
+            # a bad moment in its colour from end to end: a bad morning reads at a glance
+            ui.text(surface, line.text, (tx, y), "small", colour if line.verdict == "bad"
+                    else None, max_width=inner.right - tx)
             y += step
         if not lines:
             ui.text(surface, "Nothing yet: the first contacts are on their way.",
@@ -695,6 +697,8 @@ class FloorScreen(Screen):
                 break
             label = SHORT_LABELS.get(fig.name, fig.label)
             value = format_figure(fig.value, fig.unit, currency)
+            if fig.basis:
+                value = f"{value} ({fig.basis})"
             if fig.met is None:
                 mark, colour = " ", t.text_dim
             elif fig.met:

@@ -87,14 +87,17 @@ class HistoryScreen(Screen):
         if self.error:
             ui.text(surface, self.error, (m, y), colour=t.bad, max_width=w - 2 * m)
             y += self.line * 2
-        left = pygame.Rect(m, y, round((w - 2 * m) * 0.4), bottom - y)
+        left = pygame.Rect(m, y, round((w - 2 * m) * 0.34), bottom - y)
         right = pygame.Rect(left.right + 2 * g, y, w - m - left.right - 2 * g, left.height)
         ui.panel(surface, left)
         ui.panel(surface, right)
         currency = "EUR"
         inner = left.inflate(-2 * g, -2 * g)
         who = "best run per team" if self.per_team else "best runs"
-        ly = ui.text(surface, f"Leaderboard by score ({who})", inner.topleft, bold=True).bottom
+        ly = ui.text(surface, "Leaderboard by score", inner.topleft, bold=True,
+                     max_width=inner.width).bottom
+        ly = ui.text(surface, f"{who} · T switches", (inner.left, ly), "small", t.text_dim,
+                     max_width=inner.width).bottom + 2
         step = self.app.fonts.line_height("small")
         if not self.board:
             ui.text(surface, "No runs yet: play one!", (inner.left, ly + 4), "small",
@@ -110,11 +113,14 @@ class HistoryScreen(Screen):
                     colour, anchor="topright")
             ly += step
         inner = right.inflate(-2 * g, -2 * g)
-        ry = ui.text(surface, f"Runs kept: {self.total}", inner.topleft, bold=True).bottom + 2
-        cols = [0.0, 0.2, 0.42, 0.52, 0.64, 0.76, 0.88]
+        ry = ui.text(surface, f"Runs kept: {self.total}", inner.topleft, bold=True,
+                     max_width=inner.width).bottom + 2
+        cols = [0.0, 0.21, 0.38, 0.47, 0.59, 0.72, 0.84]
         heads = ["Saved", "Team", "Luck", "Score", "Hung up", "Satisf.", "Cost"]
-        for c, head in zip(cols, heads, strict=True):
-            ui.text(surface, head, (inner.left + round(inner.width * c), ry), "small", bold=True)
+        for k, (c, head) in enumerate(zip(cols, heads, strict=True)):
+            right_edge = cols[k + 1] if k + 1 < len(cols) else 1.0
+            ui.text(surface, head, (inner.left + round(inner.width * c), ry), "small", bold=True,
+                    max_width=round(inner.width * (right_edge - c)) - 4)
         ry += step
         visible = max(1, (inner.bottom - ry) // step)
         self.scroll.set_size(len(self.runs), visible)

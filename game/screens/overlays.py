@@ -40,6 +40,22 @@ class Overlay:
         return rect
 
 
+def _buttons_width(ui: Ui, buttons: list[tuple]) -> int:
+    """How wide a row of `_buttons` is with every label whole."""
+    fonts = ui.fonts
+    return sum(fonts.width(f"{hint(b[2]) or ''}  {b[1]}".strip(), bold=True) + 2 * fonts.px()
+               for b in buttons) + fonts.px() // 2 * (len(buttons) - 1)
+
+
+def _small_box(surface: pygame.Surface, ui: Ui, overlay: Overlay, width_share: float,
+               height_share: float, buttons: list[tuple]) -> pygame.Rect:
+    """A small pop-up's inside, wide enough for its row of buttons whole."""
+    px = ui.fonts.px()
+    needed = (_buttons_width(ui, buttons) + 4 * px) / surface.get_width()
+    rect = overlay.box(surface, ui, min(0.96, max(width_share, needed)), height_share)
+    return rect.inflate(-px * 2, -px * 2)
+
+
 def _buttons(surface: pygame.Surface, ui: Ui, rect: pygame.Rect, buttons: list[tuple]) -> None:
     """A row of buttons along the bottom of `rect`: (id, label, key, action, enabled)."""
     fonts = ui.fonts
@@ -127,13 +143,19 @@ class DecisionOverlay(_ChooserOverlay):
         t, fonts = ui.theme, ui.fonts
         point = self.pending.point
         inner_width = round(surface.get_width() * self.WIDTH_SHARE) - fonts.px() * 2
-        lines = [(line, t.text, False)
-                 for line in wrap(fonts, reflow(point.prompt), inner_width)[:3]]
+        lines = [(f"{self.play.clock_text()} — the clock stops until you decide",
+                  t.text_dim, False)]
+        lines += [(line, t.text, False)
+                  for line in wrap(fonts, reflow(point.prompt), inner_width)[:3]]
+        so_far, missed = self.play.figures_words()
+        if so_far and self.play.now_min > 0:
+            lines += [(line, t.bad if missed else t.good, False) for line in
+                      wrap(fonts, f"So far: {so_far}", inner_width, "body")[:2]]
         lines.append((self.chooser.budget_words(),
                       t.text if self.chooser.within_budget else t.bad, True))
         label = "Decide" if self.chooser.chosen else "Do nothing"
         self.draw_chooser(
-            surface, ui, f"{self.play.clock_text()} — {point.title or 'A decision'}", t.warn,
+            surface, ui, point.title or f"{self.play.clock_text()}: a decision", t.warn,
             lines, self.message, [
                 ("decide", label, pygame.K_RETURN, self.go, self.chooser.within_budget),
                 ("clear", "Clear", pygame.K_BACKSPACE, self.chooser.chosen.clear),
@@ -172,7 +194,8 @@ class LeverPanelOverlay(_ChooserOverlay):
         self.draw_chooser(
             surface, ui, "Levers you can pull now (the clock keeps running)", t.text,
             [(f"{self.chooser.budget_words()} · spent so far "
-              f"{self.play.spent:,.0f} {self.play.scenario.currency}", t.text_dim, False)],
+              f"{self.play.spent:,.0f} {self.play.scenario.currency} · no budget here: what you "
+              f"spend counts in the cost part of your score", t.text_dim, False)],
             "", [
                 ("order", "Pull these levers", pygame.K_RETURN, self.go,
                  bool(self.chooser.chosen)),
@@ -194,15 +217,14 @@ class EndOverlay(Overlay):
         return False
 
     def draw(self, surface: pygame.Surface, ui: Ui) -> None:
-        fonts = ui.fonts
         self.dim(surface, ui)
-        rect = self.box(surface, ui, 0.5, 0.36)
-        inner = rect.inflate(-fonts.px() * 2, -fonts.px() * 2)
+        buttons = [("debrief", "See the debrief", pygame.K_RETURN, self.on_debrief)]
+        inner = _small_box(surface, ui, self, 0.5, 0.4, buttons)
         y = ui.text(surface, "The week is over.", inner.topleft, "heading", bold=True).bottom
-        ui.text(surface, "See what your decisions did to the people on the other end of the "
-                "phone.", (inner.left, y + 4), max_width=inner.width)
-        _buttons(surface, ui, inner, [("debrief", "See the debrief", pygame.K_RETURN,
-                                       self.on_debrief)])
+        ui.paragraph(surface, "See what your decisions did to the people on the other end "
+                     "of the phone.", pygame.Rect(inner.left, y + 4, inner.width,
+                                                  inner.height // 2))
+        _buttons(surface, ui, inner, buttons)
 
 
 class PauseOverlay(Overlay):
@@ -221,15 +243,15 @@ class PauseOverlay(Overlay):
         return False
 
     def draw(self, surface: pygame.Surface, ui: Ui) -> None:
-        fonts = ui.fonts
         self.dim(surface, ui)
-        rect = self.box(surface, ui, 0.62, 0.36)
-        inner = rect.inflate(-fonts.px() * 2, -fonts.px() * 2)
-        y = ui.text(surface, "Paused", inner.topleft, "heading", bold=True).bottom
-        ui.text(surface, "Leaving now loses this run (a finished run is kept in the history).",
-                (inner.left, y + 4), max_width=inner.width, colour=ui.theme.text_dim)
-        _buttons(surface, ui, inner, [
+        buttons = [
             ("resume", "Resume", pygame.K_ESCAPE, self.on_resume),
             ("restart", "Start again, same luck", pygame.K_r, self.on_restart),
             ("leave", "Leave this run", pygame.K_q, self.on_leave),
-        ])
+        ]
+        inner = _small_box(surface, ui, self, 0.62, 0.4, buttons)
+        y = ui.text(surface, "Paused", inner.topleft, "heading", bold=True).bottom
+        ui.paragraph(surface, "Leaving now loses this run (a finished run is kept in the "
+                     "history).", pygame.Rect(inner.left, y + 4, inner.width, inner.height // 2),
+                     colour=ui.theme.text_dim)
+        _buttons(surface, ui, inner, buttons)

@@ -144,21 +144,38 @@ class PickerScreen(Screen):
                         "↑ ↓ or 1-9 to choose, Enter to read its briefing")
         bottom = h - m - round(self.line * 1.7) - g
         list_w = round((w - 2 * m) * 0.42)
-        row_h = round(self.line * 2.4)
-        for i, entry in enumerate(self.entries):
-            rect = pygame.Rect(m, y + i * (row_h + g // 2), list_w, row_h)
-            if rect.bottom > bottom - 5 * self.line:
-                break
+        # every scenario in the list: rows shrink to one line on a small window, and when
+        # even that is too many the list scrolls with the selection
+        avail = bottom - 5 * self.line - y
+        n = max(1, len(self.entries))
+        row_h = min(round(self.line * 2.4), max(round(self.line * 1.4), avail // n - g // 2))
+        two_lines = row_h >= round(self.line * 2.2)
+        visible = max(1, (avail + g // 2) // (row_h + g // 2))
+        first = min(max(0, self.selected - visible + 1), max(0, len(self.entries) - visible))
+        shown = self.entries[first:first + visible]
+        for k, entry in enumerate(shown):
+            i = first + k
+            rect = pygame.Rect(m, y + k * (row_h + g // 2), list_w, row_h)
             selected = i == self.selected
             ui.panel(surface, rect, t.panel_high if selected else t.panel,
                      t.accent if selected else t.edge, 3 if selected else 1)
             pad = self.app.fonts.px() // 2
-            ui.text(surface, f"{i + 1}  {entry.scenario.title}", (rect.left + pad,
-                    rect.top + pad // 2), bold=True, max_width=rect.width - 2 * pad)
-            ui.text(surface, f"{length_words(entry.scenario)} · {entry.source}",
-                    (rect.left + pad + self.app.fonts.width(f"{i + 1}  "),
-                     rect.top + pad // 2 + self.line), "small", t.text_dim,
-                    max_width=rect.width - 2 * pad)
+            more = ""
+            if k == 0 and first > 0:
+                more = f" ▲{first}"
+            elif k == len(shown) - 1 and first + visible < len(self.entries):
+                more = f" ▼{len(self.entries) - first - visible}"
+            title_y = rect.top + pad // 2 if two_lines else rect.centery - self.line // 2
+            ui.text(surface, f"{i + 1}  {entry.scenario.title}", (rect.left + pad, title_y),
+                    bold=True, max_width=rect.width - 2 * pad - self.app.fonts.width(more))
+            if more:
+                ui.text(surface, more, (rect.right - pad, title_y), colour=t.accent,
+                        anchor="topright")
+            if two_lines:
+                ui.text(surface, f"{length_words(entry.scenario)} · {entry.source}",
+                        (rect.left + pad + self.app.fonts.width(f"{i + 1}  "),
+                         rect.top + pad // 2 + self.line), "small", t.text_dim,
+                        max_width=rect.width - 2 * pad)
             ui.area(f"scenario:{entry.source}", rect, lambda i=i: self.choose(i))
         # the selected scenario, on the right
         detail = pygame.Rect(m + list_w + 2 * g, y, w - 2 * m - list_w - 2 * g,

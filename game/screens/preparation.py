@@ -61,7 +61,8 @@ class PreparationScreen(Screen):
         budget = self.chooser.budget_words()
         colour = t.text if self.chooser.within_budget else t.bad
         y = ui.text(surface, budget, (m, y), "body", colour, bold=True).bottom + g
-        bottom = h - m - round(self.line * 1.7) - 2 * g - (self.line if self.message else 0)
+        # the cards end where the hint line above the buttons begins
+        bottom = h - m - round(self.line * 1.7) - 2 * g - self.app.fonts.line_height("small")
         self.chooser.draw(ui, surface, pygame.Rect(m, y, w - 2 * m, bottom - y))
         choose = "Click a card or press its number to choose it; hover for the evidence."
         ui.text(surface, choose, (m, bottom + g // 2), "small", t.text_dim,
