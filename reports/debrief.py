@@ -70,6 +70,9 @@ class TwinPart:
     summary: str
     chart: Chart | None
     examples: list[tuple[str, str, str]]    # who, here, there
+    #: for each row, which run did better on it: "here", "there", or "" (equal, or a figure
+    #: with no better direction)
+    better: list[str] = field(default_factory=list)
 
 
 def build(outcome: Outcome, team: str = "", twin: Outcome | None = None,
@@ -153,6 +156,24 @@ def twin_rows(kpi_deltas: dict, currency: str) -> list[tuple[str, str, str, str]
     return rows
 
 
+def _better(name: str, here: float | None, there: float | None) -> str:
+    """Which of two values of a key figure is the better one, as the table shows them
+    (rounded): "here", "there" or "" (equal, or no better direction)."""
+    from sim.history import HistoryError, kpi_direction
+
+    if here is None or there is None:
+        return ""
+    unit = kpi_label(name)[1]
+    here, there = narrative.shown_value(here, unit), narrative.shown_value(there, unit)
+    if here == there:  # equal as the table shows them
+        return ""
+    try:
+        higher = kpi_direction(name) == "higher"
+    except HistoryError:  # a count of demand, a utilisation: neither is better
+        return ""
+    return "here" if (here > there) == higher else "there"
+
+
 def twin_part(outcome: Outcome, twin: Outcome, labels: tuple[str, str]) -> TwinPart:
     """The run beside its twin: key figures, the overlaid chart, contacts that differed."""
     from reports import charts
@@ -161,6 +182,8 @@ def twin_part(outcome: Outcome, twin: Outcome, labels: tuple[str, str]) -> TwinP
 
     result = compare(outcome, twin)
     rows = twin_rows(result.kpi_deltas, outcome.scenario.currency)
+    better = [_better(name, *result.kpi_deltas[name][:2])
+              for name in TWIN_FIGURES if name in result.kpi_deltas]
     examples = [(f"{key[0].split(':')[-1]} #{key[1]}", a.describe(), b.describe())
                 for key, a, b in result.turned_out_differently[:5]]
     chart = Chart("Your run and its twin", f"{labels[0]} (dashed) and {labels[1]} (solid): "
@@ -168,7 +191,7 @@ def twin_part(outcome: Outcome, twin: Outcome, labels: tuple[str, str]) -> TwinP
                   png_bytes(charts.twin_overlay(outcome, twin, labels)))
     summary = (f"The same scenario, the same seed, other decisions: {result.summary()}. "
                f"Every difference was caused by the decisions.")
-    return TwinPart(labels[0], labels[1], rows, summary, chart, examples)
+    return TwinPart(labels[0], labels[1], rows, summary, chart, examples, better)
 
 
 # ---------------------------------------------------------------------------------------------

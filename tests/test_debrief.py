@@ -278,3 +278,20 @@ def test_the_twin_table_of_two_runs_adds_up(made):
         else:
             here_v, there_v, diff_v = number(here), number(there), number(diff)
         assert diff_v == pytest.approx(there_v - here_v, abs=1e-9), (label, here, there, diff)
+
+
+def test_the_twin_table_says_which_run_did_better_on_each_figure(made):
+    """Firefighting beside nobody prepared: fewer hung up and a lower cost are better for
+    the firefighters; equal values, as shown, are nobody's win."""
+    better = dict(zip((row[0] for row in made.twin.rows), made.twin.better, strict=True))
+    here = {row[0]: row[1] for row in made.twin.rows}
+    there = {row[0]: row[2] for row in made.twin.rows}
+    hung_up = kpi_label("abandonment_rate")[0]
+    assert better[hung_up] == ("here" if float(here[hung_up][:-1]) < float(there[hung_up][:-1])
+                               else "there")
+    for label, verdict in better.items():
+        assert (verdict == "") == (here[label] == there[label] or "—" in (here[label],
+                                                                          there[label]))
+    assert debrief._better("cost_total", 10.0, 20.0) == "here"
+    assert debrief._better("satisfaction", 70.0, 75.0) == "there"
+    assert debrief._better("contacts", 10.0, 20.0) == ""      # demand: neither is better

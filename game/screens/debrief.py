@@ -526,16 +526,23 @@ class DebriefScreen(Screen):
         y = right.top
         col = [right.left, right.left + round(right.width * 0.42),
                right.left + round(right.width * 0.62), right.left + round(right.width * 0.82)]
-        for k, head in enumerate(("", "Your run", part.other_label, "Difference")):
+        for k, head in enumerate(("", "Your run", part.other_label, "Them − you")):
             ui.text(surface, head, (col[k], y), "small", bold=True,
                     max_width=col[1] - col[0] - 4 if k == 0 else right.width // 5)
         y += self.app.fonts.line_height("small")
-        for label, here, there, diff in part.rows:
+        better = part.better or [""] * len(part.rows)
+        for (label, here, there, diff), best in zip(part.rows, better, strict=True):
+            # the better of the two values in green, the worse in orange, each with a mark
+            here_colour = t.good if best == "here" else t.bad if best == "there" else None
+            there_colour = t.good if best == "there" else t.bad if best == "here" else None
+            mark = {"here": "  ✓ yours", "there": "  ✗ yours"}.get(best, "")
             ui.text(surface, label, (col[0], y), "small", max_width=col[1] - col[0] - 6)
-            ui.text(surface, here, (col[1], y), "small", max_width=col[2] - col[1] - 4)
-            ui.text(surface, there, (col[2], y), "small", max_width=col[3] - col[2] - 4)
-            ui.text(surface, diff, (col[3], y), "small", t.accent, bold=True,
-                    max_width=right.right - col[3])
+            ui.text(surface, here, (col[1], y), "small", here_colour, bold=best == "here",
+                    max_width=col[2] - col[1] - 4)
+            ui.text(surface, there, (col[2], y), "small", there_colour, bold=best == "there",
+                    max_width=col[3] - col[2] - 4)
+            ui.text(surface, diff + mark, (col[3], y), "small", here_colour or t.text_dim,
+                    bold=True, max_width=right.right - col[3])
             y += self.app.fonts.line_height("small")
         y += 4
         for line in wrap(self.app.fonts, part.summary, right.width, "small")[:3]:
