@@ -57,8 +57,10 @@ assumption (a parameter to expose, not a fact). Each figure below carries its gr
    over all its people (headcount), most of whom never called.
 4. Business impact (DESIGN: "IT exists to support the business"): minutes people could not
    work, in business time, at their department's `cost_per_hour`.
-5. The balanced score of a run (0-100): satisfaction at the end, cost against a reference,
-   SLAs kept, weighted by `scenario.score`.
+5. The balanced score of a run (0-100): satisfaction at the end, cost against a reference
+   (100 * reference / (reference + cost): the reference scores 50, and every further euro
+   still counts, so a disastrous week scores below a bad one), SLAs kept, weighted by
+   `scenario.score` (the weights and the form are Asm).
 
 Choices a debrief needs to know about:
 
@@ -180,18 +182,26 @@ def drift_towards_baseline(score: float, baseline: float, elapsed_business_min: 
     return baseline + (score - baseline) * 2.0 ** (-elapsed_business_min / half_life_business_min)
 
 
+def cost_score(cost_total: float, cost_reference: float) -> float:
+    """The cost part of the balanced score (0-100): 100 * reference / (reference + cost).
+    Nothing scores 100, the reference 50, three times it 25, and a week ever more costly
+    keeps scoring lower, never quite 0: a straight line clipped at twice the reference
+    scored every bad week 0, so doing nothing, a little or firefighting looked alike."""
+    return 100.0 * cost_reference / (cost_reference + max(0.0, cost_total))
+
+
 def balanced_score(satisfaction: float, cost_total: float, sla_breach_rate: float | None,
                    weights: ScoreWeights) -> float | None:
-    """The balanced score of a run (0-100): satisfaction (0-100), cost score
-    100 * clip(1 - cost / (2 reference), 0, 1) (the reference scores 50, nothing 100) and
-    service score 100 * (1 - SLA breach rate) (100 without an SLA), weighted. None when
-    every weight is zero."""
+    """The balanced score of a run (0-100): satisfaction (0-100), the cost score
+    (`cost_score`: the reference scores 50, nothing 100) and service score
+    100 * (1 - SLA breach rate) (100 without an SLA), weighted. None when every weight is
+    zero."""
     total_weight = weights.satisfaction + weights.cost + weights.service
     if total_weight <= 0:
         return None
-    cost_score = 100.0 * min(1.0, max(0.0, 1.0 - cost_total / (2.0 * weights.cost_reference)))
     service_score = 100.0 if sla_breach_rate is None else 100.0 * (1.0 - sla_breach_rate)
-    return (weights.satisfaction * satisfaction + weights.cost * cost_score
+    return (weights.satisfaction * satisfaction
+            + weights.cost * cost_score(cost_total, weights.cost_reference)
             + weights.service * service_score) / total_weight
 
 

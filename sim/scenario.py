@@ -1020,8 +1020,9 @@ class Satisfaction(Strict):
 
 class ScoreWeights(Strict):
     """The balanced score of a run (0-100): satisfaction at the end, cost against a
-    reference (the reference scores 50, nothing scores 100, twice the reference 0), and the
-    share of SLAs kept. The weights are relative."""
+    reference (100 * reference / (reference + cost): nothing scores 100, the reference 50,
+    three times it 25, never quite 0), and the share of SLAs kept. The weights are
+    relative."""
 
     satisfaction: Annotated[float, Field(strict=True, ge=0, le=100)] = 0.5
     cost: Annotated[float, Field(strict=True, ge=0, le=100)] = 0.3

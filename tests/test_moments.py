@@ -58,6 +58,7 @@ from sim.moments import (
     BusinessImpact,
     balanced_score,
     business_impact,
+    cost_score,
     drift_towards_baseline,
     duration_words,
     ledger,
@@ -436,9 +437,17 @@ def test_an_outage_still_going_at_the_end_counts_to_the_end():
 
 def test_balanced_score():
     weights = ScoreWeights()  # 0.5 satisfaction, 0.3 cost, 0.2 service, reference 10,000
-    assert balanced_score(80, 5000, 0.1, weights) == pytest.approx(40 + 0.3 * 75 + 0.2 * 90)
+    # cost scores 100 * 10,000 / (10,000 + cost): 5,000 -> 66.7, the reference -> 50
+    assert balanced_score(80, 5000, 0.1, weights) == pytest.approx(40 + 0.3 * 200 / 3
+                                                                   + 0.2 * 90)
     assert balanced_score(80, 0, None, weights) == pytest.approx(40 + 30 + 20)
-    assert balanced_score(80, 50_000, 0.0, weights) == pytest.approx(40 + 0 + 20)
+    assert balanced_score(80, 10_000, 0.0, weights) == pytest.approx(40 + 0.3 * 50 + 20)
+    # a week five times the reference still scores above one thirteen times it: the cost
+    # part keeps telling bad weeks apart (it used to be 0 for both)
+    assert cost_score(50_000, 10_000) == pytest.approx(100 / 6)
+    assert cost_score(130_000, 10_000) == pytest.approx(100 / 14)
+    assert balanced_score(80, 50_000, 0.0, weights) > balanced_score(80, 130_000, 0.0, weights)
+    assert cost_score(1e12, 10_000) > 0
     assert balanced_score(60, 1, 0, ScoreWeights(satisfaction=1, cost=0, service=0)) == 60
     assert balanced_score(60, 1, 0, ScoreWeights(satisfaction=0, cost=0, service=0)) is None
 
@@ -460,7 +469,7 @@ def test_key_figures_of_the_hand_made_log():
     assert k["cost_total"] == pytest.approx(2000 + 0 + 500 + 650)
     # resolve target 100: of #0 #1 #3 #4 #5 #8 only #5 (200 min) breached
     assert k["sla_breach_rate"] == pytest.approx(1 / 6)
-    assert k["score"] == pytest.approx(0.5 * k["satisfaction"] + 0.3 * 100 * (1 - 3150 / 20000)
+    assert k["score"] == pytest.approx(0.5 * k["satisfaction"] + 0.3 * 100 * 10_000 / 13_150
                                        + 0.2 * 100 * (5 / 6))
     assert run_score(outcome) == k["score"]
     for name in k:
