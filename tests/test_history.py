@@ -504,7 +504,7 @@ def test_itsm_history_lists_runs_newest_first(capsys, filled, private_history):
     body = [line.split() for line in lines[2:]]
     assert [row[0] for row in body] == ["4", "3", "2", "1"]
     assert body[3][3:6] == [CUTOVER, "1", "Blue"]
-    assert "69.0 / 100" in lines[-1] and "EUR" in lines[-1]
+    assert "70.9 / 100" in lines[-1] and "EUR" in lines[-1]  # prepared, seed 1
     assert main(["history", "--scenario", CUTOVER, "--team", "Red"]) == 0
     out = capsys.readouterr().out
     assert "1 run (scenario softphone-cutover, team Red)" in out
