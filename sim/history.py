@@ -106,7 +106,7 @@ MIGRATIONS: list[tuple[str, ...]] = [
 SCHEMA_VERSION = len(MIGRATIONS)
 
 #: Key figures where more is better; every other rankable one is better lower.
-_HIGHER_IS_BETTER = re.compile(r"score|satisfaction(_.+)?|fcr|moments_good")
+_HIGHER_IS_BETTER = re.compile(r"score|satisfaction(_.+)?|csat|fcr|moments_good")
 _LOWER_IS_BETTER = re.compile(
     r"abandoned|abandonment_rate|still_waiting|asa_min|mean_wait_min(_.+)?|p_wait|declined"
     r"|decline_rate|mttr_min(_.+)?|sla_breach_rate(_.+)?|sla_respond_breach_rate(_.+)?"
@@ -192,10 +192,11 @@ def history_path(path: str | os.PathLike | None = None) -> Path:
 def kpi_direction(kpi: str) -> str:
     """'higher' or 'lower': which values of a key figure rank first on a leaderboard.
 
-    Higher is better for the score, satisfaction (overall and per department), first-contact
-    resolution and good moments of truth; lower for costs, waits, abandonment, SLA breaches,
-    backlog, time to resolve, lost working time and bad moments. Counts of demand, handle
-    time and utilisation have no better direction and raise `HistoryError`."""
+    Higher is better for the score, satisfaction (overall and per department), CSAT,
+    first-contact resolution and good moments of truth; lower for costs, waits,
+    abandonment, SLA breaches, backlog, time to resolve, lost working time and bad moments.
+    Counts of demand, handle time and utilisation have no better direction and raise
+    `HistoryError`."""
     if _HIGHER_IS_BETTER.fullmatch(kpi):
         return "higher"
     if _LOWER_IS_BETTER.fullmatch(kpi):

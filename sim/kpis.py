@@ -33,7 +33,12 @@ Definitions (the same on every screen and in every report):
 - with departments only (`sim.moments`): `lost_work_hours`; `satisfaction` (0-100, the mean
   over everybody at the end of the run) and `satisfaction_<department>`; `moments_good`,
   `moments_bad`: counted moments of truth (a contact, a ticket's later fix) that scored
-  75 or more / below 60 (`sim.moments.GOOD_AT_LEAST`, `BAD_BELOW`);
+  75 or more / below 60 (`sim.moments.GOOD_AT_LEAST`, `BAD_BELOW`); `csat`: the share of
+  issues raised after the warm-up, and over by the end, that the person remembers as
+  satisfied (60 or more: 4 or 5 on a five-point survey; the CSAT of service desks,
+  MetricNet/HDI, B; the mapping Asm; see `sim.moments`, 4.) — the figure that moves with
+  the week, where `satisfaction` is everybody's, most of whom never called (None while no
+  issue is over);
   `score`: the balanced score of the run (0-100) from satisfaction, cost and SLAs kept,
   weighted by the scenario.
 
@@ -418,11 +423,13 @@ KPI_LABELS: dict[str, tuple[str, str]] = {
     "satisfaction": ("Satisfaction at the end (0-100)", "points"),
     "moments_good": ("Good moments of truth (score 75+)", "count"),
     "moments_bad": ("Bad moments of truth (score below 60)", "count"),
+    "csat": ("CSAT (satisfied or very satisfied)", "share"),
     "score": ("Balanced score (0-100)", "points"),
 }
 #: the section of figures whose section is not told by their unit
 _SECTION_OF = {"lost_work_hours": "Cost", "satisfaction": "Satisfaction",
                "moments_good": "Satisfaction", "moments_bad": "Satisfaction",
+               "csat": "Satisfaction",
                "score": "Key figures"}
 CHANNEL_LABELS = {"phone": "phone", "email": "e-mail", "portal": "portal", "walk_in": "walk-in"}
 
@@ -487,7 +494,8 @@ def kpi_names(scenario) -> set[str]:
     channels = {ch for c in scenario.categories for ch in scenario.channels_of(c)}
     priorities = {c.priority for c in scenario.categories}
     groups = [t.id for t in scenario.teams] + [s.id for s in scenario.suppliers]
-    people = {"satisfaction", "moments_good", "moments_bad", "lost_work_hours", "score"}
+    people = {"satisfaction", "csat", "moments_good", "moments_bad", "lost_work_hours",
+              "score"}
     names = (set(KPI_LABELS) - people) | {"still_waiting", "declined", "decline_rate"}
     names |= {f"mean_wait_min_{ch}" for ch in channels}
     for p in priorities:

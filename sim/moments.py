@@ -55,9 +55,23 @@ assumption (a parameter to expose, not a fact). Each figure below carries its gr
    drifts back to the baseline with a half-life of `memory_half_life_days` working days
    (about 20: no published decay rate found, Asm). A department's satisfaction is the mean
    over all its people (headcount), most of whom never called.
-4. Business impact (DESIGN: "IT exists to support the business"): minutes people could not
+4. CSAT (`csat`): the share of issues the person remembers as satisfied — what a service
+   desk's after-ticket survey measures ("the percentage of customers who are either
+   satisfied or very satisfied", MetricNet/HDI, B). The remembered score (2.) read on a
+   five-point survey in equal fifths, 4 or 5 is 60 or more (`SATISFIED_AT_LEAST`, Asm): the
+   same line as a bad moment, so an issue is "satisfied" unless the person remembers it
+   as bad. Counted over the issues raised after the warm-up that are over by the end
+   (resolved, given up, told no, or still open past their SLA target); one passed on and
+   still open within its target is not over yet, as a survey would wait for its ticket to
+   close. Unlike a real survey it hears from everybody, those who hung up included (they
+   are seldom surveyed, which flatters real CSAT figures). Where satisfaction (3.) is the
+   relationship with IT — the mean over everybody, most of whom never called, so a week
+   moves it a point or two — CSAT is this run's service as the people who dealt with IT
+   lived it, and it moves with the week: a calm week reads about 95% (MetricNet: above
+   90% is very good, 70% not very good, B), the unprepared softphone cutover about 60%.
+5. Business impact (DESIGN: "IT exists to support the business"): minutes people could not
    work, in business time, at their department's `cost_per_hour`.
-5. The balanced score of a run (0-100): satisfaction at the end, cost against a reference
+6. The balanced score of a run (0-100): satisfaction at the end, cost against a reference
    (100 * reference / (reference + cost): the reference scores 50, and every further euro
    still counts, so a disastrous week scores below a bad one), SLAs kept, weighted by
    `scenario.score` (the weights and the form are Asm).
@@ -132,6 +146,10 @@ BAD_BELOW = 60.0                 # Asm
 REMEMBER_MEAN, REMEMBER_WORST, REMEMBER_LAST = 0.5, 0.3, 0.2
 #: how far one issue moves a person's satisfaction (Bolton 1998, A; Mittal 1998, A; Asm)
 ALPHA_WORSE, ALPHA_BETTER = 0.25, 0.12
+#: an issue remembered at this or more counts as "satisfied" in CSAT: 4 or 5 on a five-point
+#: survey read in equal fifths of 0-100 (Asm; CSAT as the share satisfied or very
+#: satisfied: MetricNet/HDI, B); the same line as a bad moment
+SATISFIED_AT_LEAST = BAD_BELOW
 #: a wait shorter than this reads "answered at once" in a reason
 AT_ONCE_MIN = 0.5
 
@@ -304,8 +322,17 @@ class Ledger:
 
     def remembered(self) -> dict[str, np.ndarray]:
         """One row per issue: `issue`, `department`, `user`, `completed_min` (its last
-        moment), `moments` (how many), `remembered` (what the person keeps of it)."""
+        moment), `moments` (how many), `remembered` (what the person keeps of it), `over`
+        (nothing more to come: not passed on and waiting within its target, nor still being
+        handled at the end), `counted` (raised after the warm-up)."""
         return _issues(self)
+
+    def csat(self) -> float | None:
+        """CSAT: the share of the counted issues that are over which the person remembers
+        as satisfied (`SATISFIED_AT_LEAST` or more); None when no issue is over yet."""
+        issues = _issues(self)
+        surveyed = issues["remembered"][issues["over"] & issues["counted"]]
+        return float(np.mean(surveyed >= SATISFIED_AT_LEAST)) if surveyed.size else None
 
     # -- words ---------------------------------------------------------------------------------
 
@@ -626,19 +653,20 @@ def _outage_departments(scenario: Scenario, label: str) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------
 
 
-def key_figures(v: LogView) -> dict[str, float]:
+def key_figures(v: LogView) -> dict[str, float | None]:
     """The moments figures of `sim.kpis.compute_kpis`, from its log view: satisfaction at
-    the end (everybody, and each department), good and bad moments (counted contacts),
-    lost working time and its cost. For scenarios with departments only."""
+    the end (everybody, and each department), CSAT, good and bad moments (counted
+    contacts), lost working time and its cost. For scenarios with departments only."""
     outcome = v.outcome
     reading = _reading(outcome, v)
     memory = reading.memory
     now = memory.department_means(v.end_min, outcome.calendar)
-    figures: dict[str, float] = {
+    figures: dict[str, float | None] = {
         "satisfaction": float(np.dot(now, memory.headcount) / memory.headcount.sum())}
     for d, department in enumerate(outcome.scenario.departments):
         figures[f"satisfaction_{department.id}"] = float(now[d])
     book = reading.ledger
+    figures["csat"] = book.csat()
     figures["moments_good"] = float(np.count_nonzero(book.counted & (book.verdict == GOOD)))
     figures["moments_bad"] = float(np.count_nonzero(book.counted & (book.verdict == BAD)))
     impact = _business_impact(v)
@@ -880,7 +908,8 @@ def _issues(book: Ledger) -> dict[str, np.ndarray]:
         empty = np.zeros(0)
         return {"issue": empty.astype(np.int32), "department": empty.astype(np.int16),
                 "user": empty.astype(np.int32), "completed_min": empty,
-                "moments": empty.astype(np.int64), "remembered": empty}
+                "moments": empty.astype(np.int64), "remembered": empty,
+                "over": empty.astype(bool), "counted": empty.astype(bool)}
     # the ledger is in time order; a stable sort by issue keeps each issue's moments in order
     order = np.argsort(book.issue, kind="stable")
     issue = book.issue[order]
@@ -891,9 +920,17 @@ def _issues(book: Ledger) -> dict[str, np.ndarray]:
     remembered = (REMEMBER_MEAN * np.add.reduceat(score, starts) / counts
                   + REMEMBER_WORST * np.minimum.reduceat(score, starts)
                   + REMEMBER_LAST * score[last])
+    # an issue is over unless its last moment leaves more to come: passed on and waiting
+    # within its target (no later moment yet), or answered and still being handled
+    ending = book.ending[order][last]
+    second = (book._second[order][last] if book._second is not None
+              else np.zeros(last.size, dtype=bool))
+    waiting = (ending == PASSED_ON) | ((ending == STILL_OPEN) & ~second)
     return {"issue": issue[starts], "department": book.department[order][starts],
             "user": book.user[order][starts], "completed_min": book.time_min[order][last],
-            "moments": counts, "remembered": remembered}
+            "moments": counts, "remembered": remembered, "over": ~waiting,
+            # an issue's first moment is its first contact's: raised after the warm-up?
+            "counted": book.counted[order][starts]}
 
 
 def _build_memory(book: Ledger, scenario: Scenario, calendar: WorkCalendar) -> _Memory:

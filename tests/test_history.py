@@ -212,7 +212,7 @@ def test_the_file_is_found_by_argument_then_environment_then_xdg(tmp_path, monke
 
 @pytest.mark.parametrize(("kpi", "better"), [
     ("score", "higher"), ("satisfaction", "higher"), ("satisfaction_sales", "higher"),
-    ("fcr", "higher"), ("moments_good", "higher"), ("cost_total", "lower"),
+    ("fcr", "higher"), ("moments_good", "higher"), ("csat", "higher"), ("cost_total", "lower"),
     ("cost_lost_business", "lower"), ("abandonment_rate", "lower"), ("asa_min", "lower"),
     ("mean_wait_min_phone", "lower"), ("mttr_min_p3", "lower"), ("sla_breach_rate", "lower"),
     ("backlog_end", "lower"), ("lost_work_hours", "lower"), ("moments_bad", "lower"),

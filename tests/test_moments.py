@@ -140,6 +140,11 @@ def fixed_at_once(contact: int, arrive: float, done: float) -> list[tuple]:
 
 
 def hand_made() -> Outcome:
+    return make_outcome(*hand_made_parts())
+
+
+def hand_made_parts() -> tuple[list[tuple], list[tuple]]:
+    """The contacts and events of the main hand-made log (see the top of the file)."""
     contacts = [
         (ASK, PHONE, SALES, 0, 0, 0, -1),     # 0
         (ASK, PHONE, SALES, 1, 0, 0, -1),     # 1
@@ -174,7 +179,7 @@ def hand_made() -> Outcome:
         (1980, ARRIVAL, 7, DESK, -1, 0), (1985.5, ANSWERED, 7, DESK, 1, 0),
         (1990, ARRIVAL, 6, DESK, -1, 0),
     ]
-    return make_outcome(contacts, events)
+    return contacts, events
 
 
 def scores_by_contact(outcome: Outcome) -> dict[int, float]:
@@ -326,6 +331,37 @@ def test_remembered_issues_of_the_ledger():
     completed = dict(zip(issues["issue"].tolist(), issues["completed_min"].tolist(),
                          strict=True))
     assert completed[2] == 65
+
+
+def test_csat_is_the_share_of_issues_over_that_people_remember_as_satisfied():
+    """Remembered at 60 or more (4 or 5 of 5) is satisfied. At the end: #0 (85), #1 (70),
+    #2 (hung up, then fixed: 61.75) and #8 (85) are; #4 (59.5) and #5 (57.25) are not;
+    #7, still being handled, is not over, and #6 has no moment yet."""
+    outcome = hand_made()
+    issues = ledger(outcome).remembered()
+    over = dict(zip(issues["issue"].tolist(), issues["over"].tolist(), strict=True))
+    assert over == {0: True, 1: True, 2: True, 4: True, 5: True, 8: True, 7: False}
+    assert ledger(outcome).csat() == pytest.approx(4 / 6)
+    assert compute_kpis(outcome)["csat"] == pytest.approx(4 / 6)
+    # at 150 #4 has been passed on and waits within its target: not over, not surveyed
+    early = make_outcome(*hand_made_parts(), end_min=150)
+    assert ledger(early).csat() == pytest.approx(3 / 3)
+    # a minute in, nothing is over: no CSAT yet
+    assert compute_kpis(make_outcome(*hand_made_parts(), end_min=1))["csat"] is None
+    assert kpi_label("csat")[1] == "share" and kpi_section("csat") == "Satisfaction"
+
+
+def test_csat_leaves_out_issues_raised_in_the_warm_up():
+    contacts = [(ASK, PHONE, SALES, 0, 0, 0, -1), (ASK, PHONE, SALES, 1, 0, 0, -1)]
+    events = [(0, STAFF, -1, DESK, -1, 2), (10, ARRIVAL, 0, DESK, -1, 0),
+              (13, ABANDONED, 0, DESK, -1, 0), *fixed_at_once(1, 600, 605)]
+    outcome = make_outcome(contacts, events)
+    assert ledger(outcome).csat() == pytest.approx(1 / 2)  # hung up (55), fixed (85)
+    data = scenario_data()
+    data["clock"] = {"duration": 2000, "warmup": 500}
+    warm = Outcome(scenario_from_data(data), seed=0, replication=0, log=outcome.log,
+                   calendar=outcome.calendar, end_min=2000.0)
+    assert ledger(warm).csat() == pytest.approx(1.0)  # the hang-up came in the warm-up
 
 
 def hand_computed_satisfaction(at: float) -> tuple[float, float]:
