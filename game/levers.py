@@ -9,6 +9,7 @@ from collections.abc import Callable
 import pygame
 
 from game.ui import Ui, ellipsize, hint, wrap
+from sim.names import short_names  # the engine's moment reasons use the same words
 from sim.scenario import Effect, Lever, Scenario
 
 #: The last part of a target path, in words.
@@ -21,18 +22,6 @@ _WHAT = {
     "duration_min": "how long it lasts", "capacity": "capacity", "empathy": "empathy",
     "declined": "share turned down", "route": "sent to",
 }
-
-
-def short_names(scenario: Scenario) -> dict[str, str]:
-    """Teams, categories, changes, services and suppliers by id, in the fewest words their
-    names allow: the part before a bracket or a semicolon ("Softphone does not work")."""
-    out = {}
-    for things in (scenario.teams, scenario.categories, scenario.changes, scenario.services,
-                   scenario.suppliers, scenario.departments):
-        for thing in things:
-            name = getattr(thing, "name", None) or thing.id
-            out[thing.id] = name.split(" (")[0].split(";")[0].strip() or thing.id
-    return out
 
 
 def effect_words(effect: Effect, names: dict[str, str] | None = None) -> str:

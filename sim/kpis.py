@@ -130,6 +130,11 @@ class LogView:
         """Per contact, the time of its first row of this event (NaN when none)."""
         return self._per_contact(self.event == event_code, self.time, np.nan)
 
+    def first_value(self, event_code: int, column: np.ndarray, fill: float) -> np.ndarray:
+        """Per contact, `column` (a column of the log, e.g. `group`) at its first row of
+        this event (`fill` when none)."""
+        return self._per_contact(self.event == event_code, column, fill)
+
     def _per_contact(self, mask: np.ndarray, values: np.ndarray, fill: float) -> np.ndarray:
         """The value of the first row matching `mask` for each contact (fill when none)."""
         out = np.full(self.n_contacts, fill)

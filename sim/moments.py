@@ -83,9 +83,11 @@ Choices a debrief needs to know about:
   basis, as the SLA does.
 - A contact's moment is dated when it ended (resolved, gave up, told no, passed on); a
   resolution moment when the ticket was resolved; `arrived_min` says when the contact
-  began. The reason says it in words ("waited 6 min on the phone ..., could not be fixed
-  there: passed on to tier2"; "the desktop-fault raised on the phone was resolved after
-  2 days by desktop, after 1 hand-off").
+  began. The reason says it in words, naming things by the scenario's short names
+  (`sim.names`): "called about “Laptop or desktop fault”: answered after 6 min on hold, but
+  not fixed there: passed on to Desktop and applications"; "“Laptop or desktop fault”
+  raised on the phone: resolved after 2 days by Desktop and applications, after 1
+  hand-off"; "hung up after 20 s on hold" (never answered).
 - A contact still waiting to be answered at the end has no moment yet (its outcome is not
   known); one answered and still being handled gives a "still open" moment; a ticket still
   open gives one only when it is past its SLA target (before, the person is simply
@@ -113,6 +115,7 @@ import numpy as np
 
 from sim.eventlog import DECLINED, ESCALATED, LEVER, OUTAGE_END, OUTAGE_START, SETTING, Names
 from sim.kpis import LogView
+from sim.names import short_name
 from sim.scenario import CHANNELS, Satisfaction, Scenario, ScoreWeights
 
 if TYPE_CHECKING:
@@ -164,11 +167,13 @@ ENDINGS = ("resolved at first contact", "resolved later", "still open", "gave up
 GOOD, NEUTRAL, BAD = 1, 0, -1
 VERDICTS = {GOOD: "good", NEUTRAL: "neutral", BAD: "bad"}
 
-_WAITED_WHERE = {"phone": "on the phone", "email": "for an answer by e-mail",
-                 "portal": "for an answer on the portal", "walk_in": "at the service desk"}
-_ANSWERED_HOW = {"phone": "on the phone", "email": "by e-mail", "portal": "on the portal",
-                 "walk_in": "at the service desk"}
-_GAVE_UP_HOW = {"phone": "hung up", "walk_in": "walked away"}
+# How a contact began, how its wait is said, how giving up is said, per channel.
+_GOT_IN_TOUCH = {"phone": "called about", "email": "wrote about",
+                 "portal": "asked on the portal about", "walk_in": "came to the service desk about"}
+_RAISED_HOW = {"phone": "on the phone", "email": "by e-mail", "portal": "on the portal",
+               "walk_in": "at the service desk"}
+_WAITED_HOW = {"phone": " on hold", "walk_in": " in the queue"}
+_GAVE_UP_HOW = {"phone": "hung up after {wait} on hold", "walk_in": "walked away after {wait}"}
 _TRIES = ("", "second try", "third try", "fourth try", "fifth try")
 
 
@@ -283,6 +288,8 @@ class Ledger:
     _told_wait: np.ndarray | None = field(default=None, repr=False)
     _last_group: np.ndarray | None = field(default=None, repr=False)
     _second: np.ndarray | None = field(default=None, repr=False)  # a ticket's later moment
+    _passed_to: np.ndarray | None = field(default=None, repr=False)  # its first hand-off
+    _words: dict | None = field(default=None, repr=False)  # short names, made when needed
 
     ARRAYS = ("time_min", "arrived_min", "wait_min", "contact", "issue", "attempt",
               "department", "user", "category", "channel", "priority", "transfers", "ending",
@@ -371,58 +378,83 @@ class Ledger:
         model = self.scenario.departments[d] if d < len(self.scenario.departments) else None
         return (model.name or model.id) if model is not None else self.names.departments[d]
 
+    def _short(self, kind: str, code: int) -> str:
+        """A category ("categories"), team or supplier ("groups") or change ("changes") of
+        the log by its short name in the scenario (`sim.names`), never by its id alone."""
+        if self._words is None:
+            sc = self.scenario
+            self._words = {
+                "categories": {c.id: short_name(c.name, c.id) for c in sc.categories},
+                "groups": {g.id: short_name(g.name, g.id) for g in (*sc.teams, *sc.suppliers)},
+                "changes": {c.id: short_name(c.name, c.id) for c in sc.changes}}
+        item = getattr(self.names, kind)[code]
+        return self._words[kind].get(item, item)
+
     def _reason(self, i: int) -> str:
+        """Moment `i` in words. A contact: who, how they got in touch and about what, then
+        how it ended — what made a bad moment bad comes after a "but" ("answered at once,
+        but not fixed there: passed on to …"); somebody who gave up was never answered
+        ("hung up after 20 s on hold"). A ticket's later moment: resolved (or still open)
+        after how long, by whom, after how many hand-offs."""
         channel = self.names.channels[int(self.channel[i])]
-        category = self.names.categories[int(self.category[i])]
+        category = f"“{self._short('categories', int(self.category[i]))}”"
         ending = int(self.ending[i])
         text = f"{self._department_label(int(self.department[i]))} — "
         if self._second is not None and self._second[i]:
-            text += f"the {category} raised {_ANSWERED_HOW[channel]}"
-            took = float(self.time_min[i] - self.arrived_min[i])
+            took = duration_words(float(self.time_min[i] - self.arrived_min[i]))
             group = int(self._last_group[i])
-            by = f" by {self.names.groups[group]}" if group >= 0 else ""
+            by = f" by {self._short('groups', group)}" if group >= 0 else ""
             transfers = int(self.transfers[i])
-            handoffs = f", after {transfers} hand-off{'s' if transfers != 1 else ''}"
-            if ending == RESOLVED_LATER:
-                text += f" was resolved after {duration_words(took)}{by}{handoffs}"
-            else:
-                text += f" is still open after {duration_words(took)}{handoffs}"
+            text += f"{category} raised {_RAISED_HOW[channel]}: "
+            text += (f"resolved after {took}{by}" if ending == RESOLVED_LATER
+                     else f"still open after {took}")
+            text += f", after {transfers} hand-off{'s' if transfers != 1 else ''}"
             if self.late_points[i] < 0:
                 text += ", past its SLA target"
             return text
         attempt = int(self.attempt[i])
-        wait = float(self.wait_min[i])
         if attempt:
-            text += f"{_TRIES[min(attempt, len(_TRIES) - 1)]}: "
+            text += (f"{_TRIES[attempt]}: " if attempt < len(_TRIES)
+                     else f"try {attempt + 1}: ")
+        text += f"{_GOT_IN_TOUCH[channel]} {category}: "
+        wait = float(self.wait_min[i])
+        if ending == GAVE_UP:  # never answered: the wait is how long they held on
+            how = _GAVE_UP_HOW.get(channel, "gave up after {wait}")
+            return text + how.format(wait=wait_words(wait)) + self._change_words(i)
         if wait < AT_ONCE_MIN:
-            text += f"answered at once {_ANSWERED_HOW[channel]}"
+            text += "answered at once"
         else:
-            text += f"waited {duration_words(wait)} {_WAITED_WHERE[channel]}"
+            text += f"answered after {wait_words(wait)}{_WAITED_HOW.get(channel, '')}"
             if self._told_wait is not None and self._told_wait[i]:
                 text += " (told the expected wait)"
-        text += f" for help with {category}"
-        if ending == GAVE_UP:
-            text += f", {_GAVE_UP_HOW.get(channel, 'gave up')}"
-        elif ending == TOLD_NO:
-            text += ", told no: IT does not offer that"
+        if ending == TOLD_NO:
+            text += ", but told no: IT does not offer that"
         elif ending == PASSED_ON:
-            group = int(self._last_group[i])
-            to = f" to {self.names.groups[group]}" if group >= 0 else ""
-            text += f", could not be fixed there: passed on{to}"
+            group = int(self._passed_to[i]) if self._passed_to is not None else -1
+            to = f" to {self._short('groups', group)}" if group >= 0 else ""
+            text += f", but not fixed there: passed on{to}"
         elif ending == RESOLVED_FIRST:
             text += (", resolved on the first call" if channel == "phone"
                      else ", resolved at first contact")
         else:
             text += ", still being handled at the end"
+        return text + self._change_words(i)
+
+    def _change_words(self, i: int) -> str:
+        """" (after “Desk phones switched off”, not announced)" for a contact a change
+        caused: the change by its short name, and whether people were told in advance."""
         change = int(self.change[i])
-        if change >= 0:
-            model = next((c for c in self.scenario.changes
-                          if c.id == self.names.changes[change]), None)
-            what = model.name if model is not None else self.names.changes[change]
-            text += (f"; it came with the change {what}, announced in advance"
-                     if self.change_points[i] > 0
-                     else f"; it came with the change {what}, not announced")
-        return text
+        if change < 0:
+            return ""
+        told = "announced in advance" if self.change_points[i] > 0 else "not announced"
+        return f" (after “{self._short('changes', change)}”, {told})"
+
+
+def wait_words(minutes: float) -> str:
+    """A wait as people say it: "20 s" under a minute, otherwise as `duration_words`."""
+    if minutes < 1:
+        return f"{max(1, round(minutes * 60))} s"
+    return duration_words(minutes)
 
 
 def duration_words(minutes: float) -> str:
@@ -845,10 +877,12 @@ def _build_ledger(v: LogView) -> Ledger:
                           + np.where(resolved[later], 0.0, UNRESOLVED_POINTS), 0.0, 100.0)
     later_ending = np.where(resolved[later], RESOLVED_LATER, STILL_OPEN)
 
-    # the group a ticket was last passed to, for "passed on to tier2", "resolved by desktop"
+    # the group a contact was first passed on to ("passed on to Infrastructure", said when
+    # the contact ended) and the one its ticket was last with ("resolved by the vendor")
     last_group = np.full(v.n_contacts, -1, dtype=np.int16)
     escalated = np.flatnonzero(v.event == ESCALATED)
     last_group[v.contact[escalated]] = v.group[escalated]  # later rows win
+    first_group_passed = v.first_value(ESCALATED, v.group, -1).astype(np.int16)
 
     def both(first: np.ndarray, then: np.ndarray) -> np.ndarray:
         return np.concatenate([first, then])
@@ -889,6 +923,7 @@ def _build_ledger(v: LogView) -> Ledger:
         _told_wait=both(told, np.zeros(later.size, dtype=bool))[order],
         _last_group=last_group[moment_of][order],
         _second=both(np.zeros(scored.size, dtype=bool), np.ones(later.size, dtype=bool))[order],
+        _passed_to=first_group_passed[moment_of][order],
     )
 
 

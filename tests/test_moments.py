@@ -67,7 +67,9 @@ from sim.moments import (
     satisfaction_after,
     satisfaction_now,
     satisfaction_over_time,
+    wait_words,
 )
+from sim.names import short_name, short_names
 from sim.scenario import CHANNELS, ScoreWeights
 
 DESK, TIER2 = 0, 1
@@ -90,9 +92,10 @@ def scenario_data(calendar: bool = False) -> dict:
              "cost_per_hour": 30, "services": ["mail"]},
         ],
         "teams": [{"id": "desk", "staff": 2, "cost_per_hour": 30},
-                  {"id": "tier2", "tier": 2, "staff": 1}],
+                  {"id": "tier2", "name": "Second line (resolvers)", "tier": 2, "staff": 1}],
         "categories": [
-            {"id": "ask", "handle": {"dist": "exponential", "mean": 5},
+            {"id": "ask", "name": "A question (how do I ...)",
+             "handle": {"dist": "exponential", "mean": 5},
              "channels": {"phone": 0.5, "email": 0.5}, "fcr": 0.5, "escalate_to": "tier2",
              "resolve": {"dist": "exponential", "mean": 30}},
             {"id": "fault", "handle": {"dist": "exponential", "mean": 5}, "channel": "phone",
@@ -101,7 +104,7 @@ def scenario_data(calendar: bool = False) -> dict:
         ],
         "sla": {"basis": "clock", "P5": {"resolve": 100}},
         "satisfaction": {"memory_half_life_days": 1},
-        "changes": [{"id": "cutover", "name": "Softphones", "at": 0}],
+        "changes": [{"id": "cutover", "name": "Softphones; every laptop", "at": 0}],
         "injects": [{"id": "crm-down", "name": "CRM down", "at": 1000, "duration_min": 120,
                      "outage": {"service": "crm", "blocks_work": 0.5}}],
         "levers": [{"id": "brief", "name": "Brief the desk", "cost": 500,
@@ -239,20 +242,37 @@ def test_ledger_columns_order_and_verdicts():
 
 
 def test_reasons_read_aloud():
+    """Names as the scenario gives them, cut before a bracket or a semicolon (ids only for
+    what has no name); a caller who gave up was never answered; a bad moment says why."""
     book = ledger(hand_made())
     rows = {r["contact"]: r["reason"] for r in book.rows()}  # a ticket's later moment wins
     first = {r["contact"]: r["reason"] for r in reversed(book.rows())}
-    assert rows[0] == ("Sales — answered at once on the phone for help with ask, resolved on "
-                       "the first call")
-    assert rows[2] == "Sales — waited 3 min on the phone for help with ask, hung up"
-    assert rows[3].startswith("Sales — second try: answered at once by e-mail")
-    assert first[4] == ("Finance — answered at once on the phone for help with ask, could not "
-                        "be fixed there: passed on to tier2")
-    assert rows[4] == ("Finance — the ask raised on the phone was resolved after 1 h 40 min by "
-                       "tier2, after 2 hand-offs")
-    assert rows[5].endswith("resolved after 3 h 20 min by tier2, after 1 hand-off, past its "
-                            "SLA target")
-    assert "still being handled at the end" in rows[7] and "waited 6 min" in rows[7]
+    assert rows[0] == ("Sales — called about “A question”: answered at once, resolved on the "
+                       "first call")
+    assert rows[2] == "Sales — called about “A question”: hung up after 3 min on hold"
+    assert rows[3] == ("Sales — second try: wrote about “A question”: answered at once, "
+                       "resolved at first contact")
+    assert first[4] == ("Finance — called about “A question”: answered at once, but not fixed "
+                        "there: passed on to Second line")
+    assert rows[4] == ("Finance — “A question” raised on the phone: resolved after 1 h 40 min "
+                       "by Second line, after 2 hand-offs")
+    assert rows[5].endswith("resolved after 3 h 20 min by Second line, after 1 hand-off, past "
+                            "its SLA target")
+    assert rows[7] == ("Sales — called about “A question”: answered after 6 min on hold, still "
+                       "being handled at the end")
+    assert not any("ask" in reason or "tier2" in reason for reason in book.reasons)
+
+
+def test_a_caller_who_hung_up_within_a_minute_was_not_answered_at_once():
+    contacts = [(ASK, PHONE, SALES, 0, 0, 0, -1), (ASK, PHONE, SALES, 1, 1, 0, -1)]
+    events = [(10, ARRIVAL, 0, DESK, -1, 0), (10 + 20 / 60, ABANDONED, 0, DESK, -1, 0),
+              (20, ARRIVAL, 1, DESK, -1, 0), (20.2, ANSWERED, 1, DESK, 0, 0),
+              (25, HANDLED, 1, DESK, 0, 0), (25, ESCALATED, 1, TIER2, -1, 0)]
+    reasons = ledger(make_outcome(contacts, events)).reasons
+    assert reasons[0] == "Sales — called about “A question”: hung up after 20 s on hold"
+    # answered at once and still a bad moment: the reason says why, and the change briefly
+    assert reasons[1] == ("Sales — called about “A question”: answered at once, but not fixed "
+                          "there: passed on to Second line (after “Softphones”, not announced)")
 
 
 def test_one_persons_day_in_time_order():
@@ -295,7 +315,8 @@ def test_announced_waits_empathy_and_warned_changes_follow_the_settings():
     assert scores[7] == pytest.approx(85 - 15)           # each repeat contact: -15
     reasons = ledger(make_outcome(contacts, events, settings)).reasons
     assert any("told the expected wait" in r for r in reasons)
-    assert any("change Softphones, not announced" in r for r in reasons)
+    assert any(r.endswith("(after “Softphones”, not announced)") for r in reasons)
+    assert any(r.endswith("(after “Softphones”, announced in advance)") for r in reasons)
 
 
 def test_scores_stay_within_0_and_100():
@@ -525,7 +546,20 @@ def test_a_scenario_without_departments_keeps_its_figures():
     assert k["cost_total"] == k["cost_staff"] + k["cost_suppliers"]
 
 
+def test_short_names_are_the_part_before_a_bracket_or_a_semicolon():
+    assert short_name("Softphone does not work (no audio, headset)", "x") == \
+        "Softphone does not work"
+    assert short_name("Desk phones switched off; softphones on every laptop", "x") == \
+        "Desk phones switched off"
+    assert short_name(None, "desk") == "desk" and short_name("(nothing)", "desk") == "desk"
+    names = short_names(scenario_from_data(scenario_data()))
+    assert names["tier2"] == "Second line" and names["desk"] == "desk"
+    assert names["cutover"] == "Softphones" and names["sales"] == "Sales"
+
+
 def test_words_for_durations():
+    assert wait_words(20 / 60) == "20 s" and wait_words(0.001) == "1 s"
+    assert wait_words(6.2) == "6 min"
     assert duration_words(0.4) == "under a minute"
     assert duration_words(6.2) == "6 min"
     assert duration_words(200) == "3 h 20 min"
@@ -637,8 +671,8 @@ def test_story_reasons_are_plain_words_naming_the_department(story):
         assert not any(junk in reason for junk in ("nan", "None", "{", "inf"))
     # every kind of story occurs in this run
     text = " | ".join(book.reasons)
-    for words in ("hung up", "resolved on the first call", "passed on to tier2",
-                  "change Softphones, not announced", "second try"):
+    for words in ("hung up after", "resolved on the first call", "but not fixed there: "
+                  "passed on to tier2", "(after “Softphones”, not announced)", "second try"):
         assert words in text, words
 
 

@@ -15,7 +15,7 @@ from sim import load_builtin
 from sim.decisions import DecisionPlan
 from sim.engine import Simulation
 from sim.eventlog import ABANDONED, ARRIVAL
-from sim.moments import satisfaction_over_time
+from sim.moments import ledger, satisfaction_over_time
 from sim.replications import compare_variants, run_replications
 
 SEED = 2026
@@ -130,6 +130,25 @@ def test_firefighting_helps_but_preparing_helps_more(softphone):
     assert prep.mean < fire.mean              # ... preventing the demand helps more
     assert result.difference("prepared", "score").mean > result.difference(
         "firefighting", "score").mean
+
+
+def test_moment_reasons_name_things_as_the_scenario_does(softphone):
+    """The ticker and the ledger read the reasons: names from the scenario (short), never
+    ids; a caller who gave up was never "answered at once"; the change said once, briefly."""
+    outcome = Simulation(softphone, seed=1,
+                         decisions=DecisionPlan.from_policy(softphone, "unprepared")).run()
+    reasons = ledger(outcome).reasons
+    ids = [thing.id for kind in (softphone.categories, softphone.teams, softphone.suppliers,
+                                 softphone.changes) for thing in kind if "-" in thing.id]
+    for reason in reasons:
+        assert not any(i in reason for i in ids), reason
+        assert "softphones on every laptop" not in reason  # the change's detail stays out
+        assert not ("hung up" in reason and "answered" in reason), reason
+    text = "\n".join(reasons)
+    assert "hung up after " in text and " s on hold" in text  # within a minute, in seconds
+    assert "“How do I ... on the softphone?”" in text
+    assert "but not fixed there: passed on to Infrastructure and telephony" in text
+    assert "(after “Desk phones switched off”, not announced)" in text
 
 
 def test_the_figures_do_not_depend_on_how_many_workers_ran_them(softphone):
