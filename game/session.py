@@ -53,7 +53,7 @@ SHORT_LABELS = {
     "fcr": "Fixed at first contact", "satisfaction": "Satisfaction",
     "sla_breach_rate": "SLA breaches", "cost_total": "Total cost",
     "backlog_end": "Open now", "mean_wait_min": "Mean wait", "mttr_min": "Time to fix",
-    "score": "Score",
+    "score": "Score", "csat": "Satisfied with IT (CSAT)",
 }
 
 @dataclass(frozen=True)
