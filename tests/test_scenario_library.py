@@ -27,7 +27,8 @@ REPLICATIONS = 6
 #: scenario id -> (baseline policy, good policy, [(figure, "lower" | "higher"), ...])
 HEADLINES: dict[str, tuple[str, str, list[tuple[str, str]]]] = {
     "softphone-cutover": ("unprepared", "prepared",
-                          [("abandonment_rate", "lower"), ("satisfaction", "higher")]),
+                          [("abandonment_rate", "lower"), ("satisfaction", "higher"),
+                           ("csat", "higher"), ("score", "higher")]),
     "isp-supplier": ("do-nothing", "awareness-will-action",
                      [("cost_lost_business", "lower"), ("sla_breach_rate", "lower"),
                       ("satisfaction", "higher")]),

@@ -78,11 +78,15 @@ def test_prepared_and_unprepared_weeks_do_not_overlap(softphone):
     apart("asa_min", "lower")
     apart("fcr", "higher")
     apart("satisfaction", "higher")
+    apart("csat", "higher")
+    apart("score", "higher")
     # as the article says: day-one chaos unprepared, a calm week prepared
     assert unprepared["abandonment_rate"].mean > 0.4
     assert prepared["abandonment_rate"].mean < 0.12
     assert prepared["asa_min"].mean < 0.5
     assert prepared["satisfaction"].mean > 74
+    # CSAT tells the week as people lived it: a rout unprepared, very good prepared
+    assert unprepared["csat"].mean < 0.75 and prepared["csat"].mean > 0.93
     # pairing pays: the paired interval of the difference is narrower than the unpaired one
     paired = result.difference("prepared", "satisfaction")
     unpaired = result.unpaired_difference("prepared", "satisfaction")
@@ -116,6 +120,50 @@ def test_each_preparation_lever_alone_moves_the_week_the_right_way(softphone):
     # first-contact resolution does not rise with them (a point for the debrief)
     assert result.difference("train-users", "fcr").mean < result.difference(
         "brief-help-desk", "fcr").mean
+
+
+def goals_met(scenario, kpis: dict) -> dict[str, bool]:
+    """Each of the scenario's goals: met by these key figures?"""
+    return {name: (kpis[name] <= goal.at_most if goal.at_most is not None
+                   else kpis[name] >= goal.at_least) for name, goal in scenario.goals.items()}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+def test_the_goals_tell_the_disaster_from_the_calm_week(softphone, seed):
+    """What a trainer sees on the floor and in the debrief, one run per seed: unprepared
+    misses the goals on the people (CSAT and satisfaction) as well as the service ones;
+    prepared meets those on the people and more goals than unprepared in all (first-contact
+    resolution can stay under its goal prepared: prevention leaves the harder questions).
+    The score ranks the policies as the floor tells them: prepared, then firefighting, then
+    a briefing alone, then nothing — and postponing (a calm week without the cutover, at
+    the cost of a week's delay) not above prepared."""
+    runs = {policy: Simulation(softphone, seed=seed,
+                               decisions=DecisionPlan.from_policy(softphone, policy)).run().kpis()
+            for policy in softphone.policies}
+    unprepared, prepared = goals_met(softphone, runs["unprepared"]), goals_met(
+        softphone, runs["prepared"])
+    assert not unprepared["csat"] and not unprepared["satisfaction"], runs["unprepared"]
+    assert not unprepared["abandonment_rate"] and not unprepared["asa_min"]
+    assert prepared["csat"] and prepared["satisfaction"] and prepared["asa_min"], prepared
+    assert sum(prepared.values()) > sum(unprepared.values()) + 2
+    score = {policy: k["score"] for policy, k in runs.items()}
+    assert score["prepared"] > score["firefighting"] > score["brief-only"] \
+        > score["unprepared"], score
+    assert score["postponed"] < score["prepared"], score
+
+
+def test_postponing_does_not_beat_preparing_on_the_score(softphone):
+    """Postponing leaves the week calm and the cutover still to come; its own cost (the
+    project team and the vendor another week, both phone systems running on) is what the
+    week shows. Over paired replications it scores below a well-prepared week."""
+    result = compare_variants(softphone, {
+        "prepared": DecisionPlan.from_policy(softphone, "prepared"),
+        "postponed": DecisionPlan.from_policy(softphone, "postponed"),
+    }, seed=SEED, replications=30)
+    assert result.difference("postponed", "score").mean < 0
+    postpone = next(lever for lever in softphone.levers if lever.id == "postpone")
+    assert "still to come" in postpone.description and "still to come" in postpone.evidence
+    assert "still to come" in softphone.trainer_note
 
 
 def test_firefighting_helps_but_preparing_helps_more(softphone):
