@@ -126,6 +126,11 @@ class Screen:
             x += w + g
         return pygame.Rect(m, y, total, h)
 
+    def message_spot(self, surface: pygame.Surface) -> tuple[int, int]:
+        """Where a note's bottom centre goes: above the row of buttons."""
+        return (surface.get_width() // 2,
+                surface.get_height() - self.margin - round(self.line * 1.7) - self.gap)
+
     def _draw_message(self, surface: pygame.Surface) -> None:
         """The note as a toast above the bottom row, on a panel of its own so it never
         mixes with the text under it; it goes after MESSAGE_S (a problem stays longer)."""
@@ -138,8 +143,8 @@ class Screen:
         width = min(fonts.width(self.message) + 4 * g, surface.get_width() - 2 * m)
         h = round(self.line * 1.5)
         rect = pygame.Rect(0, 0, width, h)
-        rect.midbottom = (surface.get_width() // 2,
-                          surface.get_height() - m - round(self.line * 1.7) - g)
+        rect.midbottom = self.message_spot(surface)
+        rect.clamp_ip(surface.get_rect().inflate(-2 * m, -2 * m))
         colour = self.message_colour or t.accent
         self.ui.panel(surface, rect, t.panel_high, colour, 2)
         self.ui.text(surface, self.message, rect.center, "body", colour, anchor="center",

@@ -127,6 +127,7 @@ class FloorScreen(Screen):
         self.pinned_at = (0, 0)
         self._queue_origin = (0, 0)
         self._draw_cost_s = 0.0
+        self._desk_rect = pygame.Rect(0, 0, 0, 0)
         self._open_overlays()
 
     # -- speed ---------------------------------------------------------------------------------
@@ -255,6 +256,13 @@ class FloorScreen(Screen):
         room_s = 0.85 / theme.fps - self._draw_cost_s
         return min(theme.max_frame_budget_s, max(0.002, room_s))
 
+    def message_spot(self, surface: pygame.Surface) -> tuple[int, int]:
+        """On the floor a note goes at the foot of the service desk, clear of the ticker
+        and the figures."""
+        desk = self._desk_rect
+        return (desk.centerx, desk.bottom - self.gap) if desk.width else \
+            super().message_spot(surface)
+
     def draw(self, surface: pygame.Surface) -> None:
         started = time.perf_counter()
         super().draw(surface)
@@ -292,6 +300,7 @@ class FloorScreen(Screen):
         self._draw_departments(surface, left)
         tier1 = [grp for grp in snap.groups if grp.kind == "team" and grp.tier == 1]
         others = [grp for grp in snap.groups if not (grp.kind == "team" and grp.tier == 1)]
+        self._desk_rect = centre
         self._draw_desk(surface, centre, tier1)
         self._draw_resolvers(surface, right, others)
         ticker_w = round(bottom.width * 0.56)
