@@ -299,6 +299,12 @@ def test_hovering_shows_details_and_clicking_pins_them(tmp_path):
     d.click("department:sales")
     assert fl.pinned and fl.pinned[0].startswith("Sales")
     d.shot("floor-pinned")
+    # one waiting contact: who, what, how long — as the snapshot has it
+    desk = next(g for g in fl.play.snapshot.groups if g.tier == 1)
+    first = desk.queue[0]
+    tips = [t for t in fl.ui.tips if "number 1 in line" in t.lines[0]
+            and t.lines[2] == f"Waiting for {first.waited_min:.0f} min so far"]
+    assert tips, [t.lines[0] for t in fl.ui.tips]
 
 
 def test_the_levers_offered_are_the_ones_still_available():

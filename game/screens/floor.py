@@ -493,23 +493,6 @@ class FloorScreen(Screen):
             if channel == "phone":
                 self._queue_origin = (x0, lane.bottom)
             room = lane.right - x0 - fonts.width("+999", "small")
-            if channel in ("phone", "walk_in"):
-                step = max(6, person * 3 // 5)
-                fits = max(0, room // step)
-                for k in range(min(n, fits)):
-                    draw_person(surface, colour, x0 + k * step + step // 2, lane.bottom - 2,
-                                person - 2)
-            else:
-                step = max(6, person * 2 // 3)
-                fits = max(0, room // step)
-                for k in range(min(n, fits)):
-                    env = pygame.Rect(x0 + k * step, lane.top + lane_h // 4, step - 3,
-                                      lane_h // 2)
-                    draw_envelope(surface, colour, env, t.background)
-            shown = min(n, fits)
-            if n > shown:
-                ui.text(surface, f"+{n - shown}", (x0 + shown * step + 4, lane.centery),
-                        "small", colour, bold=True, anchor="midleft")
             in_lane = [wv for wv in team.queue if wv.channel == channel]
             tip = [f"{label}: {n} waiting"]
             if in_lane:
@@ -519,6 +502,24 @@ class FloorScreen(Screen):
                                f"{self._category_name(wv.category)}: {wv.waited_min:.0f} min")
             ui.tip(lane, tip)
             ui.area(f"queue:{team.id}:{channel}", lane, None)
+            people = channel in ("phone", "walk_in")
+            step = max(6, person * 3 // 5 if people else person * 2 // 3)
+            fits = max(0, room // step)
+            for k in range(min(n, fits)):
+                if people:
+                    draw_person(surface, colour, x0 + k * step + step // 2, lane.bottom - 2,
+                                person - 2)
+                    item = pygame.Rect(x0 + k * step, lane.top, step, lane_h)
+                else:
+                    item = pygame.Rect(x0 + k * step, lane.top + lane_h // 4, step - 3,
+                                       lane_h // 2)
+                    draw_envelope(surface, colour, item, t.background)
+                if k < len(in_lane):  # hovering one person or ticket: who and what
+                    ui.tip(item, self._waiting_lines(in_lane[k], k, label))
+            shown = min(n, fits)
+            if n > shown:
+                ui.text(surface, f"+{n - shown}", (x0 + shown * step + 4, lane.centery),
+                        "small", colour, bold=True, anchor="midleft")
             y = lane.bottom + 2
         # the desks
         y += g
@@ -541,6 +542,13 @@ class FloorScreen(Screen):
                         rect.bottom - self.line), "small", t.text_dim)
                 break
             self._draw_agent(surface, desk, agent, team.id, k)
+
+    def _waiting_lines(self, wv, place: int, lane: str) -> list[str]:
+        """One waiting contact's details, as its tip."""
+        what = "A ticket passed on" if wv.ticket else f"Contact #{wv.contact}"
+        return [f"{what} — {lane}, number {place + 1} in line",
+                f"{self._department_name(wv.department)}: {self._category_name(wv.category)}",
+                f"Waiting for {wv.waited_min:.0f} min so far"]
 
     def _draw_agent(self, surface: pygame.Surface, desk: pygame.Rect, agent, team_id: str,
                     k: int) -> None:
