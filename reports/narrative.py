@@ -5,25 +5,65 @@ A debrief leads with what happened, as cause and effect a group can follow on th
     Mon 08:00  Desk phones switched off went live → 41 contacts in the next two hours
                against 6 on a usual morning (6.8×) → callers waited up to 4.2 min →
                48% hung up that day → Sales satisfaction fell from 75.0 to 73.9 by 18:00
+    Mon 09:20  you pulled “Two temporary agents…” (1,500 EUR) → in the rest of Monday 19
+               of 59 callers hung up (32%); without it, 57 of 82 (70%) would have
 
 then the figures against the scenario's goals, the decisions and what each cost, three
 people's journeys (one good, one bad, one typical), and questions for the group. Every
 number here comes from the log (through `sim.kpis`, `sim.moments`), never from the engine.
 
-Levers pulled at the same minute are one beat, and what followed is told once, for all of
-them. Whether people had been told about a change is read from the levers taken (their
-setting rows in the log). A usual day is the same hours on the run's other days: a run of
-one day is not compared with anything, and a usual day with no contacts is said to have
-none (never "234.0×").
+What a lever did is never read from before and after: the day has its own rhythm (a queue
+empties at lunchtime whatever anyone pulls). Each lever beat is measured against its
+*counterfactual* (`without_beat`): the same scenario, seed and replication, with the same
+decisions, each pulled at the minute it was in the run, minus the levers of that beat
+(levers pulled at the same minute are one beat, and what followed is told once, for all of
+them). Every random draw a decision does not cause is shared (common random numbers,
+`sim.sources`), so the difference between the two logs over the same window is what the
+beat did. Decision points the counterfactual meets are answered with nothing: it is the run
+without the beat, not another player's run. One counterfactual run per beat, built afresh
+each time (nothing is cached), so the story of a run is the same every time it is told.
+
+The figures depend on what the levers act on (their effects' targets):
+
+- the service desk (its staffing, the demand a change or an outage brings, handle times,
+  first-contact resolution): how many of the phone calls that came hung up, from the lever's
+  minute to the close of that working day (of the next one when fewer than two open hours
+  are left), and when that shows no difference worth telling, over the rest of the run (a
+  lever against the next outage acts days later); the mean wait to be answered instead when
+  fewer than ten calls came. Told by the number of calls abandoned, with the share beside
+  it: a lever that spares people a call they would have got through on anyway raises the
+  share without anyone more hanging up;
+- resolver teams and suppliers (their staffing and times, where tickets go): the number of
+  tickets open at those groups (or, for a lever on a kind of contact, of that kind past the
+  desk) on average over the rest of the run;
+- outages (an inject's length, whether a change fails or happens): the working time people
+  lost over the run (the runs are the same up to the beat, so the difference is the beat's);
+- what people are told (a change announced, the wait announced, the desk's empathy):
+  everybody's satisfaction at the end of the run.
+
+A difference is told only when it is worth telling: at least 3 calls abandoned, half a
+minute of waiting, one open ticket, ten hours of lost work or one point of satisfaction, and
+(but for satisfaction) at least a tenth of the larger value, taken between the values as
+shown. When no figure differs that much the story says plainly that the beat made little
+difference, on its first figure, and that the desk was already keeping up when it was (5% or
+fewer hung up, or under a minute's wait, with and without it). Satisfaction changes under
+one point are not news after an event either ("fell from 75.0 to 74.8" is not told).
+
+Whether people had been told about a change is read from the levers taken (their setting
+rows in the log). A usual day is the same hours on the run's other days: a run of one day is
+not compared with anything, and a usual day with no contacts is said to have none (never
+"234.0×").
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
-from sim.engine import Outcome
+from sim.decisions import Decision, DecisionPlan
+from sim.engine import Outcome, Simulation
 from sim.eventlog import (
     ABANDONED,
     ANSWERED,
@@ -31,17 +71,42 @@ from sim.eventlog import (
     CHANGE_FAILED,
     CHANGE_LIVE,
     CHANGE_ROLLED_BACK,
+    CLOSED,
+    ESCALATED,
     INJECT_START,
     LEVER,
     OUTAGE_START,
+    RESOLVED,
     SETTING,
 )
 from sim.kpis import LogView, kpi_label
-from sim.moments import PASSED_ON, ledger, satisfaction_over_time
+from sim.moments import (
+    PASSED_ON,
+    business_impact,
+    ledger,
+    satisfaction_now,
+    satisfaction_over_time,
+)
 
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+DAY_WORDS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 #: how long after an event its effects are looked for
 WINDOW_MIN = 120.0
+#: a change of satisfaction smaller than this (points, between the values as shown) is not
+#: news: not after an event, not between a run and its counterfactual
+SATISFACTION_NEWS = 1.0
+#: fewer calls than this in a lever's window: its effect on the desk is read from the waits
+MIN_CALLS = 10
+#: the smallest differences between a run and its counterfactual worth telling (and, but for
+#: satisfaction, a tenth of the larger value): calls abandoned, minutes of waiting, open
+#: tickets, hours of work lost
+HANG_UPS_NEWS, WAIT_NEWS_MIN, TICKETS_NEWS, LOST_HOURS_NEWS = 3, 0.5, 1.0, 10.0
+SHARE_OF_LARGER = 0.1
+#: the desk "was already keeping up" when no more than this share hung up, or the mean wait
+#: was under KEEPING_UP_WAIT_MIN, with and without the beat
+KEEPING_UP_SHARE, KEEPING_UP_WAIT_MIN = 0.05, 1.0
+
+
 def when(outcome: Outcome, t_min: float) -> str:
     """"Mon 09:05" for a moment of the run (weekday from the scenario's calendar)."""
     day = int(t_min // 1440)
@@ -119,7 +184,18 @@ class _Facts:
         arrival_contacts = v.contact[v.event == ARRIVAL]
         self.arrival_usual = self.contact_usual[arrival_contacts]
         self.levers = {lever.id: lever for lever in outcome.scenario.levers}
-        self.sat_times, self.satisfaction = satisfaction_over_time(outcome, step_min=30)
+
+    @cached_property
+    def _satisfaction_steps(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        return satisfaction_over_time(self.outcome, step_min=30)
+
+    @property
+    def sat_times(self) -> np.ndarray:
+        return self._satisfaction_steps[0]
+
+    @property
+    def satisfaction(self) -> dict[str, np.ndarray]:
+        return self._satisfaction_steps[1]
 
     def contacts_between(self, t0: float, t1: float, usual_only: bool = False) -> int:
         inside = (self.arrivals >= t0) & (self.arrivals < t1)
@@ -180,6 +256,51 @@ class _Facts:
                 worst = max(worst or 0.0, float(waits.mean()))
         return worst
 
+    # -- what a lever beat is measured by (in a run and in its counterfactual) ---------------
+
+    def callers_who_hung_up(self, t0: float, t1: float) -> tuple[int, int]:
+        """Of the phone calls that came in [t0, t1), how many hung up (whenever they did),
+        and how many came."""
+        v = self.view
+        came = self.phone & (v.arrived >= t0) & (v.arrived < t1)
+        return int(np.sum(came & ~np.isnan(v.abandoned))), int(came.sum())
+
+    def mean_wait(self, t0: float, t1: float) -> float | None:
+        """The mean wait to be answered (or to hang up) of every contact that came in
+        [t0, t1); contacts still waiting at the end count with their wait so far."""
+        v = self.view
+        came = (v.arrived >= t0) & (v.arrived < t1)
+        if not came.any():
+            return None
+        left = np.where(np.isnan(v.answered), v.abandoned, v.answered)
+        left = np.where(np.isnan(left), v.end_min, left)
+        return float(np.mean((left - v.arrived)[came]))
+
+    def open_tickets(self, t0: float, t1: float, groups: set[str],
+                     categories: set[str]) -> float | None:
+        """Tickets open at `groups`, or past the desk when of `categories`, on average over
+        [t0, t1): each stay from being handed to a group until it is handed on, resolved or
+        closed (or the end of the run)."""
+        if t1 <= t0:
+            return None
+        v = self.view
+        names = self.outcome.log.names
+        rows = np.flatnonzero((v.event == ESCALATED) | (v.event == RESOLVED)
+                              | (v.event == CLOSED))
+        rows = rows[np.argsort(v.contact[rows], kind="stable")]  # by contact, then time
+        contact = v.contact[rows]
+        handed = np.flatnonzero(v.event[rows] == ESCALATED)
+        following = np.minimum(handed + 1, max(rows.size - 1, 0))
+        same = (handed + 1 < rows.size) & (contact[following] == contact[handed])
+        start = v.time[rows[handed]]
+        stop = np.where(same, v.time[rows[following]], v.end_min)
+        group_ids = {names.groups.index(g) for g in groups if g in names.groups}
+        category_ids = {names.categories.index(c) for c in categories if c in names.categories}
+        mine = (np.isin(v.group[rows[handed]], list(group_ids))
+                | np.isin(v.contact_category[contact[handed]], list(category_ids)))
+        inside = np.clip(stop[mine], t0, t1) - np.clip(start[mine], t0, t1)
+        return float(inside.sum()) / (t1 - t0)
+
     def satisfaction_at(self, department: str, t: float) -> float:
         i = int(np.searchsorted(self.sat_times, t, side="right") - 1)
         return float(self.satisfaction[department][max(i, 0)])
@@ -190,7 +311,9 @@ class _Facts:
         if not falls:
             return None
         drop, department = max(falls)
-        if drop < 0.05:
+        shown = (float(f"{self.satisfaction_at(department, t0):.1f}")
+                 - float(f"{self.satisfaction_at(department, t1):.1f}"))
+        if shown < SATISFACTION_NEWS - 1e-9:  # "fell from 75.0 to 74.8" is not news
             return None
         return department, self.satisfaction_at(department, t0), self.satisfaction_at(department,
                                                                                       t1)
@@ -264,14 +387,230 @@ def _pulled_words(levers, currency: str) -> str:
     return ", ".join(named[:-1]) + " and " + named[-1] + " together"
 
 
-def _lever_effects(facts: _Facts, t: float) -> list[str]:
-    before = facts.abandonment(t - 60.0, t)
-    after = facts.abandonment(t, t + WINDOW_MIN)
-    if before is None or after is None or abs(before - after) < 0.05:
-        return []
-    verb = "fell" if after < before else "rose"
-    return [f"abandonment {verb} from {100 * before:.0f}% in the hour before to "
-            f"{100 * after:.0f}% in the next two hours"]
+# -- what a lever beat did: the same run without it ------------------------------------------
+
+#: the fields of a category that act once a ticket has left the desk
+_RESOLVER_FIELDS = frozenset({"resolve", "escalate_to", "route", "reassign", "pending"})
+#: the fields that change what people are told or how they are treated, not the queues
+_TOLD_FIELDS = frozenset({"warned", "announces_wait", "empathy"})
+#: the fields of a change that decide whether (and when) it stops people's work
+_OUTAGE_FIELDS = frozenset({"active", "at", "failure"})
+
+
+@dataclass
+class _Reach:
+    """What a beat's levers act on, read from their effects' targets."""
+
+    desk: bool = False                                       # the desk's queue and its demand
+    groups: set[str] = field(default_factory=set)            # resolver teams and suppliers
+    categories: set[str] = field(default_factory=set)        # kinds of contact past the desk
+    outage: bool = False                                     # outages: people's lost work
+    told: bool = False                                       # what people are told
+
+
+def _reach(scenario, levers) -> _Reach:
+    tiers = {team.id: team.tier for team in scenario.teams}
+    reach = _Reach()
+    for lever in levers:
+        for effect in lever.effects:
+            kind, item, what = (effect.target.split(".") + ["", ""])[:3]
+            if kind == "injects" or (kind == "changes" and what in _OUTAGE_FIELDS):
+                reach.outage = True  # and the calls an outage brings, at the desk
+            if what in _TOLD_FIELDS:
+                reach.told = True
+            elif kind == "suppliers" or (kind == "teams" and tiers.get(item, 1) > 1):
+                reach.groups.add(item)
+            elif kind == "categories" and what in _RESOLVER_FIELDS:
+                reach.categories.add(item)
+            else:  # the desk's staff, handle times, first-contact fixes; demand, outages
+                reach.desk = True
+    return reach
+
+
+def without_beat(outcome: Outcome, t_min: float) -> Outcome:
+    """The counterfactual of the levers pulled at `t_min`: the same scenario, seed and
+    replication, every other decision taken at the minute it was taken in the run (as a free
+    decision, so that no decision moves with the queue), run to the same end. Decision
+    points are answered with nothing. Nothing is cached: the same run gives the same twin."""
+    kept = [Decision(levers=d.levers, at_min=d.at_min or 0.0) for d in outcome.decisions
+            if d.levers and (d.at_min or 0.0) != t_min]
+    twin = Simulation(outcome.scenario, seed=outcome.seed, replication=outcome.replication,
+                      decisions=DecisionPlan(kept))
+    twin.advance(outcome.end_min)
+    return twin.outcome()
+
+
+def _day_words(outcome: Outcome, day: int) -> str:
+    name = DAY_WORDS[outcome.calendar.weekday(day)]
+    return name if day < 7 else f"{name} (week {day // 7 + 1})"
+
+
+def _desk_window(outcome: Outcome, t: float) -> tuple[float, float, str]:
+    """Where a lever's effect on the desk is looked for: from its minute to the close of the
+    working day, or of the next working day when fewer than two open hours are left."""
+    calendar, end = outcome.calendar, float(outcome.end_min)
+    day = int(t // 1440)
+    for d in range(day, int(end // 1440) + 1):
+        opens, close = d * 1440.0 + calendar.open_min, d * 1440.0 + calendar.close_min
+        if calendar.is_working_day(d) and min(close, end) - max(t, opens) >= WINDOW_MIN:
+            break
+    else:
+        return t, end, "until the end of the run"
+    name = _day_words(outcome, d)
+    if d == day and t > opens:
+        words = f"in the rest of {name}"
+    elif calendar.business_minutes_between(t, opens) > 0:
+        words = f"between then and the end of {name}"
+    else:
+        words = f"on {name}"
+    return t, min(close, end), words
+
+
+def _rest_words(outcome: Outcome, t: float, at_end: bool = False) -> str:
+    span = "week" if outcome.end_min <= 7 * 1440 else "run"
+    if at_end:
+        return f"at the end of the {span}"
+    return f"over the {span}" if t <= 0 else f"over the rest of the {span}"
+
+
+def _worth_telling(a: float, b: float, floor: float) -> bool:
+    """Is the difference between two values (as shown) worth telling: at least `floor`, and
+    at least a tenth of the larger?"""
+    gap = abs(a - b)
+    return gap >= floor - 1e-9 and gap >= SHARE_OF_LARGER * max(abs(a), abs(b)) - 1e-9
+
+
+def _either_way(here: str, there: str, it: str) -> str:
+    return ", with or without " + it if here == there else f"; without {it}, {there}"
+
+
+def _desk_difference(facts: _Facts, other: _Facts, t: float, reach: _Reach,
+                     it: str) -> tuple[str, bool] | None:
+    """Callers who hung up (or the wait, when few called) in the run and without the beat:
+    in the rest of the day, then, when that shows no difference worth telling, over the rest
+    of the run (a lever against the next outage acts days later)."""
+    if not reach.desk:
+        return None
+    t0, t1, words = _desk_window(facts.outcome, t)
+    windows = [(t0, t1, words)]
+    if t1 < facts.outcome.end_min:
+        windows.append((t, float(facts.outcome.end_min), _rest_words(facts.outcome, t)))
+    measured = [m for m in (_desk_figures(facts, other, *w, it) for w in windows) if m]
+    return next((m for m in measured if m[1]), measured[0] if measured else None)
+
+
+def _desk_figures(facts: _Facts, other: _Facts, t0: float, t1: float, words: str,
+                  it: str) -> tuple[str, bool] | None:
+    hung_up, calls = facts.callers_who_hung_up(t0, t1)
+    hung_up_there, calls_there = other.callers_who_hung_up(t0, t1)
+    if max(calls, calls_there) >= MIN_CALLS:
+        a, b = f"{hung_up} of {calls}", f"{hung_up_there} of {calls_there}"
+        here, there = hung_up / max(calls, 1), hung_up_there / max(calls_there, 1)
+        share, share_there = f"{100 * here:.0f}%", f"{100 * there:.0f}%"
+        if _worth_telling(hung_up, hung_up_there, HANG_UPS_NEWS):
+            return (f"{words} {a} callers hung up ({share}); without {it}, {b} "
+                    f"({share_there}) would have", True)
+        if max(here, there) <= KEEPING_UP_SHARE:
+            return (f"made little difference to the queue: the desk was already keeping up "
+                    f"({words} {a} callers hung up{_either_way(a, b, it)})", False)
+        return (f"made little difference to the queue: {words} {a} callers hung up "
+                f"({share}){_either_way(f'{a} ({share})', f'{b} ({share_there})', it)}", False)
+    here, there = facts.mean_wait(t0, t1), other.mean_wait(t0, t1)
+    if here is None or there is None:
+        return None
+    a, b = format_figure(here, "min"), format_figure(there, "min")
+    if _worth_telling(shown_value(here, "min"), shown_value(there, "min"), WAIT_NEWS_MIN):
+        return f"{words} people waited {a} on average to be answered; without {it}, {b}", True
+    figures = f"people waited {a} on average {words}{_either_way(a, b, it)}"
+    return ("made little difference to waiting: " + (
+        f"the desk was already keeping up ({figures})" if max(here, there) < KEEPING_UP_WAIT_MIN
+        else figures), False)
+
+
+def _where(outcome: Outcome, reach: _Reach) -> str:
+    """ "at Infrastructure" / "about “Softphone fault”" (counted once past the desk), as the
+    scenario names them."""
+    scenario = outcome.scenario
+    names = {g.id: g.name or g.id for g in [*scenario.teams, *scenario.suppliers]}
+    kinds = {c.id: (c.name or c.id).split(" (")[0] for c in scenario.categories}
+    parts = []
+    if reach.groups:
+        parts.append("at " + _and([names.get(g, g) for g in sorted(reach.groups)]))
+    if reach.categories:
+        parts.append("about " + _and([f"“{kinds.get(c, c)}”" for c in sorted(reach.categories)]))
+    return " or ".join(parts)
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _tickets_difference(facts: _Facts, other: _Facts, t: float, reach: _Reach,
+                        it: str) -> tuple[str, bool] | None:
+    """Tickets open at the resolver groups (or of the kinds of contact) the beat acts on."""
+    if not (reach.groups or reach.categories):
+        return None
+    end = facts.outcome.end_min
+    here = facts.open_tickets(t, end, reach.groups, reach.categories)
+    there = other.open_tickets(t, end, reach.groups, reach.categories)
+    if here is None or there is None:
+        return None
+    a, b = f"{here:.1f}", f"{there:.1f}"
+    words, where = _rest_words(facts.outcome, t), _where(facts.outcome, reach)
+    if _worth_telling(float(a), float(b), TICKETS_NEWS):
+        return (f"{words} there were {a} open tickets {where} on average; without {it}, {b}",
+                True)
+    return (f"made little difference to the open tickets {where}: {a} on average {words}"
+            f"{_either_way(a, b, it)}", False)
+
+
+def _lost_work_difference(facts: _Facts, other: _Facts, t: float, reach: _Reach,
+                          it: str) -> tuple[str, bool] | None:
+    """The working time people lost to IT over the run (outages, blocking incidents), in the
+    run and without the beat: the runs are the same up to the beat, so the difference is
+    the beat's."""
+    if not reach.outage or not facts.outcome.scenario.departments:
+        return None
+    a = f"{business_impact(facts.outcome).lost_work_hours:,.0f}"
+    b = f"{business_impact(other.outcome).lost_work_hours:,.0f}"
+    here, there = float(a.replace(",", "")), float(b.replace(",", ""))
+    span = _rest_words(facts.outcome, 0.0)
+    if _worth_telling(here, there, LOST_HOURS_NEWS):
+        return f"{span} people lost {a} hours of work; without {it}, {b}", True
+    return (f"made little difference to the work people lost: {a} hours {span}"
+            f"{_either_way(a, b, it)}", False)
+
+
+def _satisfaction_difference(facts: _Facts, other: _Facts, t: float, reach: _Reach,
+                             it: str) -> tuple[str, bool] | None:
+    """Everybody's satisfaction at the end, in the run and without the beat."""
+    if not reach.told or not facts.outcome.scenario.departments:
+        return None
+    a = f"{satisfaction_now(facts.outcome):.1f}"
+    b = f"{satisfaction_now(other.outcome):.1f}"
+    words = _rest_words(facts.outcome, t, at_end=True)
+    if abs(float(a) - float(b)) >= SATISFACTION_NEWS - 1e-9:
+        return f"satisfaction stood at {a} {words}; without {it}, {b}", True
+    return (f"made little difference to satisfaction: {a} {words}{_either_way(a, b, it)}",
+            False)
+
+
+def _lever_effects(facts: _Facts, t: float, levers) -> list[str]:
+    """What the levers pulled at t did: each figure they act on, in the run and in the same
+    run without them (`without_beat`), over the same window. The differences worth telling;
+    when there is none, that the beat made little difference, on the first figure."""
+    reach = _reach(facts.outcome.scenario, levers)
+    if not (reach.desk or reach.groups or reach.categories or reach.outage or reach.told):
+        return []  # a lever with no effect: nothing to measure
+    other = _Facts(without_beat(facts.outcome, t))
+    it = "it" if len(levers) == 1 else "them"
+    told, little = [], []
+    for measure in (_desk_difference, _tickets_difference, _lost_work_difference,
+                    _satisfaction_difference):
+        result = measure(facts, other, t, reach, it)
+        if result is not None:
+            (told if result[1] else little).append(result[0])
+    return told or little[:1]
 
 
 def story(outcome: Outcome) -> list[Beat]:
@@ -309,14 +648,15 @@ def story(outcome: Outcome) -> list[Beat]:
     for t, (beat, levers) in pulled_at.items():
         # what followed is told once, for all of them: they acted together
         beat.cause = f"you pulled {_pulled_words(levers, scenario.currency)}"
-        beat.effects = _lever_effects(facts, t)
+        beat.effects = _lever_effects(facts, t, levers)
     beats.extend(_busy_days(facts))
     beats.sort(key=lambda b: b.time_min)
     return beats
 
 
 def _busy_days(facts: _Facts) -> list[Beat]:
-    """A line for each day that was far busier than usual, when no event explains it."""
+    """A line for each day far busier than usual: how many came, and how many of the
+    callers hung up."""
     outcome = facts.outcome
     beats = []
     days = int(outcome.end_min // 1440) + (outcome.end_min % 1440 > 0)

@@ -18,13 +18,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from reports import debrief, narrative
 from sim import load_builtin
-from sim.decisions import DecisionPlan
+from sim.decisions import Decision, DecisionPlan
 from sim.engine import Simulation
-from sim.kpis import kpi_label
+from sim.kpis import LogView, kpi_label
+from sim.twin import compare
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,6 +49,33 @@ def firefighting(softphone):
 
 
 @pytest.fixture(scope="module")
+def prepared(softphone):
+    return Simulation(softphone, seed=1,
+                      decisions=DecisionPlan.from_policy(softphone, "prepared")).run()
+
+
+def with_levers(scenario, policy: str, levers: tuple[str, ...], at_min: float):
+    """A policy's run with levers pulled from the lever panel at a moment (a free decision,
+    as the game and a decisions file pull them)."""
+    plan = DecisionPlan([Decision(levers=levers, at_min=at_min)],
+                        policy=scenario.policies[policy], policy_name=policy)
+    return Simulation(scenario, seed=1, decisions=plan).run()
+
+
+def hung_up(outcome, t0: float, t1: float) -> tuple[int, int]:
+    """Of the phone calls that came in [t0, t1), how many hung up, and how many came:
+    counted here from the log, independently of the narrative."""
+    v = LogView(outcome)
+    phone = v.contact_channel == outcome.log.names.channels.index("phone")
+    came = phone & (v.arrived >= t0) & (v.arrived < t1)
+    return int((came & ~np.isnan(v.abandoned)).sum()), int(came.sum())
+
+
+LEVER_ON_THE_DESK = (r"in the rest of Monday (\d+) of (\d+) callers hung up \((\d+)%\); "
+                     r"without (?:it|them), (\d+) of (\d+) \((\d+)%\) would have")
+
+
+@pytest.fixture(scope="module")
 def made(firefighting, unprepared):
     return debrief.build(firefighting, team="Blue table", twin=unprepared,
                          labels=("Blue table", "nobody prepared"))
@@ -66,7 +95,10 @@ def test_the_story_of_day_one_is_told_from_the_log(unprepared):
     assert "% of callers hung up" in monday.text
 
 
-def test_levers_pulled_and_what_followed_appear_in_the_story(firefighting):
+def test_levers_pulled_together_are_one_beat_measured_against_the_run_without_them(
+        softphone, firefighting):
+    """What a lever did is the difference from the same run (same seed, same other
+    decisions) without it, over the same hours: never a before-and-after."""
     beats = narrative.story(firefighting)
     pulled = [b for b in beats if b.cause.startswith("you pulled")]
     # the two levers pulled at 09:20 share one beat: what followed is told once, for both
@@ -74,15 +106,112 @@ def test_levers_pulled_and_what_followed_appear_in_the_story(firefighting):
     assert pulled[0].cause == ("you pulled “Two temporary agents for the rest of the week” "
                                "(1,500 EUR) and “Send an FAQ e-mail to everyone” (200 EUR) "
                                "together")
-    assert sum("abandonment fell" in b.text for b in beats) == 1
-    assert "abandonment fell" in pulled[0].text
+    words = " ".join(b.text for b in beats)
+    assert not re.search(r"abandonment (fell|rose)|in the hour before", words)
+    found = re.search(LEVER_ON_THE_DESK, pulled[0].text)
+    assert found, pulled[0].text
+    here, calls, share, there, calls_there, share_there = map(int, found.groups())
+    # the figures are the logs': this run's, and that of the same week with the same luck
+    # and the major incident on Tuesday, but nothing pulled at 09:20
+    assert (here, calls) == hung_up(firefighting, 560.0, 1080.0)
+    without = Simulation(softphone, seed=1, decisions=DecisionPlan(
+        [Decision(levers=("major-incident",), at_min=1890.0)])).run()
+    assert (there, calls_there) == hung_up(without, 560.0, 1080.0)
+    assert share == round(100 * here / calls) and share_there == round(100 * there / calls_there)
+    assert there - here >= 10  # the extra agents and the FAQ kept many callers on the line
+    # a lever on a resolver team is measured by the tickets open there, not by the phones
+    incident = pulled[1].text
+    found = re.search(r"→ over the rest of the week there were (\d+\.\d) open tickets at "
+                      r"Infrastructure and telephony or about “Softphone does not work” on "
+                      r"average; without it, (\d+\.\d)$", incident)
+    assert found, incident
+    assert float(found[2]) > float(found[1]) + 1 and "callers" not in incident
 
 
-def test_a_change_is_told_as_announced_when_a_lever_announced_it(softphone, unprepared):
+def test_temp_staff_in_an_unprepared_run_is_credited_with_what_the_counterfactual_confirms(
+        softphone, unprepared):
+    """Nobody prepared, two temporary agents from Monday 09:00: the story credits them with
+    the difference from the very run without them (the unprepared week, same luck)."""
+    run = with_levers(softphone, "unprepared", ("temp-staff",), 540.0)
+    beat = next(b for b in narrative.story(run) if b.cause.startswith("you pulled"))
+    assert beat.when == "Mon 09:00"
+    found = re.search(LEVER_ON_THE_DESK, beat.text)
+    assert found, beat.text
+    here, calls, _, there, calls_there, _ = map(int, found.groups())
+    assert (here, calls) == hung_up(run, 540.0, 1080.0)
+    assert (there, calls_there) == hung_up(unprepared, 540.0, 1080.0)
+    assert there - here >= 10 and here / calls < there / calls_there
+
+
+def test_the_faq_email_in_a_prepared_run_is_not_credited_with_a_fall(softphone, prepared):
+    """The trial's run: prepared, and the FAQ e-mail from the lever panel at 10:00, when
+    hypercare had emptied the queue. The e-mail is not credited with what hypercare did."""
+    run = with_levers(softphone, "prepared", ("faq-email",), 600.0)
+    beats = narrative.story(run)
+    faq = next(b for b in beats if b.when == "Mon 10:00")
+    assert faq.cause == "you pulled “Send an FAQ e-mail to everyone” (200 EUR)"
+    assert faq.effects == [
+        "made little difference to the queue: the desk was already keeping up (in the rest "
+        "of Monday {} of {} callers hung up; without it, {} of {})".format(
+            *hung_up(run, 600.0, 1080.0), *hung_up(prepared, 600.0, 1080.0))]
+    assert not re.search(r"\b(fell|rose|would have)\b", faq.text)
+    # the preparation is credited, against the week nobody prepared for with the same luck
+    # (and the same FAQ e-mail at 10:00)
+    preparation = next(b for b in beats if b.when == "Mon 00:00")
+    found = re.search(r"on Monday (\d+) of (\d+) callers hung up \(\d+%\); without them, "
+                      r"(\d+) of (\d+) \(\d+%\) would have", preparation.text)
+    assert found, preparation.text
+    unprepared_faq = with_levers(softphone, "unprepared", ("faq-email",), 600.0)
+    assert tuple(map(int, found.groups())) == (*hung_up(run, 0.0, 1080.0),
+                                                  *hung_up(unprepared_faq, 0.0, 1080.0))
+
+
+def test_the_story_is_the_same_on_two_builds_of_the_same_run(softphone, firefighting):
+    again = Simulation(softphone, seed=1,
+                       decisions=DecisionPlan.from_policy(softphone, "firefighting")).run()
+    told = [(b.when, b.text) for b in narrative.story(firefighting)]
+    assert told == [(b.when, b.text) for b in narrative.story(again)]
+    assert told == [(b.when, b.text) for b in narrative.story(firefighting)]
+
+
+def test_the_counterfactual_keeps_every_other_decision_at_its_minute(firefighting):
+    """Taking nothing away gives the run back, contact for contact: the decisions kept in a
+    counterfactual are pulled at the minutes they were pulled, whatever the queue does."""
+    same = compare(firefighting, narrative.without_beat(firefighting, -1.0))
+    assert not (same.turned_out_differently or same.only_in_first or same.only_in_second)
+    assert same.same == firefighting.log.n_contacts
+
+
+def test_one_counterfactual_run_per_lever_beat(firefighting, unprepared, monkeypatch):
+    """The story's cost: one run (about 0.05 s for the week) per lever beat, none without."""
+    runs = []
+
+    def counted(outcome, t_min):
+        runs.append(t_min)
+        return without_beat(outcome, t_min)
+
+    without_beat = narrative.without_beat
+    monkeypatch.setattr(narrative, "without_beat", counted)
+    narrative.story(firefighting)
+    assert runs == [560.0, 1890.0]
+    narrative.story(unprepared)
+    assert runs == [560.0, 1890.0]
+
+
+def test_a_change_of_satisfaction_under_a_point_is_not_news(unprepared, firefighting,
+                                                             prepared):
+    for outcome in (unprepared, firefighting, prepared):
+        for beat in narrative.story(outcome):
+            for before, after in re.findall(r"fell from (\d+\.\d) to (\d+\.\d)", beat.text):
+                assert float(before) - float(after) >= 1.0, beat.text
+    # the firefighters' Monday cost Management 0.4 of a point: not told
+    live = next(b for b in narrative.story(firefighting) if "went live" in b.cause)
+    assert "satisfaction" not in live.text
+
+
+def test_a_change_is_told_as_announced_when_a_lever_announced_it(prepared, unprepared):
     """Whether people had been told is read from the levers taken (their settings in the
     log), not from the scenario's starting value."""
-    prepared = Simulation(softphone, seed=1,
-                          decisions=DecisionPlan.from_policy(softphone, "prepared")).run()
     live = next(b for b in narrative.story(prepared) if "went live" in b.cause)
     assert live.cause.endswith("went live (people had been told: “Detailed communication”)")
     assert "not been told" not in " ".join(b.text for b in narrative.story(prepared))
