@@ -535,7 +535,7 @@ class DebriefScreen(Screen):
             # the better of the two values in green, the worse in orange, each with a mark
             here_colour = t.good if best == "here" else t.bad if best == "there" else None
             there_colour = t.good if best == "there" else t.bad if best == "here" else None
-            mark = {"here": "  ✓ yours", "there": "  ✗ yours"}.get(best, "")
+            mark = {"here": " ✓", "there": " ✗"}.get(best, "")
             ui.text(surface, label, (col[0], y), "small", max_width=col[1] - col[0] - 6)
             ui.text(surface, here, (col[1], y), "small", here_colour, bold=best == "here",
                     max_width=col[2] - col[1] - 4)
@@ -544,7 +544,9 @@ class DebriefScreen(Screen):
             ui.text(surface, diff + mark, (col[3], y), "small", here_colour or t.text_dim,
                     bold=True, max_width=right.right - col[3])
             y += self.app.fonts.line_height("small")
-        y += 4
+        y = ui.text(surface, "Green is the better of the two: ✓ your run did better, ✗ the "
+                    "other way did.", (right.left, y + 2), "small", t.text_dim,
+                    max_width=right.width).bottom + 4
         for line in wrap(self.app.fonts, part.summary, right.width, "small")[:3]:
             y = ui.text(surface, line, (right.left, y), "small", t.text_dim).bottom
         if self.twin_chart is not None:
