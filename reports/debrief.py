@@ -271,7 +271,11 @@ def to_html(debrief: Debrief) -> str:
         parts.append(f"<li><time>{_e(beat.when)}</time> {_e(beat.text)}</li>")
     if not debrief.story:
         parts.append("<li>A quiet run: nothing out of the ordinary happened.</li>")
-    parts += ["</ol>", "</section>", '<section id="charts">', "<h2>The run in charts</h2>"]
+    parts.append("</ol>")
+    note = narrative.counterfactual_note(debrief.story)
+    if note:
+        parts.append(f'<p class="meta">{_e(note)}</p>')
+    parts += ["</section>", '<section id="charts">', "<h2>The run in charts</h2>"]
     for chart in debrief.charts:
         parts.append(f'<figure><img src="{_data_uri(chart.png)}" alt="{_e(chart.title)}">'
                      f"<figcaption><b>{_e(chart.title)}.</b> {_e(chart.caption)}"
@@ -441,6 +445,9 @@ def to_pdf(debrief: Debrief) -> bytes:
                p("What happened", h2)]
     summary += [p(f"{beat.when}  {beat.text}") for beat in debrief.story] or \
         [p("A quiet run: nothing out of the ordinary happened.")]
+    note = narrative.counterfactual_note(debrief.story)
+    if note:
+        summary.append(p(note, small))
     sections["summary"] = summary
     sections["charts-1"] = [x for chart in debrief.charts[:2] for x in image(chart, 0.42)]
     sections["charts-2"] = [x for chart in debrief.charts[2:] for x in image(chart, 0.27)]

@@ -162,10 +162,23 @@ class Beat:
     when: str
     cause: str
     effects: list[str] = field(default_factory=list)
+    #: levers pulled: the effects are differences from the same run without them
+    pulled: bool = False
 
     @property
     def text(self) -> str:
         return " → ".join([self.cause, *self.effects])
+
+
+#: Under a story with a lever beat: how to read "without it".
+COUNTERFACTUAL_NOTE = ("What a lever did is told against the same week, with the same luck, "
+                       "without it (and with every other decision at its minute): "
+                       "“without it, … would have” is that run's figure.")
+
+
+def counterfactual_note(beats: list[Beat]) -> str | None:
+    """`COUNTERFACTUAL_NOTE` when the story measures a lever against its counterfactual."""
+    return COUNTERFACTUAL_NOTE if any(b.pulled and b.effects for b in beats) else None
 
 
 class _Facts:
@@ -642,7 +655,7 @@ def story(outcome: Outcome) -> list[Beat]:
             beats.append(Beat(t, when(outcome, t), inject.name, _effects(facts, t)))
         elif event == LEVER:
             if t not in pulled_at:
-                pulled_at[t] = (Beat(t, when(outcome, t), ""), [])
+                pulled_at[t] = (Beat(t, when(outcome, t), "", pulled=True), [])
                 beats.append(pulled_at[t][0])
             pulled_at[t][1].append(facts.levers[names.levers[item]])
     for t, (beat, levers) in pulled_at.items():

@@ -10,6 +10,7 @@ have loaded.
 
 from __future__ import annotations
 
+import html
 import io
 import os
 import re
@@ -279,6 +280,15 @@ def test_html_is_one_self_contained_file(made, firefighting):
     assert f"{100 * kpis['abandonment_rate']:.1f}%" in page and label in page
     assert "Blue table" in page and "nobody prepared" in page
     assert "Stop" in page and "Continue" in page
+    # the story says how to read "without it" when it measures a lever against its twin
+    assert html.escape(narrative.COUNTERFACTUAL_NOTE) in page
+    assert narrative.counterfactual_note(made.story) == narrative.COUNTERFACTUAL_NOTE
+
+
+def test_a_story_without_levers_has_no_note_about_them(unprepared):
+    assert narrative.counterfactual_note(narrative.story(unprepared)) is None
+    assert html.escape(narrative.COUNTERFACTUAL_NOTE) not in debrief.to_html(
+        debrief.build(unprepared))
 
 
 def test_pdf_has_one_page_per_section_and_the_key_figures(made, firefighting):
