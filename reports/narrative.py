@@ -480,7 +480,10 @@ def _desk_window(outcome: Outcome, t: float) -> tuple[float, float, str]:
 
 
 def _rest_words(outcome: Outcome, t: float, at_end: bool = False) -> str:
-    span = "week" if outcome.end_min <= 7 * 1440 else "run"
+    """ "over the rest of the week" (a run of a week at most, played to its end), "over the
+    rest of the run" (longer, or stopped early); "at the end of the ..." with `at_end`."""
+    whole = outcome.end_min >= float(outcome.scenario.clock.duration)
+    span = "week" if whole and outcome.end_min <= 7 * 1440 else "run"
     if at_end:
         return f"at the end of the {span}"
     return f"over the {span}" if t <= 0 else f"over the rest of the {span}"

@@ -449,3 +449,16 @@ def test_the_readme_quotes_the_story_as_it_is_told(unprepared, firefighting):
                        r"together → ([^\"]+)\"\)", readme)
     assert quoted, "the README quotes the firefighters' lever beat"
     assert lever.effects == [quoted[1]]
+
+
+def test_a_run_stopped_early_is_measured_up_to_where_it_stopped(softphone):
+    """A game left on Tuesday at noon: its lever beats compare the runs up to Tuesday noon,
+    and say "the run", not "the week"."""
+    sim = Simulation(softphone, seed=1, decisions=DecisionPlan.from_policy(softphone,
+                                                                           "prepared"))
+    sim.advance(2160.0)
+    stopped = sim.outcome()
+    beat = next(b for b in narrative.story(stopped) if b.pulled)
+    assert narrative.without_beat(stopped, beat.time_min).end_min == 2160.0
+    assert "over the run there were" in beat.text and "at the end of the run" in beat.text
+    assert "week" not in " ".join(beat.effects)
