@@ -9,7 +9,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup test play demo bench bench-game lint clean
+.PHONY: setup test play demo bench bench-game screenshots lint clean
 
 setup: $(STAMP)
 
@@ -36,6 +36,19 @@ bench: setup
 # the game's frame time at top speed only (half a minute)
 bench-game: setup
 	$(BIN)/python bench/bench_game.py --record
+
+# the game's screenshots in docs/screenshots (the README shows them), from the journey test
+SHOTS := .screenshots
+screenshots: setup
+	rm -rf $(SHOTS)
+	ITSM_SCREENSHOTS=$(SHOTS) $(BIN)/python -m pytest -q tests/test_game.py -k every_screen
+	mkdir -p docs/screenshots
+	cp $(SHOTS)/*-floor-monday-10.png docs/screenshots/floor.png
+	cp $(SHOTS)/*-preparation.png docs/screenshots/preparation.png
+	cp $(SHOTS)/*-decision.png docs/screenshots/decision.png
+	cp $(SHOTS)/*-debrief-summary.png docs/screenshots/debrief.png
+	cp $(SHOTS)/*-debrief-whatif.png docs/screenshots/twin.png
+	rm -rf $(SHOTS)
 
 lint: setup
 	$(BIN)/ruff check sim cli game reports tests bench

@@ -126,8 +126,8 @@ def _trainer_questions(note: str) -> list[str]:
 
 
 #: The figures of the twin table, in order.
-TWIN_FIGURES = ("score", "satisfaction", "abandonment_rate", "asa_min", "fcr", "moments_bad",
-                "lost_work_hours", "cost_total")
+TWIN_FIGURES = ("score", "csat", "satisfaction", "abandonment_rate", "asa_min", "fcr",
+                "moments_bad", "lost_work_hours", "cost_total")
 
 
 def twin_rows(kpi_deltas: dict, currency: str) -> list[tuple[str, str, str, str]]:

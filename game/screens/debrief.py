@@ -378,6 +378,9 @@ class DebriefScreen(Screen):
         story += [(f"{beat.when}: {beat.text}", "small", None, False) for beat in self.story]
         if len(story) == 1:
             story.append(("A quiet week: nothing stood out.", "small", t.text_dim, False))
+        note = narrative.counterfactual_note(self.story)
+        if note:  # how to read "without it, … would have"
+            story += [("", "small", None, False), (note, "small", t.text_dim, False)]
         self._lines(surface, right, story, self.scroll)
 
     def _chart_pages(self) -> list[tuple[str, str, pygame.Surface]]:
