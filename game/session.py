@@ -16,6 +16,7 @@ This module does not import pygame: it is tested, and benchmarked, without a win
 
 from __future__ import annotations
 
+import re
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -55,6 +56,21 @@ SHORT_LABELS = {
     "backlog_end": "Open now", "mean_wait_min": "Mean wait", "mttr_min": "Time to fix",
     "score": "Score", "csat": "Satisfied with IT (CSAT)",
 }
+
+_CHANGE_NOTE = re.compile(r" \(after “[^”]*”[^)]*\)$")
+
+
+def ticker_words(reason: str) -> str:
+    """A moment's reason as the ticker says it, what happened first, since the end of a
+    line is what a narrow ticker cuts: "Sales — hung up after 4 min on hold · called about
+    “Softphone does not work”". The change's name is left out (the floor shows it)."""
+    reason = _CHANGE_NOTE.sub("", reason)
+    who, dash, rest = reason.partition(" — ")
+    colon = rest.find(": ", max(0, rest.rfind("”")))  # what it was about ends at a colon
+    if not dash or colon < 0:
+        return reason
+    return f"{who} — {rest[colon + 2:]} · {rest[:colon]}"
+
 
 @dataclass(frozen=True)
 class TickerLine:
@@ -108,6 +124,7 @@ class Play:
         #: each department's latest moments (time, score): the mood of the people who
         #: have just dealt with IT, which moves long before everybody's satisfaction does
         self.recent: dict[str | None, deque[tuple[float, float]]] = {}
+        self._week_scores: dict[str | None, list] = {}  # department: [sum of scores, count]
         self._seen: set[tuple[int, float]] = set()
         self._shown_until = 0.0
         self._refreshed_real = -1e9
@@ -219,7 +236,7 @@ class Play:
             lines.append(TickerLine(
                 time_min=float(book.time_min[i]),
                 clock=clock_words(outcome, float(book.time_min[i])),
-                text=book.reason(i), verdict=verdict, score=float(book.score[i]),
+                text=ticker_words(book.reason(i)), verdict=verdict, score=float(book.score[i]),
                 department=book.names.departments[d] if d >= 0 else None,
                 channel=channel, hung_up=int(book.ending[i]) == GAVE_UP))
         for line in lines:
@@ -229,6 +246,9 @@ class Play:
             counts["hung_up"] += line.hung_up
             self.recent.setdefault(line.department, deque(maxlen=RECENT_MOMENTS)).append(
                 (line.time_min, line.score))
+            total = self._week_scores.setdefault(line.department, [0.0, 0])
+            total[0] += line.score
+            total[1] += 1
         self._shown_until = max(self._shown_until, self.now_min - 1e-6)
         # keep the seen-set small: moments before the cut can no longer come back
         self._seen = {k for k in self._seen if k[1] >= self._shown_until}
@@ -241,6 +261,12 @@ class Play:
         recent = [score for t, score in self.recent.get(department, ())
                   if t >= self.now_min - RECENT_WITHIN_MIN]
         return sum(recent) / len(recent) if recent else None
+
+    def week_mood(self, department: str) -> float | None:
+        """The mean score (0-100) of all the department's moments of truth so far in the
+        run, or None before the first: the face when nobody has dealt with IT lately."""
+        total = self._week_scores.get(department)
+        return total[0] / total[1] if total else None
 
     def _figures(self, kpis: dict) -> list[LiveFigure]:
         goals = self.scenario.goals

@@ -360,3 +360,39 @@ def test_lever_cards_say_what_a_lever_does_in_words():
         words["train-users"]
     assert words["escalate-to-vendor"] == ["Softphone does not work: passed on to "
                                            "Softphone vendor"]
+
+
+def test_the_debrief_keys_choose_the_twin_and_the_ledger_filter(tmp_path):
+    from game.screens.debrief import DebriefScreen
+    from game.screens.preparation import begin_play
+
+    d = Driver(tmp_path)
+    scenario = load_builtin("softphone-cutover")
+    play = begin_play(d.app, scenario, "softphone-cutover", seed=2)
+    play.run_to_end()
+    d.app.show(DebriefScreen(d.app, play))
+    d.wait_background()
+    d.key(pygame.K_w)
+    names = [name for name, _, _ in d.screen.alternatives]
+    d.key(pygame.K_1 + names.index("firefighting"))
+    d.wait_background()
+    assert names[d.screen.twin_choice] == "firefighting"
+    firefighting = Simulation(scenario, seed=2, decisions=DecisionPlan.from_policy(
+        scenario, "firefighting")).run()
+    assert d.screen.twin_outcome.log.to_bytes() == firefighting.log.to_bytes()
+    d.key(pygame.K_p)
+    before = d.screen.ledger_filter
+    d.key(pygame.K_f)
+    assert d.screen.ledger_filter != before
+
+
+def test_the_ticker_says_what_happened_first():
+    from game.session import ticker_words
+
+    assert ticker_words("Sales — called about “Softphone does not work”: hung up after 3 min "
+                        "on hold (after “Desk phones switched off”, not announced)") == \
+        "Sales — hung up after 3 min on hold · called about “Softphone does not work”"
+    assert ticker_words("Finance — “Laptop fault” raised by e-mail: resolved after 4 h by "
+                        "Desktop") == \
+        "Finance — resolved after 4 h by Desktop · “Laptop fault” raised by e-mail"
+    assert ticker_words("something else entirely") == "something else entirely"

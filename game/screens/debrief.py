@@ -37,7 +37,7 @@ def _slug(text: str) -> str:
 
 #: A chart more than this many times taller than its area, at full width, is scrolled
 #: rather than shrunk (shrunk, its type would be a few pixels high).
-TALL_CHART = 1.25
+TALL_CHART = 2.0
 #: Keys that scroll a tall chart, in lines.
 CHART_SCROLL_KEYS = {pygame.K_UP: -2, pygame.K_DOWN: 2, pygame.K_PAGEUP: -10,
                      pygame.K_PAGEDOWN: 10, pygame.K_HOME: -10_000, pygame.K_END: 10_000}
@@ -156,8 +156,7 @@ class DebriefScreen(Screen):
     def run_twin(self, index: int) -> None:
         if not (0 <= index < len(self.alternatives)):
             return
-        if self.twin_future is not None and not self.twin_future.done():
-            return
+        # a twin still running is superseded: only the latest choice is shown
         self.twin_choice = index
         self.twin = None
         self.twin_chart = None
@@ -240,15 +239,15 @@ class DebriefScreen(Screen):
                 self.chart_offset_px += CHART_SCROLL_KEYS[event.key] * self.line
                 self.chart_offset_px = max(0, self.chart_offset_px)
                 return True
-        if self.tab == "charts" and event.type == pygame.MOUSEWHEEL:
-            self.chart_offset_px = max(0, self.chart_offset_px - 3 * self.line * event.y)
-            return True
             if self.tab == "whatif" and pygame.K_1 <= event.key <= pygame.K_9:
                 self.run_twin(event.key - pygame.K_1)
                 return True
             if self.tab == "people" and event.key == pygame.K_f:
                 self.cycle_filter()
                 return True
+        if self.tab == "charts" and event.type == pygame.MOUSEWHEEL:
+            self.chart_offset_px = max(0, self.chart_offset_px - 3 * self.line * event.y)
+            return True
         if (self.tab == "summary" and event.type == pygame.MOUSEWHEEL
                 and self._left_rect.collidepoint(self.ui.mouse)):
             return self.left_scroll.handle(event)  # the wheel scrolls what is under it
@@ -503,7 +502,7 @@ class DebriefScreen(Screen):
             ui.text(surface, "This scenario has no other ways to play to compare with.",
                     rect.topleft, colour=t.text_dim)
             return
-        left, right = self._columns(rect, 0.36)
+        left, right = self._columns(rect, 0.30)
         y = ui.text(surface, "Had you played it another way — same week, same luck:",
                     left.topleft, bold=True, max_width=left.width).bottom + 4
         bh = round(self.line * 1.9)
@@ -527,28 +526,30 @@ class DebriefScreen(Screen):
             return
         part = self.twin
         y = right.top
-        col = [right.left, right.left + round(right.width * 0.42),
-               right.left + round(right.width * 0.62), right.left + round(right.width * 0.82)]
-        for k, head in enumerate(("", "Your run", part.other_label, "Them − you")):
+        col = [right.left, right.left + round(right.width * 0.35),
+               right.left + round(right.width * 0.50), right.left + round(right.width * 0.65)]
+        for k, head in enumerate(("", "Your run", part.other_label, "For you")):
             ui.text(surface, head, (col[k], y), "small", bold=True,
-                    max_width=col[1] - col[0] - 4 if k == 0 else right.width // 5)
+                    max_width=(col[k + 1] if k < 3 else right.right) - col[k] - 6)
         y += self.app.fonts.line_height("small")
         better = part.better or [""] * len(part.rows)
         for (label, here, there, diff), best in zip(part.rows, better, strict=True):
             # the better of the two values in green, the worse in orange, each with a mark
             here_colour = t.good if best == "here" else t.bad if best == "there" else None
             there_colour = t.good if best == "there" else t.bad if best == "here" else None
-            mark = {"here": " ✓", "there": " ✗"}.get(best, "")
+            size = diff.lstrip("+-−")
+            verdict = {"here": f"✓ better by {size}", "there": f"✗ worse by {size}"}.get(
+                best, "the same" if diff in ("0", "0.0", "0.0 pts", "0 EUR") else diff)
             ui.text(surface, label, (col[0], y), "small", max_width=col[1] - col[0] - 6)
             ui.text(surface, here, (col[1], y), "small", here_colour, bold=best == "here",
                     max_width=col[2] - col[1] - 4)
             ui.text(surface, there, (col[2], y), "small", there_colour, bold=best == "there",
                     max_width=col[3] - col[2] - 4)
-            ui.text(surface, diff + mark, (col[3], y), "small", here_colour or t.text_dim,
+            ui.text(surface, verdict, (col[3], y), "small", here_colour or t.text_dim,
                     bold=True, max_width=right.right - col[3])
             y += self.app.fonts.line_height("small")
-        y = ui.text(surface, "Green is the better of the two: ✓ your run did better, ✗ the "
-                    "other way did.", (right.left, y + 2), "small", t.text_dim,
+        y = ui.text(surface, "Green is the better of the two runs on each line: ✓ yours, "
+                    "✗ the other way.", (right.left, y + 2), "small", t.text_dim,
                     max_width=right.width).bottom + 4
         for line in wrap(self.app.fonts, part.summary, right.width, "small")[:3]:
             y = ui.text(surface, line, (right.left, y), "small", t.text_dim).bottom

@@ -410,13 +410,16 @@ class FloorScreen(Screen):
             row = pygame.Rect(inner.left, y, inner.width, row_h)
             value = self.play.satisfaction.get(d.id, d.satisfaction)
             mood = self.play.mood(d.id)
-            draw_face(surface, t, (row.left + radius, row.centery), radius,
-                      value if mood is None else mood)
+            week = self.play.week_mood(d.id)
+            # nobody lately (a night, the end of the week): the face keeps the run's mood
+            face = mood if mood is not None else week if week is not None else value
+            draw_face(surface, t, (row.left + radius, row.centery), radius, face)
             tx = row.left + 2 * radius + g
             name = ui.text(surface, d.name or d.id, (tx, row.top + 2), "small", bold=True,
                            max_width=row.right - tx)
             change = value - d.satisfaction
-            number = f"{value:.0f}" if abs(change) < 0.5 else \
+            # the arrow and the colour from the same threshold: a point either way
+            number = f"{value:.0f}" if abs(change) < 1 else \
                 f"{value:.0f} {'↓' if change < 0 else '↑'}{abs(change):.0f}"
             number_w = self.app.fonts.width("00 ↓00", "small", bold=True)
             gauge = pygame.Rect(tx, name.bottom + 2, row.right - tx - number_w - g,
@@ -434,16 +437,19 @@ class FloorScreen(Screen):
                     colour=colour if colour != t.idle else t.text, anchor="midright")
             counts = self.play.moment_counts.get(d.id, {})
             if gauge.bottom + self.app.fonts.line_height("small") <= row.bottom + 2:
-                lately = "nobody lately" if mood is None else \
-                    f"lately {mood_words(mood)} ({mood:.0f})"
+                lately = f"lately {mood_words(mood)} ({mood:.0f})" if mood is not None \
+                    else f"so far {mood_words(week)} ({week:.0f})" if week is not None \
+                    else "nobody yet"
                 ui.text(surface, lately, (tx, gauge.bottom + 1), "small", t.text_dim,
                         max_width=row.right - tx)
             ui.tip(row, [
                 f"{d.name or d.id}: {d.headcount:,} people",
                 "The face: how the people who dealt with IT lately felt about it "
-                + ("(nobody lately)" if mood is None else f"({mood:.0f} out of 100)"),
+                + (f"({mood:.0f} out of 100)" if mood is not None else
+                   f"(nobody lately; over the run so far {week:.0f})" if week is not None
+                   else "(nobody yet)"),
                 f"The bar: everybody's satisfaction with IT, {value:.1f} (it started the "
-                f"week at {d.satisfaction:g}, the tick; red when it has fallen a point or more)",
+                f"week at {d.satisfaction:g}, the tick; orange when it has fallen a point or more, green when it rose)",
                 f"Moments so far: {counts.get('good', 0)} good, {counts.get('neutral', 0)} "
                 f"neutral, {counts.get('bad', 0)} bad; {counts.get('hung_up', 0)} gave up",
             ])
@@ -467,7 +473,8 @@ class FloorScreen(Screen):
         ui, t, g, fonts = self.ui, self.app.theme, self.gap, self.app.fonts
         model = next((tm for tm in self.play.scenario.teams if tm.id == team.id), None)
         name = (model.name if model and model.name else team.id)
-        head = f"{name}: {team.on_duty} on duty, {team.busy} busy, {team.waiting} waiting"
+        # the waiting count first: on a narrow window the end of the line is what goes
+        head = f"{name}: {team.waiting} waiting · {team.busy} of {team.on_duty} busy"
         y = ui.text(surface, head, rect.topleft, bold=True, max_width=rect.width).bottom + 2
         # the queue: people in line (phone, walk-in) and the inboxes (e-mail, portal)
         lanes = [("phone", "On hold", t.phone), ("walk_in", "At the desk", t.walk_in),
