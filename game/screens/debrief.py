@@ -91,6 +91,9 @@ class DebriefScreen(Screen):
             self._charts_future = background.submit(self._make_charts)
         if self.twin is None and self.twin_future is not None and self.twin_future.cancelled():
             self.twin_future = None
+        # the twin is the debrief's strongest picture: work it out from the start, after
+        # the charts, so it is ready as the first chart and in What if…
+        if self.twin is None and self.twin_future is None and self.alternatives:
             self.run_twin(self.twin_choice)
 
     def leave(self) -> None:
@@ -384,10 +387,11 @@ class DebriefScreen(Screen):
 
     def _chart_pages(self) -> list[tuple[str, str, pygame.Surface]]:
         pages = list(self.charts or [])
-        if self.twin_chart is not None:
+        if self.twin_chart is not None:  # first: your run against another way, same luck
             name = self.alternatives[self.twin_choice][0]
-            pages.append((f"Your run beside '{name}'", "The same week with the same luck: "
-                          "your run dashed, the other way solid.", self.twin_chart))
+            pages.insert(0, (f"Your run beside '{name}'", "The same week with the same luck: "
+                             "your run dashed, the other way solid (W to choose another "
+                             "way).", self.twin_chart))
         return pages
 
     def _draw_charts(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
@@ -554,7 +558,7 @@ class DebriefScreen(Screen):
         for line in wrap(self.app.fonts, part.summary, right.width, "small")[:3]:
             y = ui.text(surface, line, (right.left, y), "small", t.text_dim).bottom
         if self.twin_chart is not None:
-            ui.text(surface, "The two runs on one chart: the last page of Charts [C].",
+            ui.text(surface, "The two runs on one chart: the first page of Charts [C].",
                     (right.left, y + 4), "small", t.accent, bold=True)
 
     def _draw_discuss(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
