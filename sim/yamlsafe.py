@@ -288,6 +288,11 @@ class _Builder:
     def _syntax_error(self, exc: yaml.MarkedYAMLError) -> ScenarioError:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
+        if "maximum nesting depth" in str(exc.problem):
+            # libyaml (PyYAML 6.0.4 and newer) stops very deep input before our own check
+            # sees it: the same limit, in the same words, whichever of the two caught it
+            return _fail(self.source_name, line,
+                         f"values are nested deeper than {MAX_DEPTH} levels")
         message = f"YAML syntax error: {exc.problem or exc.context or 'unreadable'}"
         if exc.context and exc.problem and exc.context_mark:
             message += f" ({exc.context} started at line {exc.context_mark.line + 1})"
