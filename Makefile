@@ -20,8 +20,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	@touch $(STAMP)
 
+# on every core, one test file per worker (a file's tests share their set-up, e.g. the
+# game's journey); `make test PYTEST_WORKERS=0` runs them one after another
+PYTEST_WORKERS ?= auto
 test: setup
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile
 
 play: setup
 	$(BIN)/itsm play

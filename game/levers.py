@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pygame
 
-from game.ui import Ui, ellipsize, hint, wrap
+from game.ui import Ui, hint, wrap, wrap_fit
 from sim.names import short_names  # the engine's moment reasons use the same words
 from sim.scenario import Effect, Lever, Scenario
 
@@ -61,16 +61,19 @@ def effect_words(effect: Effect, names: dict[str, str] | None = None) -> str:
     return f"{owner}: {what} {how}"
 
 
-def effect_short(effect: Effect, names: dict[str, str] | None = None) -> str:
+def effect_short(effect: Effect, names: dict[str, str] | None = None,
+                 owner: bool = True) -> str:
     """An effect with its number first, for a card where room is short: "−40% contacts
-    the change brings (How do I ... on the softphone?)"."""
+    the change brings (How do I ... on the softphone?)"; without `owner`, without what it
+    acts on (the tip has it)."""
     words = effect_words(effect, names)
-    owner, _, rest = words.partition(": ")
+    whose, _, rest = words.partition(": ")
+    whose = f" ({whose})" if owner else ""
     for sign in ("+", "−", "none"):
         head, found, number = rest.rpartition(f" {sign}")
         if found and head:
-            return f"{sign}{number} {head} ({owner})"
-    return f"{rest} ({owner})"
+            return f"{sign}{number} {head}{whose}"
+    return f"{rest}{whose}"
 
 
 def lever_lines(lever: Lever, currency: str, names: dict[str, str] | None = None) -> list[str]:
@@ -90,9 +93,12 @@ class LeverChooser:
     """Cards to choose levers from, within a budget, and a confirm."""
 
     def __init__(self, levers: list[Lever], offered: Callable[[str], bool], scenario: Scenario,
-                 budget: float | None = None, single: bool = False):
+                 budget: float | None = None, single: bool = False,
+                 status: Callable[[str], str] | None = None):
         self.levers = levers
         self.offered = offered
+        # why a lever that is not offered is not ("in force until Wed 00:00")
+        self.status = status or (lambda lever_id: "done already")
         self.currency = scenario.currency
         self.names = short_names(scenario)
         self.budget = budget
@@ -169,11 +175,9 @@ class LeverChooser:
             mark = "✓ " if chosen else ""
             colour = t.text if offered else t.idle
             y = inner.top
-            title_lines = wrap(fonts, f"{i + 1}  {mark}{lever.name}", inner.width, "body",
-                               bold=True)
-            if len(title_lines) > 2:  # the rest is in the tip
-                title_lines = [title_lines[0], ellipsize(fonts, " ".join(title_lines[1:]),
-                                                         inner.width, "body", True)]
+            # two lines at most; the rest is in the tip
+            title_lines = wrap_fit(fonts, f"{i + 1}  {mark}{lever.name}", inner.width, 2,
+                                   "body", bold=True)
             for line in title_lines:
                 ui.text(surface, line, (inner.left, y), bold=True, colour=colour)
                 y += fonts.line_height()
@@ -181,21 +185,26 @@ class LeverChooser:
             if lever.duration_min:
                 cost += f" · for {lever.duration_min / 60:g} h"
             if not offered:
-                cost += " · done already"
+                cost += f" · {self.status(lever.id)}"
             ui.text(surface, cost, (inner.left, y), "small", t.warn if offered else t.idle,
                     max_width=inner.width)
             y += small
             # what it does first, in numbers; the story of the lever if there is room
-            lines = [(w, t.text if offered else t.idle) for e in lever.effects
-                     for w in wrap(fonts, "• " + effect_short(e, self.names), inner.width,
-                                   "small")[:2]]
-            if lever.description:
+            room = max(0, (inner.bottom - y) // small)
+            lines: list[tuple[str, tuple]] = []
+            for e in lever.effects:
+                most = min(2, room - len(lines))
+                text = "• " + effect_short(e, self.names)
+                if len(wrap(fonts, text, inner.width, "small")) > most:
+                    # what it does matters more than what it acts on: drop the latter
+                    text = "• " + effect_short(e, self.names, owner=False)
+                for w in wrap_fit(fonts, text, inner.width, most, "small"):
+                    lines.append((w, t.text if offered else t.idle))
+            if lever.description and room > len(lines):
                 lines += [(w, t.text_dim if offered else t.idle) for w in
-                          wrap(fonts, " ".join(lever.description.split()), inner.width,
-                               "small")]
+                          wrap_fit(fonts, " ".join(lever.description.split()), inner.width,
+                                   room - len(lines), "small")]
             for line, line_colour in lines:
-                if y + small > inner.bottom:
-                    break
                 ui.text(surface, line, (inner.left, y), "small", line_colour)
                 y += small
             ui.area(f"lever:{lever.id}", card, lambda lv=lever.id: self.toggle(lv))

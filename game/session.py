@@ -294,6 +294,10 @@ class Play:
     def _basis(name: str, value: float | None, kpis: dict) -> str:
         """'1 of 7' beside a share of phone calls while there are few calls: on Monday at
         08:10 one hang-up out of seven reads very differently from 14% of a week."""
+        if name == "csat" and value is not None:
+            # early on Monday CSAT jumps from 100% to 50% on the second issue
+            asked = round(kpis.get("csat_issues") or 0)
+            return f"{round(value * asked)} of {asked}" if 0 < asked < FEW_CALLS else ""
         if name != "abandonment_rate" or not value:
             return ""
         abandoned = kpis.get("abandoned") or 0
@@ -307,6 +311,30 @@ class Play:
         lever = self.sim.levers[lever_id]
         return self.sim.available(lever_id) and (lever.repeatable
                                                  or not self.sim.ordered(lever_id))
+
+    def lever_status(self, lever_id: str) -> str:
+        """Why a lever cannot be chosen now, in a few words ("in force until Wed 00:00",
+        "ordered", "done already"); "" when it can."""
+        if self.offered(lever_id):
+            return ""
+        if self.sim.ordered(lever_id):
+            return "ordered"
+        until = [u for lv, u in self.sim.levers_in_force() if lv == lever_id]
+        if until:
+            return "in force" if until[-1] is None else \
+                f"in force until {clock_words(self.outcome(), until[-1])}"
+        return "done already"
+
+    def wearing_off_words(self) -> str:
+        """The levers in force that wear off before the run ends, for a decision pop-up:
+        "Wearing off at Wed 00:00: Floor walkers on Monday and Tuesday, Hypercare …"."""
+        end = self.sim.horizon_min
+        by_time: dict[float, list[str]] = {}
+        for lever_id, until in self.sim.levers_in_force():
+            if until is not None and until < end:
+                by_time.setdefault(until, []).append(self.sim.levers[lever_id].name)
+        return " · ".join(f"Wearing off at {clock_words(self.outcome(), until)}: "
+                          f"{', '.join(names)}" for until, names in sorted(by_time.items()))
 
     def decide(self, levers: list[str]) -> None:
         """Answer the decision point that stopped the clock."""

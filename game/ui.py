@@ -120,6 +120,19 @@ def ellipsize(fonts: Fonts, text: str, width: int, size: str = "body", bold: boo
     return text[:low].rstrip() + "…"
 
 
+def wrap_fit(fonts: Fonts, text: str, width: int, max_lines: int, size: str = "body",
+             bold: bool = False) -> list[str]:
+    """Wrapped lines, at most `max_lines`; the last ends with "…" when text was left out,
+    so that a reader sees it was cut rather than a sentence that stops mid-way."""
+    lines = wrap(fonts, text, width, size, bold)
+    if max_lines <= 0:
+        return []
+    if len(lines) <= max_lines:
+        return lines
+    last = " ".join(lines[max_lines - 1:])
+    return lines[:max_lines - 1] + [ellipsize(fonts, last, width, size, bold)]
+
+
 @dataclass
 class Button:
     """A clickable area registered for one frame."""
@@ -186,15 +199,22 @@ class Ui:
             for b in reversed(self.buttons):  # the last drawn is on top
                 if b.rect.collidepoint(event.pos):
                     if b.enabled and b.action is not None:
-                        b.action()
+                        self._press(b)
                     return True
             return False
         if event.type == pygame.KEYDOWN:
             for b in self.buttons:
                 if b.key is not None and b.key == event.key and b.enabled and b.action:
-                    b.action()
+                    self._press(b)
                     return True
         return False
+
+    def _press(self, button: Button) -> None:
+        # what was on screen may be gone now (a pop-up closed, a screen changed): until the
+        # next frame draws what is there, a second click or key in the same frame must not
+        # reach a button of the old picture (Enter then a click on 'Decide' answered twice)
+        self.buttons, self.tips = [], []
+        button.action()
 
     def hovered(self, rect: pygame.Rect) -> bool:
         return rect.collidepoint(self.mouse)

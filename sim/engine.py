@@ -624,6 +624,7 @@ class Simulation:
         self.levers = {lever.id: lever for lever in scenario.levers}
         self.lever_index = {lever.id: i for i, lever in enumerate(scenario.levers)}
         self.pulled: dict[str, int] = {}
+        self.pulled_at: list[tuple[str, float]] = []
         self.decisions_taken: list[Decision] = []
         self.spent_on_levers = 0.0
         self.sources: list[Source] = []
@@ -917,6 +918,19 @@ class Simulation:
         lever = self.levers[lever_id]
         return lever.repeatable or not self.pulled.get(lever_id)
 
+    def levers_in_force(self) -> list[tuple[str, float | None]]:
+        """The levers pulled so far and still in force, in the order pulled, each with the
+        minute it wears off (None: for the rest of the run), so that a front end can say
+        "the floor walkers go home tonight" before the player decides."""
+        now = float(self.env.now)
+        out = []
+        for lever_id, at_min in self.pulled_at:
+            duration = self.levers[lever_id].duration_min
+            until = None if duration is None else at_min + duration
+            if until is None or until > now:
+                out.append((lever_id, until))
+        return out
+
     def ordered(self, lever_id: str) -> bool:
         """Is this lever among the free decisions still to come (ordered with `pull_soon`,
         or in the decisions plan)? A front end offers a lever that is not repeatable only
@@ -947,6 +961,7 @@ class Simulation:
 
     def _pull_lever(self, lever: Lever, now: float) -> None:
         self.pulled[lever.id] = self.pulled.get(lever.id, 0) + 1
+        self.pulled_at.append((lever.id, now))
         self.spent_on_levers += lever.cost
         self._row((now, LEVER, -1, -1, self.lever_index[lever.id], lever.cost))
         applied = [self.settings.apply(effect, now) for effect in lever.effects]

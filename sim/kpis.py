@@ -38,7 +38,7 @@ Definitions (the same on every screen and in every report):
   satisfied (60 or more: 4 or 5 on a five-point survey; the CSAT of service desks,
   MetricNet/HDI, B; the mapping Asm; see `sim.moments`, 4.) — the figure that moves with
   the week, where `satisfaction` is everybody's, most of whom never called (None while no
-  issue is over);
+  issue is over); `csat_issues`: how many issues CSAT is a share of;
   `score`: the balanced score of the run (0-100) from satisfaction, cost and SLAs kept,
   weighted by the scenario.
 
@@ -429,12 +429,13 @@ KPI_LABELS: dict[str, tuple[str, str]] = {
     "moments_good": ("Good moments of truth (score 75+)", "count"),
     "moments_bad": ("Bad moments of truth (score below 60)", "count"),
     "csat": ("CSAT (satisfied or very satisfied)", "share"),
+    "csat_issues": ("Issues over, asked for CSAT", "count"),
     "score": ("Balanced score (0-100)", "points"),
 }
 #: the section of figures whose section is not told by their unit
 _SECTION_OF = {"lost_work_hours": "Cost", "satisfaction": "Satisfaction",
                "moments_good": "Satisfaction", "moments_bad": "Satisfaction",
-               "csat": "Satisfaction",
+               "csat": "Satisfaction", "csat_issues": "Satisfaction",
                "score": "Key figures"}
 CHANNEL_LABELS = {"phone": "phone", "email": "e-mail", "portal": "portal", "walk_in": "walk-in"}
 
@@ -499,8 +500,8 @@ def kpi_names(scenario) -> set[str]:
     channels = {ch for c in scenario.categories for ch in scenario.channels_of(c)}
     priorities = {c.priority for c in scenario.categories}
     groups = [t.id for t in scenario.teams] + [s.id for s in scenario.suppliers]
-    people = {"satisfaction", "csat", "moments_good", "moments_bad", "lost_work_hours",
-              "score"}
+    people = {"satisfaction", "csat", "csat_issues", "moments_good", "moments_bad",
+              "lost_work_hours", "score"}
     names = (set(KPI_LABELS) - people) | {"still_waiting", "declined", "decline_rate"}
     names |= {f"mean_wait_min_{ch}" for ch in channels}
     for p in priorities:

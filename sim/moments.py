@@ -337,9 +337,14 @@ class Ledger:
     def csat(self) -> float | None:
         """CSAT: the share of the counted issues that are over which the person remembers
         as satisfied (`SATISFIED_AT_LEAST` or more); None when no issue is over yet."""
-        issues = _issues(self)
-        surveyed = issues["remembered"][issues["over"] & issues["counted"]]
+        surveyed = self.surveyed()
         return float(np.mean(surveyed >= SATISFIED_AT_LEAST)) if surveyed.size else None
+
+    def surveyed(self) -> np.ndarray:
+        """What each person remembers of each counted issue that is over: CSAT's basis (a
+        share of 3 issues reads differently from a share of 300)."""
+        issues = _issues(self)
+        return issues["remembered"][issues["over"] & issues["counted"]]
 
     # -- words ---------------------------------------------------------------------------------
 
@@ -699,6 +704,7 @@ def key_figures(v: LogView) -> dict[str, float | None]:
         figures[f"satisfaction_{department.id}"] = float(now[d])
     book = reading.ledger
     figures["csat"] = book.csat()
+    figures["csat_issues"] = float(book.surveyed().size)
     figures["moments_good"] = float(np.count_nonzero(book.counted & (book.verdict == GOOD)))
     figures["moments_bad"] = float(np.count_nonzero(book.counted & (book.verdict == BAD)))
     impact = _business_impact(v)

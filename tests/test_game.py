@@ -320,6 +320,67 @@ def test_the_levers_offered_are_the_ones_still_available():
     assert play.spent == pytest.approx(1500)
 
 
+def test_tuesdays_decision_says_which_levers_wear_off_and_when():
+    scenario = load_builtin("softphone-cutover")
+    play = Play(scenario, seed=1)
+    play.decide(["floor-walkers", "brief-help-desk"])
+    while play.pending is None or play.pending.point.id != "tuesday-morning":
+        if play.pending is not None:
+            play.decide([])
+        play.step(1.0, None)
+    assert play.clock_text() == "Tue 07:30"
+    # the floor walkers were bought for two days from the weekend; the briefing stays
+    assert play.wearing_off_words() == ("Wearing off at Wed 00:00: Floor walkers on Monday "
+                                        "and Tuesday")
+    assert play.lever_status("floor-walkers") == "in force until Wed 00:00"
+    assert play.lever_status("brief-help-desk") == "in force"
+    assert play.lever_status("temp-staff") == ""
+    play.decide([])
+    play.step(1.0, 60.0 * 24)  # a day later they are gone, and the pop-up would not say so
+    assert play.now_min > 2 * 24 * 60
+    assert "Floor walkers" not in play.wearing_off_words()
+    assert play.lever_status("floor-walkers") == "done already"
+
+
+def test_csat_so_far_says_how_many_issues_it_is_a_share_of():
+    scenario = load_builtin("softphone-cutover")
+    play = Play(scenario, seed=1)
+    play.decide([])
+    while play.now_min < 8 * 60 + 30:
+        if play.pending is not None:
+            play.decide([])
+        play.step(1.0, 30.0)
+    play.refresh(force=True)
+    csat = next(f for f in play.figures if f.name == "csat")
+    asked = play.kpis["csat_issues"]
+    assert 0 < asked < 50
+    assert csat.basis == f"{round(csat.value * asked)} of {asked:.0f}"
+
+
+def test_enter_then_a_click_on_decide_in_the_same_frame_answers_once(tmp_path):
+    """Found by the monkey: the click reached the 'Decide' button of the pop-up Enter had
+    just closed, and answered a decision point that was no longer waiting."""
+    d = Driver(tmp_path)
+    d.click("play")
+    d.click("scenario:softphone-cutover")
+    d.click("start")
+    d.click("start")
+    d.click("confirm")
+    play = floor(d).play
+    d.click("fastest")
+    d.until(lambda: floor(d).overlay is not None and "decide" in d.ids())
+    taken = len(play.sim.decisions_taken)
+    centre = d.screen.ui.find("decide").rect.center
+    for event in (pygame.event.Event(pygame.KEYDOWN, key=pygame.K_RETURN, mod=0, unicode="\r",
+                                     scancode=0),
+                  pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=centre),
+                  pygame.event.Event(pygame.MOUSEBUTTONUP, button=1, pos=centre)):
+        pygame.event.post(event)
+    d.step()
+    assert len(play.sim.decisions_taken) == taken + 1
+    assert floor(d).overlay is None
+
+
 def test_a_game_is_deterministic_however_fast_it_runs():
     scenario = load_builtin("softphone-cutover")
     logs = []

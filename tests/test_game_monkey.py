@@ -125,7 +125,8 @@ def test_ten_thousand_random_events_across_every_screen(tmp_path):
             overlay = getattr(d.screen, "overlay", None)
             if overlay is not None:
                 overlays.add(type(overlay).__name__)
-            batch = random_event(rng, d)
+            # one to three things between two frames, as a restless player does them
+            batch = [e for _ in range(rng.choice([1, 2, 3])) for e in random_event(rng, d)]
             for event in batch:
                 pygame.event.post(event)
             posted += len(batch)

@@ -128,11 +128,14 @@ def test_confidence_intervals_cover_the_exact_values_at_their_rate():
     With an unbiased engine about 152 of the 160 non-trivial checks pass (sd ~3, somewhat
     more with the correlation between the figures of one run); 140 is far below what
     chance allows, and far above what an engine biased by half a standard error gets.
+    With ten replications per case, seeds 11-14, 21-24 and 31-34 gave 153, 152 and 153.
     """
     checks = inside = 0
     for seed in (11, 12, 13, 14):
         for case in CASES:
-            summary = run_case(case, seed, replications=20, relaxations=10,
+            # ten replications: a t interval is as honest with ten as with twenty (it is
+            # wider, and the check is on how often it covers), at half the time
+            summary = run_case(case, seed, replications=10, relaxations=10,
                                min_customers=5_000)
             for column, kpi in CHECKED:
                 if float(case[column]) == 0:

@@ -22,7 +22,7 @@ import pygame
 from game import background
 from game.screens.base import Screen
 from game.session import Play
-from game.ui import Scroll, wrap
+from game.ui import Scroll, wrap, wrap_fit
 from reports import narrative
 from sim.decisions import DecisionPlan
 
@@ -555,7 +555,7 @@ class DebriefScreen(Screen):
         y = ui.text(surface, "Green is the better of the two runs on each line: ✓ yours, "
                     "✗ the other way.", (right.left, y + 2), "small", t.text_dim,
                     max_width=right.width).bottom + 4
-        for line in wrap(self.app.fonts, part.summary, right.width, "small")[:3]:
+        for line in wrap_fit(self.app.fonts, part.summary, right.width, 3, "small"):
             y = ui.text(surface, line, (right.left, y), "small", t.text_dim).bottom
         if self.twin_chart is not None:
             ui.text(surface, "The two runs on one chart: the first page of Charts [C].",

@@ -10,7 +10,7 @@ import pygame
 
 from game.levers import LeverChooser
 from game.session import Play
-from game.ui import Ui, hint, reflow, wrap
+from game.ui import Ui, hint, reflow, wrap_fit
 
 
 class Overlay:
@@ -129,10 +129,13 @@ class DecisionOverlay(_ChooserOverlay):
         self.pending = pending
         self.on_done = on_done
         self.chooser = LeverChooser(pending.levers, play.offered, play.scenario,
-                                    pending.budget, pending.choice == "single")
+                                    pending.budget, pending.choice == "single",
+                                    status=play.lever_status)
         self.message = ""
 
     def go(self) -> None:
+        if self.play.pending is not self.pending:  # answered already (a double click)
+            return
         if not self.chooser.within_budget:
             self.message = "That is over the budget: leave something out."
             return
@@ -146,11 +149,15 @@ class DecisionOverlay(_ChooserOverlay):
         lines = [(f"{self.play.clock_text()} — the clock stops until you decide",
                   t.text_dim, False)]
         lines += [(line, t.text, False)
-                  for line in wrap(fonts, reflow(point.prompt), inner_width)[:3]]
+                  for line in wrap_fit(fonts, reflow(point.prompt), inner_width, 3)]
         so_far, missed = self.play.figures_words()
         if so_far and self.play.now_min > 0:
             lines += [(line, t.bad if missed else t.good, False) for line in
-                      wrap(fonts, f"So far: {so_far}", inner_width, "body")[:2]]
+                      wrap_fit(fonts, f"So far: {so_far}", inner_width, 2, "body")]
+        wearing_off = self.play.wearing_off_words()
+        if wearing_off:  # so the player knows what Tuesday looks like without them
+            lines += [(line, t.warn, False)
+                      for line in wrap_fit(fonts, wearing_off, inner_width, 1, "body")]
         lines.append((self.chooser.budget_words(),
                       t.text if self.chooser.within_budget else t.bad, True))
         label = "Decide" if self.chooser.chosen else "Do nothing"
@@ -170,7 +177,8 @@ class LeverPanelOverlay(_ChooserOverlay):
     def __init__(self, play: Play, on_close: Callable[[str], None]):
         self.play = play
         self.on_close = on_close
-        self.chooser = LeverChooser(play.anytime_levers(), play.offered, play.scenario)
+        self.chooser = LeverChooser(play.anytime_levers(), play.offered, play.scenario,
+                                    status=play.lever_status)
 
     def go(self) -> None:
         chosen = list(self.chooser.chosen)

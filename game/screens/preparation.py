@@ -41,7 +41,8 @@ class PreparationScreen(Screen):
         pending = play.pending
         self.point = pending.point
         self.chooser = LeverChooser(pending.levers, play.offered, play.scenario,
-                                    pending.budget, pending.choice == "single")
+                                    pending.budget, pending.choice == "single",
+                                    status=play.lever_status)
 
     def confirm(self) -> None:
         if not self.chooser.within_budget:
