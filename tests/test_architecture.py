@@ -58,6 +58,47 @@ def test_importing_sim_and_all_its_modules_loads_no_front_end():
     assert offending == []
 
 
+def front_end_imports(source: str, filename: str = "<source>") -> list[str]:
+    """Every import of a front end anywhere in the code, a function's body included (an
+    import at call time escapes the check above until someone calls it), as 'line: name';
+    `importlib.import_module("...")` and `__import__("...")` with a literal name count too."""
+    found = []
+    for node in ast.walk(ast.parse(source, filename)):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module]
+        elif (isinstance(node, ast.Call) and node.args
+              and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)
+              and (getattr(node.func, "attr", None) == "import_module"
+                   or getattr(node.func, "id", None) in ("__import__", "import_module"))):
+            names = [node.args[0].value]
+        for name in names:
+            if name.split(".")[0] in FRONT_ENDS or name.split(".")[0] == "pygame_ce":
+                found.append((node.lineno, f"{node.lineno}: {name}"))
+    return [text for _, text in sorted(found)]
+
+
+def test_the_front_end_import_check_finds_imports_inside_functions():
+    bad = ("import numpy\n"
+           "def plot():\n"
+           "    import matplotlib.pyplot as plt\n"
+           "    from reports.charts import backlog\n"
+           "    return importlib.import_module('pygame')\n"
+           "from game import app\n")
+    assert front_end_imports(bad) == ["3: matplotlib.pyplot", "4: reports.charts",
+                                      "5: pygame", "6: game"]
+    fine = ('"""Never import pygame or matplotlib here."""\n'
+            "import gamma_tables\nfrom sim.reporting import x\nfrom . import reports\n")
+    assert front_end_imports(fine) == []
+
+
+@pytest.mark.parametrize("path", python_files("sim"), ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_module_of_sim_imports_a_front_end_even_inside_a_function(path):
+    assert front_end_imports(path.read_text(encoding="utf-8"), str(path)) == []
+
+
 # -- no code from data ------------------------------------------------------------------------------
 
 UNSAFE_YAML = {"load", "load_all", "unsafe_load", "unsafe_load_all", "full_load",

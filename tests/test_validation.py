@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from sim import run_replications, scenario_from_data
-from tests.queueing_theory import cobham_waits, erlang_c, mmc_mean_wait
+from tests.queueing_theory import cobham_waits, erlang_a, erlang_c, mmc_mean_wait
 
 REFERENCE = Path(__file__).parent / "data" / "erlang_reference.csv"
 CASES = list(csv.DictReader(REFERENCE.open()))
@@ -107,6 +107,23 @@ def test_reference_erlang_c_rows_agree_with_the_formula():
         wait = mmc_mean_wait(float(case["arrival_rate_per_min"]),
                              float(case["mean_handle_min"]), agents)
         assert math.isclose(wait, float(case["mean_wait_min"]), rel_tol=1e-5)
+
+
+def test_reference_erlang_a_rows_agree_with_the_birth_death_chain():
+    """The impatient-caller rows of the reference file, checked by solving the M/M/c+M
+    birth-death chain independently: p_wait, mean wait over all arrivals, p_abandon and
+    utilisation."""
+    checked = 0
+    for case in CASES:
+        if float(case["mean_patience_min"]) == 0:
+            continue
+        exact = erlang_a(float(case["arrival_rate_per_min"]), float(case["mean_handle_min"]),
+                         int(case["agents"]), float(case["mean_patience_min"]))
+        for column in ("p_wait", "mean_wait_min", "p_abandon", "utilisation"):
+            assert math.isclose(exact[column], float(case[column]), abs_tol=2e-6), \
+                (case["case"], column, exact[column], case[column])
+        checked += 1
+    assert checked == 4
 
 
 @pytest.mark.slow
