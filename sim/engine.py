@@ -54,6 +54,7 @@ from sim.eventlog import (
     ESCALATED,
     HANDLED,
     LEVER,
+    OVERTIME,
     PENDING,
     RESOLVED,
     STAFF,
@@ -77,7 +78,9 @@ from sim.sources import (
 )
 from sim.timing import Call, cumulative, pick
 
-ENGINE_VERSION = "0.1.0"
+#: the version of the engine's behaviour: a replay saved by another version may give another
+#: event log (0.2.0: the log has `overtime` rows, and staff time past a shift is overtime)
+ENGINE_VERSION = "0.2.0"
 
 # Positions in a contact's ticket row of uniforms (its first row is in `sim.sources`), used
 # only by contacts that are escalated. Fixed, so that contact k of a source draws the same
@@ -137,7 +140,7 @@ class Contact:
 class Agent:
     """An agent of a team, or one capacity slot of a supplier."""
 
-    __slots__ = ("number", "contact", "on_duty", "leaving", "since")
+    __slots__ = ("number", "contact", "on_duty", "leaving", "leaving_since", "since")
 
     def __init__(self, number: int):
         self.number = number
@@ -145,6 +148,7 @@ class Agent:
         self.since = 0.0  # when it took its contact (for front ends)
         self.on_duty = False
         self.leaving = False
+        self.leaving_since = 0.0  # when its shift ended while it was busy (overtime from then)
 
 
 class Group:
@@ -314,6 +318,10 @@ class Group:
             agent.leaving = False
             agent.on_duty = False
             self.on_duty -= 1
+            if self.kind == "team" and now > agent.leaving_since:
+                # the work it finished after its shift ended is paid as overtime
+                self.sim._row((now, OVERTIME, -1, self.index, agent.number,
+                               now - agent.leaving_since))
             self._log_headcount(now)
             return
         if self.waiting:
@@ -358,6 +366,7 @@ class Group:
             for agent in reversed(self.agents):
                 if surplus and agent.on_duty and not agent.leaving and agent.contact is not None:
                     agent.leaving = True
+                    agent.leaving_since = now
                     surplus -= 1
         for agent in arriving:
             agent.on_duty = True

@@ -63,11 +63,14 @@ EVENTS: tuple[str, ...] = (
     "outage_start",    # a service is down for its users (`item`: the outage, `value`: share
     "outage_end",      # of their work that stops)
     "declined",        # the desk said no: a request for something IT does not offer
+    "overtime",        # an agent whose shift had ended went home once their work was done
+                       # (`value`: minutes worked past the end of the shift)
 )
 EVENT_CODE: dict[str, int] = {name: code for code, name in enumerate(EVENTS)}
 (ARRIVAL, ANSWERED, ABANDONED, HANDLED, ESCALATED, ASSIGNED, RESOLVED, CLOSED, STAFF,
  PENDING, DECISION_POINT, LEVER, SETTING, CHANGE_LIVE, CHANGE_FAILED, CHANGE_FIXED,
- CHANGE_ROLLED_BACK, INJECT_START, INJECT_END, OUTAGE_START, OUTAGE_END, DECLINED) = range(22)
+ CHANGE_ROLLED_BACK, INJECT_START, INJECT_END, OUTAGE_START, OUTAGE_END, DECLINED,
+ OVERTIME) = range(23)
 #: rows about the organisation rather than a contact; their `agent` column holds `item`
 STORY_EVENTS = frozenset(range(DECISION_POINT, OUTAGE_END + 1))
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.eventlog import ABANDONED, CLOSED, ESCALATED, EVENTS, STAFF, STORY_EVENTS
+from sim.eventlog import ABANDONED, CLOSED, ESCALATED, EVENTS, OVERTIME, STAFF, STORY_EVENTS
 
 if TYPE_CHECKING:
     from sim.engine import Outcome
@@ -98,7 +98,7 @@ def event_rows(outcome: Outcome):
         group = int(view.group[i])
         group_name = names.groups[group] if group >= 0 else ""
         agent = int(view.agent[i])
-        if code == STAFF or code in STORY_EVENTS:
+        if code in (STAFF, OVERTIME) or code in STORY_EVENTS:
             continue  # about teams or the story, not a ticket
         state = STATE_OF_EVENT[event]
         if state == "Active" and names.group_kinds[group] == "supplier":

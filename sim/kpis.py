@@ -25,11 +25,14 @@ Definitions (the same on every screen and in every report):
   abandoned), averaged over the counted period / at the end;
 - `utilisation_<group>`: busy agent time over on-duty agent time;
 - `cost_staff`, `cost_suppliers`: on-duty staff time at each team's hourly cost, supplier
-  fees per ticket taken on, in the scenario's money; `cost_levers`: what the levers pulled
+  fees per ticket taken on, in the scenario's money; `cost_overtime`: the time agents
+  worked past the end of their shift (finishing a call or ticket after hours, or after a
+  lever sent them home), `overtime_hours` of it, at `cost_per_hour` × the team's
+  `overtime_rate` (and not in `cost_staff`); `cost_levers`: what the levers pulled
   cost (every lever row, warm-up included: a decision is paid whenever it is taken);
   `cost_lost_business`: working time lost (`lost_work_hours`, person-hours in business
   time: blocking incidents until resolved, outages for everybody affected) at each
-  department's hourly cost (0 without departments); `cost_total`: all four;
+  department's hourly cost (0 without departments); `cost_total`: all five;
 - with departments only (`sim.moments`): `lost_work_hours`; `satisfaction` (0-100, the mean
   over everybody at the end of the run) and `satisfaction_<department>`; `moments_good`,
   `moments_bad`: counted moments of truth (a contact, a ticket's later fix) that scored
@@ -68,6 +71,7 @@ from sim.eventlog import (
     ESCALATED,
     HANDLED,
     LEVER,
+    OVERTIME,
     RESOLVED,
     STAFF,
 )
@@ -166,6 +170,16 @@ class LogView:
         end_times = np.where(e >= 0, self.time[np.maximum(e, 0)], self.end_min)
         return (self.contact[s], self.group[s], self.time[s], end_times,
                 self.event[s] == ANSWERED)
+
+    def overtime_minutes(self, group: int, t0: float, t1: float) -> float:
+        """Agent-minutes worked past the end of a shift in [t0, t1): each `overtime` row
+        closes a stretch of `value` minutes that ends at its time."""
+        rows = np.flatnonzero((self.event == OVERTIME) & (self.group == group))
+        if rows.size == 0:
+            return 0.0
+        ends = self.time[rows]
+        starts = ends - self.value[rows]
+        return float(np.sum(np.clip(ends, t0, t1) - np.clip(starts, t0, t1)))
 
     def on_duty_minutes(self, group: int, t0: float, t1: float) -> float:
         """Agent-minutes on duty in [t0, t1), from the group's headcount changes."""
@@ -290,16 +304,24 @@ def compute_kpis(outcome: Outcome) -> dict[str, float | None]:
                                                                      v.end_min)
     live_groups = {g.id: g for g in scenario.teams}
     suppliers = {s.id: s for s in scenario.suppliers}
+    overtime_cost = overtime_minutes = 0.0
     for g, group_id in enumerate(names.groups):
         duty = v.on_duty_minutes(g, v.warmup_min, v.end_min)
         busy = float(work_minutes[w_group == g].sum())
         kpis[f"utilisation_{group_id}"] = busy / duty if duty > 0 else None
         if group_id in live_groups:
-            staff_cost += duty / 60.0 * live_groups[group_id].cost_per_hour
+            team = live_groups[group_id]
+            # time on duty past the end of a shift is overtime, paid at its own rate
+            extra = v.overtime_minutes(g, v.warmup_min, v.end_min)
+            overtime_minutes += extra
+            staff_cost += (duty - extra) / 60.0 * team.cost_per_hour
+            overtime_cost += extra / 60.0 * team.cost_per_hour * team.overtime_rate
         elif group_id in suppliers:
             taken = (v.event == ASSIGNED) & (v.group == g) & (v.time >= v.warmup_min)
             supplier_cost += float(taken.sum()) * suppliers[group_id].cost_per_ticket
     kpis["cost_staff"] = staff_cost
+    kpis["cost_overtime"] = overtime_cost
+    kpis["overtime_hours"] = overtime_minutes / 60.0
     kpis["cost_suppliers"] = supplier_cost
     levers_cost = float(v.value[v.event == LEVER].sum())
     kpis["cost_levers"] = levers_cost
@@ -315,7 +337,7 @@ def compute_kpis(outcome: Outcome) -> dict[str, float | None]:
         lost_business = kpis["cost_lost_business"]
     else:
         kpis["cost_lost_business"] = 0.0  # nobody's work to lose
-    kpis["cost_total"] = staff_cost + supplier_cost + levers_cost + lost_business
+    kpis["cost_total"] = staff_cost + overtime_cost + supplier_cost + levers_cost + lost_business
     if scenario.departments:
         kpis["score"] = balanced_score(kpis["satisfaction"], kpis["cost_total"],
                                        kpis.get("sla_breach_rate"), scenario.score)
@@ -420,6 +442,8 @@ KPI_LABELS: dict[str, tuple[str, str]] = {
     "backlog_mean": ("Open contacts and tickets, average", "count"),
     "backlog_end": ("Open contacts and tickets at the end", "count"),
     "cost_staff": ("Cost of staff time", "money"),
+    "cost_overtime": ("Overtime (work past the end of a shift)", "money"),
+    "overtime_hours": ("Hours worked past the end of a shift", "hours"),
     "cost_suppliers": ("Supplier fees", "money"),
     "cost_levers": ("Levers pulled", "money"),
     "cost_lost_business": ("Lost business time", "money"),
@@ -433,7 +457,7 @@ KPI_LABELS: dict[str, tuple[str, str]] = {
     "score": ("Balanced score (0-100)", "points"),
 }
 #: the section of figures whose section is not told by their unit
-_SECTION_OF = {"lost_work_hours": "Cost", "satisfaction": "Satisfaction",
+_SECTION_OF = {"lost_work_hours": "Cost", "overtime_hours": "Cost", "satisfaction": "Satisfaction",
                "moments_good": "Satisfaction", "moments_bad": "Satisfaction",
                "csat": "Satisfaction", "csat_issues": "Satisfaction",
                "score": "Key figures"}

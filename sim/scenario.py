@@ -474,6 +474,10 @@ class Team(Strict):
     shifts: Annotated[list[Shift], Field(min_length=1)] | None = None
     hours: Literal["business", "always"] | None = None
     cost_per_hour: Money = 0.0
+    #: what an hour worked past the end of a shift costs, as a multiple of `cost_per_hour`
+    #: (an agent who finishes a call after hours, or is sent home by a lever mid-call);
+    #: time and a half is the common rule (Asm)
+    overtime_rate: Annotated[float, Field(strict=True, ge=1, le=5)] = 1.5
     queue: Literal["priority", "fifo"] = "priority"
     #: points added to the score of the moments of truth of the contacts this team answers
     #: first (-20..20): the empathy and quality of its people, which training can raise

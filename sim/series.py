@@ -73,6 +73,7 @@ MARKER_KINDS: tuple[str, ...] = tuple(MARKER_KIND.values())
 #: Key of each cost in `cost_breakdown`, and the key figure it comes from.
 COST_KINDS: dict[str, str] = {
     "staff": "cost_staff",
+    "overtime": "cost_overtime",
     "suppliers": "cost_suppliers",
     "levers": "cost_levers",
     "lost business": "cost_lost_business",
@@ -341,8 +342,8 @@ def _name(table: list[str], index: int) -> str:
 
 
 def cost_breakdown(outcome: Outcome) -> dict[str, float]:
-    """What the run cost, in the scenario's currency: {"staff", "suppliers", "levers",
-    "lost business"} (the key figures `cost_staff`, ... of `sim.kpis.compute_kpis`)."""
+    """What the run cost, in the scenario's currency: {"staff", "overtime", "suppliers",
+    "levers", "lost business"} (the key figures `cost_staff`, ... of `sim.kpis.compute_kpis`)."""
     kpis = outcome.kpis()
     return {kind: float(kpis.get(name) or 0.0) for kind, name in COST_KINDS.items()}
 

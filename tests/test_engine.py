@@ -155,6 +155,34 @@ def test_fewer_staff_mid_run_lets_busy_agents_finish_first():
     assert {r["agent"] for r in answered_late} == {answered_late[0]["agent"]}
 
 
+def test_work_past_the_end_of_a_shift_is_paid_as_overtime():
+    """Three agents sent home at minute 100 finish their calls first: the minutes from 100
+    until each leaves are overtime, at the team's overtime rate, and not ordinary staff
+    time; the total cost counts both."""
+    scenario = scenario_from_data({
+        "id": "cut", "title": "staff cut", "clock": {"duration": 600},
+        "teams": [{"id": "desk", "staff": 4, "cost_per_hour": 60, "overtime_rate": 2}],
+        "categories": [{"id": "call", "arrivals": {"per_minute": 2.0}, "channel": "phone",
+                        "handle": {"dist": "deterministic", "value": 20}}],
+    })
+    sim = Simulation(scenario, seed=1)
+    sim.advance(100)
+    sim.group_by_id["desk"].set_staff(1, sim.now_min)
+    outcome = sim.run()
+    left_at = [r["time_min"] for r in rows(outcome, event="staff")][1:]
+    overtime = rows(outcome, event="overtime")
+    assert [r["time_min"] for r in overtime] == left_at
+    assert [r["value"] for r in overtime] == pytest.approx([t - 100 for t in left_at])
+    extra_min = sum(t - 100 for t in left_at)
+    assert 0 < extra_min < 60
+    kpis = outcome.kpis()
+    assert kpis["overtime_hours"] == pytest.approx(extra_min / 60)
+    assert kpis["cost_overtime"] == pytest.approx(extra_min / 60 * 60 * 2)
+    # on duty: 4 agents until 100, then 1 agent to 600, plus the three finishing up
+    assert kpis["cost_staff"] == pytest.approx((4 * 100 + 1 * 500) / 60 * 60)
+    assert kpis["cost_total"] == pytest.approx(kpis["cost_staff"] + kpis["cost_overtime"])
+
+
 def test_more_staff_mid_run_answer_waiting_calls_at_once():
     scenario = scenario_from_data({
         "id": "add", "title": "staff added", "clock": {"duration": 300},

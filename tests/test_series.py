@@ -214,8 +214,8 @@ def test_a_decision_point_reached_again_says_so():
 def test_cost_breakdown():
     costs = cost_breakdown(hand_made())
     # desk 2 agents x 200 min at 60/h = 400, tier2 1 x 200 min at 30/h = 100; one lever
-    assert costs == pytest.approx({"staff": 500.0, "suppliers": 0.0, "levers": 500.0,
-                                   "lost business": 0.0})
+    assert costs == pytest.approx({"staff": 500.0, "overtime": 0.0, "suppliers": 0.0,
+                                   "levers": 500.0, "lost business": 0.0})
 
 
 def test_contacts_per_day():
