@@ -312,7 +312,8 @@ def cost_breakdown(outcome) -> Figure:
     return fig
 
 
-_COST_WORDS = {"staff": "Staff time", "suppliers": "Supplier fees", "levers": "Levers pulled",
+_COST_WORDS = {"staff": "Staff time", "overtime": "Overtime", "suppliers": "Supplier fees",
+               "levers": "Levers pulled",
                "lost business": "Lost business time"}
 
 

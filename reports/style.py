@@ -104,6 +104,7 @@ VERDICT_STYLES: dict[str, SeriesStyle] = {
 #: Cost kinds (`sim.series.cost_breakdown`).
 COST_STYLES: dict[str, SeriesStyle] = {
     "staff": SeriesStyle(OKABE_ITO["blue"], hatch=""),
+    "overtime": SeriesStyle(OKABE_ITO["sky_blue"], hatch="\\\\"),
     "suppliers": SeriesStyle(OKABE_ITO["orange"], hatch=".."),
     "levers": SeriesStyle(OKABE_ITO["bluish_green"], hatch="xx"),
     "lost business": SeriesStyle(OKABE_ITO["vermillion"], hatch="//"),

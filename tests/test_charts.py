@@ -217,13 +217,13 @@ def test_cost_breakdown(week, unprepared):
     assert [bar.get_width() for bar in bars] == pytest.approx(list(costs.values()))
     assert ax.get_xlabel() == "cost (EUR)"
     assert [t.get_text() for t in ax.get_yticklabels()] == [
-        "Staff time", "Supplier fees", "Levers pulled", "Lost business time"]
+        "Staff time", "Overtime", "Supplier fees", "Levers pulled", "Lost business time"]
     assert f"{sum(costs.values()):,.0f} EUR" in fig.get_suptitle()
     assert_renders(fig)
 
     both = charts.cost_breakdown(week)
     (ax,) = both.axes
-    assert [len(c) for c in ax.containers] == [4, 4]
+    assert [len(c) for c in ax.containers] == [5, 5]
     assert [t.split(":")[0] for t in legend_texts(ax)] == ["unprepared", "prepared"]
     assert_renders(both)
 
