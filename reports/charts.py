@@ -12,7 +12,8 @@ the key figures printed next to it.
 - `service_by_hour`: speed of answer and abandonment by hour of each day, against the
   published abandonment band;
 - `satisfaction`: each department's satisfaction over time;
-- `moments_timeline`: good, neutral and bad moments of truth, hour by hour;
+- `moments_timeline`: good, neutral and bad moments of truth, hour by hour, the bad ones
+  by what made them bad (`reports.reasons`);
 - `cost_breakdown`: staff, suppliers, levers and lost business time;
 - `twin_overlay`: two runs of the same week (same seed, other decisions) on the same axes;
 - `variants_chart`: variants of an experiment, mean and 95% confidence interval per figure;
@@ -33,11 +34,11 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedFormatter, FixedLocator, FuncFormatter, MaxNLocator
 
-from reports import style
+from reports import reasons, style
 from reports.benchmarks import Benchmark, benchmark_for
 from sim import series
 from sim.kpis import backlog_over_time, kpi_label
-from sim.moments import BAD_BELOW, GOOD_AT_LEAST, ledger, satisfaction_over_time
+from sim.moments import BAD, BAD_BELOW, GOOD_AT_LEAST, ledger, satisfaction_over_time
 from sim.scenario import MINUTES_PER_DAY
 
 WIDTH_IN = 12.0
@@ -225,47 +226,156 @@ def satisfaction(outcome, step_min: float = 60.0) -> Figure:
 
 
 def moments_timeline(outcome, step_min: float = 60.0) -> Figure:
-    """Moments of truth per hour by verdict: good and neutral above the line, bad below it,
-    so that a bad hour stands out at a glance (`sim.moments.ledger`)."""
+    """Moments of truth per hour: good and neutral above the line, bad below it, stacked by
+    what made them bad (`reports.reasons`: each bad moment once, under the reason that cost
+    it the most points), so that a bad hour stands out at a glance and says why; the worst
+    hours are labelled with their main reasons, and the legend also says how many bad
+    moments had each reason at all (one may have several)."""
     starts, counts = series.moments_over_time(outcome, step_min)
-    story = _Story.of(outcome)
-    fig, axes, _key = _time_figure(1, story, panel_in=5.0)
-    ax = axes[0]
-    style.title(fig, "Moments of truth, hour by hour")
-    words = {"good": f"good (score {GOOD_AT_LEAST:g}+)",
-             "neutral": f"neutral ({BAD_BELOW:g}–{GOOD_AT_LEAST:g})",
-             "bad": f"bad (below {BAD_BELOW:g})"}
-    bottom = np.zeros(len(starts))
-    for verdict in ("good", "neutral"):
-        ax.bar(starts, counts[verdict], width=step_min, align="edge", bottom=bottom,
-               label=f"{words[verdict]}: {int(counts[verdict].sum())}", zorder=3,
-               **style.VERDICT_STYLES[verdict].bar())
-        bottom = bottom + counts[verdict]
-    ax.bar(starts, -counts["bad"], width=step_min, align="edge",
-           label=f"{words['bad']}: {int(counts['bad'].sum())}", zorder=3,
-           **style.VERDICT_STYLES["bad"].bar())
-    ax.axhline(0, color="black", linewidth=1.5, zorder=4)
-    # moments of tickets still open when the run stops (past their target, or still being
-    # handled) are dated at its end: say so, or the last bar reads as a bad hour at midnight
     book = ledger(outcome)
-    at_end = int(np.count_nonzero(book.time_min == float(outcome.end_min)))
-    if at_end and len(starts):
-        ax.annotate(f"{at_end} moments of tickets still open at the end →",
-                    xy=(float(outcome.end_min), 0), xycoords=("data", "axes fraction"),
-                    xytext=(-14, 8), textcoords="offset points", ha="right", va="bottom",
-                    fontsize=style.NOTE_PT, zorder=6,
-                    bbox={"boxstyle": "round,pad=0.3", "facecolor": "white",
-                          "edgecolor": "#BBBBBB"})
+    by_reason = moments_by_reason(outcome, step_min)[1]
+    story = _Story.of(outcome)
+    fig, axes, _key = _time_figure(1, story, panel_in=5.6)
+    ax = axes[0]
+    style.title(fig, "Moments of truth, hour by hour, and why the bad ones were bad")
+    words = {"good": f"good (score {GOOD_AT_LEAST:g}+)",
+             "neutral": f"neutral ({BAD_BELOW:g}–{GOOD_AT_LEAST:g})"}
+    bottom = np.zeros(len(starts))
+    above = []
+    for verdict in ("good", "neutral"):
+        above.append(ax.bar(starts, counts[verdict], width=step_min, align="edge",
+                            bottom=bottom, zorder=3,
+                            label=f"{words[verdict]}: {int(counts[verdict].sum())}",
+                            **style.VERDICT_STYLES[verdict].bar()))
+        bottom = bottom + counts[verdict]
+    below, depth = [], np.zeros(len(starts))
+    for reason in reasons.REASONS:
+        heights = by_reason[reason.id]
+        if not heights.any():
+            continue
+        # drawn downwards: the main reason nearest the line
+        below.append(ax.bar(starts, -heights, width=step_min, align="edge", bottom=-depth,
+                            zorder=3, label=f"{reason.words}: {int(heights.sum())}",
+                            **style.REASON_STYLES[reason.id].bar()))
+        depth = depth + heights
+    ax.axhline(0, color="black", linewidth=1.5, zorder=4)
     style.style_axes(ax, "Good and neutral above the line, bad below", None,
                      f"moments per {_step_words(step_min)} (count)")
     top = max(float(bottom.max()) if bottom.size else 0.0, 1.0)
-    deep = max(float(counts["bad"].max()) if counts["bad"].size else 0.0, 1.0)
-    ax.set_ylim(-deep * 1.15, top * 1.15)
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=7))
+    deep = max(float(depth.max()) if depth.size else 0.0, 1.0)
+    # room under the deepest bar for the labels of the worst hours
+    ax.set_ylim(-deep * (1.7 if below else 1.15), top * 1.15)
+    # ticks where there are bars, none in the room for the labels
+    ticks = MaxNLocator(integer=True, nbins=7).tick_values(-deep, top * 1.15)
+    ax.yaxis.set_major_locator(FixedLocator(ticks[(ticks >= -deep) & (ticks <= top * 1.15)]))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{abs(v):g}"))
     _finish_time_axes(axes, outcome, story)
-    style.legend(ax, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    _label_worst_hours(ax, outcome, starts, by_reason, step_min)
+    # moments of tickets still open when the run stops (past their target, or still being
+    # handled) are dated at its end: say so, or the last bar reads as a bad hour at midnight
+    at_end = int(np.count_nonzero(book.time_min == float(outcome.end_min)))
+    if at_end and len(starts):
+        words = ("1 moment of a ticket" if at_end == 1 else f"{at_end} moments of tickets")
+        ax.annotate(f"{words} still open at the end →",
+                    xy=(float(outcome.end_min), 0), xycoords=("data", "axes fraction"),
+                    xytext=(-14, 8), textcoords="offset points", ha="right", va="bottom",
+                    fontsize=style.NOTE_PT, zorder=6, gid="open-at-end",
+                    bbox={"boxstyle": "round,pad=0.3", "facecolor": "white",
+                          "edgecolor": "#BBBBBB"})
+    _moments_legend(ax, above, below, int(counts["bad"].sum()), book)
     return fig
+
+
+def _moments_legend(ax: Axes, above: list, below: list, n_bad: int, book) -> None:
+    """One legend beside the chart: good and neutral; the bad moments by their main reason
+    under a heading; then how many bad moments had each reason at all, where that is more
+    than it was the main reason of (one moment may have several)."""
+    from matplotlib.patches import Rectangle
+
+    def heading() -> Rectangle:
+        return Rectangle((0, 0), 1, 1, visible=False)
+
+    handles = list(above)
+    labels = [h.get_label() for h in above]
+    headings = []
+    if below:
+        headings.append(len(labels))
+        handles.append(heading())
+        labels.append(f"bad (below {BAD_BELOW:g}): {n_bad}, by\nwhat cost them most points")
+        handles += below
+        labels += [h.get_label() for h in below]
+        main = reasons.bad_by_reason(book)
+        present = reasons.reasons_present(book)
+        extra = sorted(((present[r.id], r.words) for r in reasons.REASONS
+                        if present[r.id] > main[r.id]), key=lambda x: -x[0])[:4]
+        if extra:
+            headings.append(len(labels))
+            handles.append(heading())
+            labels.append("bad moments with each reason\n(one may have several)")
+            for n, text in extra:
+                handles.append(heading())
+                labels.append(f"{n} {text}")
+    if not handles:
+        return
+    legend = ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                       fontsize=style.LEGEND_PT, framealpha=0.92, edgecolor="#BBBBBB",
+                       handletextpad=0.6)
+    for k in headings:
+        legend.get_texts()[k].set_fontweight("bold")
+
+
+def moments_by_reason(outcome, step_min: float = 60.0) -> tuple[np.ndarray, dict]:
+    """Bad moments per interval by their main reason (`reports.reasons.main_reason`):
+    (interval starts, {reason id: counts}), on the intervals of
+    `sim.series.moments_over_time` (the counts of every reason add up to its bad ones)."""
+    book = ledger(outcome)
+    end = float(outcome.end_min)
+    n_bins = max(1, int(np.ceil(end / step_min))) if end > 0 else 1
+    starts = np.arange(n_bins) * float(step_min)
+    bad = (book.verdict == BAD) & (book.time_min <= end)
+    slot = np.minimum((book.time_min // step_min).astype(np.int64), n_bins - 1)
+    kinds = reasons.main_reason(book)
+    return starts, {r.id: np.bincount(slot[bad & (kinds == k)], minlength=n_bins)
+                    for k, r in enumerate(reasons.REASONS)}
+
+
+#: the worst hours labelled on the moments chart: at most this many, one a day, and only
+#: hours with at least this share of the worst one's bad moments
+WORST_HOURS, WORST_SHARE = 2, 0.6
+
+
+def _label_worst_hours(ax: Axes, outcome, starts: np.ndarray, by_reason: dict,
+                       step_min: float) -> None:
+    """The worst hours (most bad moments), at most one a day, labelled under their bars:
+    when, how many, and their two main reasons."""
+    if not len(starts):
+        return
+    total = sum(by_reason.values())
+    if not total.any():
+        return
+    days_taken: set[int] = set()
+    chosen = []
+    for i in np.argsort(-total, kind="stable"):
+        if len(chosen) == WORST_HOURS or total[i] < WORST_SHARE * total.max():
+            break
+        day = int(starts[i] // MINUTES_PER_DAY)
+        # the bar of tickets still open at the end is not an hour that went badly
+        if day in days_taken or starts[i] + step_min >= float(outcome.end_min):
+            continue
+        days_taken.add(day)
+        chosen.append(int(i))
+    for i in chosen:
+        mains = sorted(((int(by_reason[r.id][i]), k) for k, r in enumerate(reasons.REASONS)
+                        if by_reason[r.id][i]), key=lambda x: (-x[0], x[1]))[:2]
+        until = series.clock_words(outcome, starts[i] + step_min).split(" ")[-1]
+        lines = [f"{series.clock_words(outcome, starts[i])}–{until}: {int(total[i])} bad"]
+        lines += [f"{n} {reasons.REASONS[k].words}" for n, k in mains]
+        ax.annotate("\n".join(lines), xy=(starts[i] + step_min, -float(total[i])),
+                    xytext=(10, -4), textcoords="offset points", ha="left", va="top",
+                    fontsize=style.NOTE_PT, zorder=7, gid="worst-hour",
+                    arrowprops={"arrowstyle": "-", "color": "#555555", "linewidth": 1.2},
+                    bbox={"boxstyle": "round,pad=0.3", "facecolor": "white",
+                          "edgecolor": "#BBBBBB", "alpha": 0.95})
 
 
 def cost_breakdown(outcome) -> Figure:

@@ -104,7 +104,9 @@ def debrief_charts(outcome: Outcome) -> list[Chart]:
          charts.service_by_hour(outcome)),
         ("Satisfaction", "Each department's satisfaction with IT (0–100) over the run.",
          charts.satisfaction(outcome)),
-        ("Moments of truth", "Good, neutral and bad moments as they happened.",
+        ("Moments of truth", "Good, neutral and bad moments as they happened; each bad "
+         "moment under what cost it the most points, and the worst hours with their main "
+         "reasons.",
          charts.moments_timeline(outcome)),
         ("What it cost", "IT's own costs and the working time people lost, in money.",
          charts.cost_breakdown(outcome)),

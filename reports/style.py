@@ -101,6 +101,20 @@ VERDICT_STYLES: dict[str, SeriesStyle] = {
     "neutral": SeriesStyle("#BBBBBB", "--", "s", ".."),
     "bad": SeriesStyle(OKABE_ITO["vermillion"], ":", "v", "//"),
 }
+#: Why bad moments were bad (`reports.reasons`): warm colours for the commonest, and a hatch
+#: of its own for each, so that neighbouring kinds part in grey print.
+REASON_STYLES: dict[str, SeriesStyle] = {
+    "gave_up": SeriesStyle(OKABE_ITO["vermillion"], hatch="//"),
+    "told_no": SeriesStyle("#4D4D4D", hatch=""),
+    "passed_on": SeriesStyle(OKABE_ITO["reddish_purple"], hatch="\\\\"),
+    "still_open": SeriesStyle(OKABE_ITO["blue"], hatch=".."),
+    "handed_around": SeriesStyle(OKABE_ITO["sky_blue"], hatch="xx"),
+    "sla_missed": SeriesStyle(OKABE_ITO["yellow"], hatch="++"),
+    "waited": SeriesStyle(OKABE_ITO["orange"], hatch="--"),
+    "tried_again": SeriesStyle("#F3C7A3", hatch="||"),
+    "not_told": SeriesStyle(OKABE_ITO["black"], hatch=""),
+    "manner": SeriesStyle("#FFFFFF", hatch="oo"),
+}
 #: Cost kinds (`sim.series.cost_breakdown`).
 COST_STYLES: dict[str, SeriesStyle] = {
     "staff": SeriesStyle(OKABE_ITO["blue"], hatch=""),

@@ -33,13 +33,30 @@ from reports.benchmarks import (
     benchmark_for,
 )
 from sim import load_builtin, series
+from sim.calendar import WorkCalendar
 from sim.decisions import DecisionPlan
-from sim.engine import Simulation
+from sim.engine import Outcome, Simulation
+from sim.eventlog import (
+    ABANDONED,
+    ANSWERED,
+    ARRIVAL,
+    ASSIGNED,
+    CHANGE_LIVE,
+    CLOSED,
+    ESCALATED,
+    HANDLED,
+    RESOLVED,
+    STAFF,
+    EventLog,
+    Names,
+)
 from sim.kpis import kpi_label
+from sim.loader import scenario_from_data
 from sim.moments import ledger
 from sim.replications import Estimate, Replications, VariantComparison
+from sim.scenario import CHANNELS
 from sim.twin import compare
-from tests.test_series import hand_made
+from tests.test_series import hand_made, on_grid
 
 ROOT = Path(__file__).resolve().parent.parent
 PALETTE = {c.lower() for c in style.OKABE_ITO.values()}
@@ -198,15 +215,178 @@ def test_satisfaction(unprepared):
 def test_moments_timeline(unprepared):
     fig = charts.moments_timeline(unprepared)
     (ax,) = panels(fig)
-    good, neutral, bad = ax.containers
+    good, neutral, *bad = ax.containers
     book = ledger(unprepared)
     assert sum(good.datavalues) == np.count_nonzero(book.verdict == 1)
     assert sum(neutral.datavalues) == np.count_nonzero(book.verdict == 0)
-    assert -sum(bad.datavalues) == np.count_nonzero(book.verdict == -1)  # drawn downwards
+    # the bad ones drawn downwards, one stack per reason, adding up to every bad moment
+    assert -sum(sum(c.datavalues) for c in bad) == np.count_nonzero(book.verdict == -1)
     texts = legend_texts(ax)
     assert texts[0].startswith("good (score 75+)") and texts[2].startswith("bad (below 60)")
+    # nobody was told about the cutover: what made the unprepared Monday bad is said
+    assert texts[3].startswith("hung up or walked away: ")
+    assert any(t.endswith(" not told about the change") for t in texts)
     assert ax.get_ylabel() == "moments per hour (count)"
     assert_renders(fig)
+
+
+# A small log whose moments and reasons are worked out by hand (minutes; no calendar; the run
+# ends at 240; SLA: resolve within 30 min; a phone caller expects an answer within 1 min,
+# after which the wait costs up to 15 points, all of them at 10 min):
+#
+#   #0 phone    arrives 5, hangs up at 9                       55: bad, hung up
+#   #1 phone    #0 again: arrives 10, answered 18, fixed 23    85 - 15 (second try) - 12.6
+#                                                              (8 min wait) = 57.4: bad, had
+#                                                              to get in touch again (15 > 12.6)
+#   #2 phone    arrives 40, answered at once, passed on 45     55: bad, not fixed at first contact
+#               to tier2, on to tier3 at 70, resolved 130      85 - 2 x 10 (hand-offs) - 15 (90
+#                                                              min of 30) = 50: bad, handed
+#                                                              between teams (20 > 15)
+#   60 the change goes live, not announced
+#   #3 phone    from the change: arrives 70, hangs up 75       55 - 5 = 50: bad, hung up
+#   #4 e-mail   from the change: answered 100, fixed 110       85 - 5 = 80: good
+#   #5 phone    arrives 150, answered 151, passed on 160       55: bad, not fixed at first contact
+#               still open at 240, past its target             85 - 10 - 15 - 30 = 30: bad,
+#                                                              still not fixed at the end
+#   #6 walk-in  arrives 200, answered 202, fixed 205           85: good
+REASONS_SCENARIO = {
+    "id": "reasons-hand", "title": "reasons by hand", "clock": {"duration": 240},
+    "services": [{"id": "phones", "name": "Telephony"}],
+    "teams": [{"id": "desk", "staff": 2}, {"id": "tier2", "tier": 2, "staff": 1},
+              {"id": "tier3", "tier": 3, "staff": 1}],
+    "categories": [{"id": "ask", "handle": {"dist": "exponential", "mean": 5},
+                    "channels": {"phone": 0.6, "email": 0.2, "walk_in": 0.2},
+                    "fcr": 0.5, "escalate_to": "tier2",
+                    "resolve": {"dist": "exponential", "mean": 30}}],
+    "changes": [{"id": "cutover", "name": "Softphones for everyone", "at": 60,
+                 "service": "phones"}],
+    "sla": {"basis": "clock", "P5": {"respond": 3, "resolve": 30}},
+}
+
+
+def reasons_by_hand() -> Outcome:
+    desk, tier2, tier3 = 0, 1, 2
+    phone, email, walk_in = (CHANNELS.index(c) for c in ("phone", "email", "walk_in"))
+    log = EventLog(Names(categories=["ask"], channels=list(CHANNELS),
+                         groups=["desk", "tier2", "tier3"], departments=[],
+                         group_kinds=["team"] * 3, changes=["cutover"],
+                         sources=["category:ask", "change:cutover:ask"]))
+    # (channel, source: 1 is the change, attempt, issue)
+    for channel, source, attempt, issue in [(phone, 0, 0, 0), (phone, 0, 1, 0),
+                                            (phone, 0, 0, -1), (phone, 1, 0, -1),
+                                            (email, 1, 0, -1), (phone, 0, 0, -1),
+                                            (walk_in, 0, 0, -1)]:
+        log.add_contact(category=0, channel=channel, priority=5, department=-1,
+                        source=source, attempt=attempt, issue=issue)
+    events = [
+        (0, STAFF, -1, desk, -1, 2), (0, STAFF, -1, tier2, -1, 1), (0, STAFF, -1, tier3, -1, 1),
+        (5, ARRIVAL, 0, desk, -1, 0), (9, ABANDONED, 0, desk, -1, 0),
+        (10, ARRIVAL, 1, desk, -1, 0), (18, ANSWERED, 1, desk, 0, 0),
+        (23, HANDLED, 1, desk, 0, 0), (23, RESOLVED, 1, desk, 0, 0), (23, CLOSED, 1, desk, 0, 0),
+        (40, ARRIVAL, 2, desk, -1, 0), (40, ANSWERED, 2, desk, 1, 0),
+        (45, HANDLED, 2, desk, 1, 0), (45, ESCALATED, 2, tier2, -1, 0),
+        (50, ASSIGNED, 2, tier2, 0, 0),
+        (60, CHANGE_LIVE, -1, -1, 0, 0),
+        (70, ARRIVAL, 3, desk, -1, 0), (70, HANDLED, 2, tier2, 0, 0),
+        (70, ESCALATED, 2, tier3, -1, 0), (75, ABANDONED, 3, desk, -1, 0),
+        (80, ASSIGNED, 2, tier3, 0, 0),
+        (100, ARRIVAL, 4, desk, -1, 0), (100, ANSWERED, 4, desk, 0, 0),
+        (110, HANDLED, 4, desk, 0, 0), (110, RESOLVED, 4, desk, 0, 0),
+        (110, CLOSED, 4, desk, 0, 0),
+        (130, HANDLED, 2, tier3, 0, 0), (130, RESOLVED, 2, tier3, 0, 0),
+        (130, CLOSED, 2, tier3, 0, 0),
+        (150, ARRIVAL, 5, desk, -1, 0), (151, ANSWERED, 5, desk, 0, 0),
+        (160, HANDLED, 5, desk, 0, 0), (160, ESCALATED, 5, tier2, -1, 0),
+        (200, ARRIVAL, 6, desk, -1, 0), (202, ANSWERED, 6, desk, 1, 0),
+        (205, HANDLED, 6, desk, 1, 0), (205, RESOLVED, 6, desk, 1, 0),
+        (205, CLOSED, 6, desk, 1, 0),
+    ]
+    for t, event, contact, group, agent, value in events:
+        log.append(float(t), event, contact, group, agent, float(value))
+    return Outcome(scenario_from_data(REASONS_SCENARIO), seed=0, replication=0, log=log,
+                   calendar=WorkCalendar(None), end_min=240.0)
+
+
+def test_moments_timeline_stacks_the_bad_moments_by_their_reason_as_worked_out_by_hand():
+    fig = charts.moments_timeline(reasons_by_hand())
+    (ax,) = panels(fig)
+    good, neutral, *bad = ax.containers
+    # hours 0-1, 1-2, 2-3, 3-4 (the ticket still open at the end counts in the last)
+    assert list(good.datavalues) == [0, 1, 0, 1]        # #4 at 110, #6 at 205
+    assert list(neutral.datavalues) == [0, 0, 0, 0]
+    stacks = {c.get_label(): [-v for v in c.datavalues] for c in bad}  # drawn downwards
+    assert stacks == {
+        "hung up or walked away: 2": [1, 1, 0, 0],                   # #0 at 9, #3 at 75
+        "not fixed at first contact (passed on): 2": [1, 0, 1, 0],   # #2 at 45, #5 at 160
+        "still not fixed at the end: 1": [0, 0, 0, 1],               # #5's ticket, at the end
+        "handed between teams: 1": [0, 0, 1, 0],                     # #2's ticket, at 130
+        "had to get in touch again: 1": [1, 0, 0, 0],                # #1 at 23
+    }
+    # each stack starts where the one above it ends: hour 0 reads 1, 2, 3 down from the line
+    # (hung up, passed on, none still open, none handed around, tried again)
+    assert [(c[0].get_y(), c[0].get_y() + c[0].get_height()) for c in bad] == [
+        (0, -1), (-1, -2), (-2, -2), (-2, -2), (-2, -3)]
+    assert legend_texts(ax) == [
+        "good (score 75+): 2", "neutral (60–75): 0",
+        "bad (below 60): 7, by\nwhat cost them most points",
+        "hung up or walked away: 2", "not fixed at first contact (passed on): 2",
+        "still not fixed at the end: 1", "handed between teams: 1",
+        "had to get in touch again: 1",
+        "bad moments with each reason\n(one may have several)",
+        "2 handed between teams", "2 SLA target missed", "1 waited longer than people expect",
+        "1 not told about the change"]
+    # the worst hour, labelled with its main reasons (hour 2-3 is on the same day: not again)
+    (worst,) = [t for t in ax.texts if t.get_gid() == "worst-hour"]
+    assert worst.get_text() == ("Mon 00:00–01:00: 3 bad\n1 hung up or walked away\n"
+                                "1 not fixed at first contact (passed on)")
+    (at_end,) = [t for t in ax.texts if t.get_gid() == "open-at-end"]
+    assert at_end.get_text() == "1 moment of a ticket still open at the end →"
+    assert_renders(fig)
+
+
+def test_the_backlog_line_is_the_step_curve_worked_out_by_hand():
+    """`tests.test_series.hand_made`: a contact is open from its arrival until it is
+    resolved or its caller hangs up; still open at the end of the run (200) when neither."""
+    fig = charts.queue_and_backlog(hand_made(), step_min=10)
+    open_work = panels(fig)[-1]
+    backlog = next(line for line in data_lines(open_work)
+                   if line.get_label() == "open contacts and tickets")
+    open_spans = [(10, 17), (20, 23), (30, 90), (40, 50), (45, 201), (65, 75), (80, 81),
+                  (100, 201), (190, 201)]  # #0 .. #8
+    by_hand = sum(on_grid(10, [span]) for span in open_spans)
+    assert list(backlog.get_xdata()) == list(range(0, 201, 10))
+    assert list(backlog.get_ydata()) == list(by_hand) == [
+        0, 1, 1, 1, 2, 2, 2, 3, 3, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3]
+    assert backlog.get_drawstyle() == "steps-post"  # a count holds until the next event
+    # passed to tier2 and waiting to be picked up: #2 from 55 to 70, #7 from 105 on
+    tier2 = next(line for line in data_lines(open_work) if "tier2" in line.get_label())
+    assert list(tier2.get_ydata()) == list(on_grid(10, [(55, 70), (105, 201)]))
+    # on hold: #0 10-12, #1 20-23, #5 65-70, #6 80-81, #8 from 190 (#7 answered at once)
+    phone = data_lines(panels(fig)[0])[0]
+    assert list(phone.get_ydata()) == list(on_grid(10, [(10, 12), (20, 23), (65, 70),
+                                                        (80, 81), (190, 201)]))
+
+
+def test_service_by_hour_bars_are_the_calls_worked_out_by_hand():
+    """`tests.test_series.hand_made`, by the hour the call came in: hour 0 #0 (answered
+    after 2 min) and #1 (hung up); hour 1 #5 (5 min), #6 (hung up), #7 (at once); hour 2 no
+    call; hour 3 #8, still on hold at the end."""
+    fig = charts.service_by_hour(hand_made())
+    calls, asa, abandonment = fig.axes
+    answered, hung_up, on_hold = calls.containers
+    assert list(answered.datavalues) == [1, 2, 0, 0]
+    assert list(hung_up.datavalues) == [1, 1, 0, 0]
+    assert list(on_hold.datavalues) == [0, 0, 0, 1]
+    # stacked: hung up on top of answered
+    assert [bar.get_y() for bar in hung_up] == [1, 2, 0, 0]
+    (asa_bars,) = asa.containers
+    assert list(asa_bars.datavalues[:2]) == pytest.approx([2.0, 2.5])  # (5 + 0) / 2
+    assert np.isnan(asa_bars.datavalues[2:]).all()  # nobody answered: no bar, not 0
+    (rate_bars,) = abandonment.containers
+    assert list(rate_bars.datavalues[:2]) == pytest.approx([1 / 2, 1 / 3])
+    assert np.isnan(rate_bars.datavalues[2:]).all()
+    assert legend_texts(calls) == ["answered: 3", "hung up: 2", "still on hold: 1"]
+    assert [t.get_text() for t in abandonment.get_xticklabels()] == ["00", "02"]
 
 
 def test_cost_breakdown(week, unprepared):
