@@ -57,6 +57,8 @@ not compared with anything, and a usual day with no contacts is said to have non
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -699,7 +701,10 @@ def _busy_days(facts: _Facts) -> list[Beat]:
 
 def goals_table(outcome: Outcome) -> list[dict]:
     """Each goal of the scenario (or, without goals, the benchmarks of the profession) with
-    the run's figure and whether it was met."""
+    the run's figure and whether it was met. Met or missed is decided on the figures as the
+    table shows them (`shown_value`, as the twin table's differences are): "74.0, at least
+    74.0" is met, whatever the unrounded 73.98 — a trainer must not have to explain a
+    "missed" that the page contradicts."""
     kpis = outcome.kpis()
     currency = outcome.scenario.currency
     rows = []
@@ -709,11 +714,11 @@ def goals_table(outcome: Outcome) -> list[dict]:
             label, unit = kpi_label(name)
             value = kpis.get(name)
             if goal.at_most is not None:
-                target, met = f"at most {format_figure(goal.at_most, unit, currency)}", \
-                    value is not None and value <= goal.at_most
+                target = f"at most {format_figure(goal.at_most, unit, currency)}"
+                met = _as_shown(value, unit, goal.at_most, operator.le)
             else:
-                target, met = f"at least {format_figure(goal.at_least, unit, currency)}", \
-                    value is not None and value >= goal.at_least
+                target = f"at least {format_figure(goal.at_least, unit, currency)}"
+                met = _as_shown(value, unit, goal.at_least, operator.ge)
             rows.append({"kpi": name, "label": label,
                          "value": format_figure(value, unit, currency), "goal": target,
                          "met": met, "source": "the scenario's goal"})
@@ -728,20 +733,25 @@ def goals_table(outcome: Outcome) -> list[dict]:
             rows.append({"kpi": name, "label": label,
                          "value": format_figure(value, unit, currency),
                          "goal": f"{format_figure(low, unit)} – {format_figure(high, unit)}",
-                         "met": _within(name, value, low, high), "source": source})
+                         "met": _within(name, value, low, high, unit), "source": source})
     return rows
 
 
-def _within(name: str, value: float | None, low: float, high: float) -> bool:
-    """Against a benchmark band: more first-contact resolution is better, less abandonment
-    is better; a handle time should sit inside the band."""
-    if value is None:
-        return False
+def _as_shown(value: float | None, unit: str, bound: float, holds: Callable) -> bool:
+    """`holds(value, bound)` between the two as `format_figure` shows them; no value (none
+    measured) meets nothing."""
+    return value is not None and bool(holds(shown_value(value, unit), shown_value(bound, unit)))
+
+
+def _within(name: str, value: float | None, low: float, high: float, unit: str) -> bool:
+    """Against a benchmark band, as shown: more first-contact resolution is better, less
+    abandonment is better; a handle time should sit inside the band."""
     if name == "fcr":
-        return value >= low
+        return _as_shown(value, unit, low, operator.ge)
     if name == "abandonment_rate":
-        return value <= high
-    return low <= value <= high
+        return _as_shown(value, unit, high, operator.le)
+    return (_as_shown(value, unit, low, operator.ge)
+            and _as_shown(value, unit, high, operator.le))
 
 
 def decisions_table(outcome: Outcome) -> list[dict]:

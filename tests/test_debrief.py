@@ -264,6 +264,55 @@ def test_goals_decisions_and_journeys(firefighting, softphone):
     assert all(j.moments for j in people)
 
 
+def test_goals_are_met_or_missed_on_the_figures_as_shown(softphone, firefighting):
+    """The firefighters end the week at 73.98 satisfaction, shown as 74.0 against a goal of
+    at least 74.0: that reads as met, not as "74.0 · at least 74.0 · missed"."""
+    assert firefighting.kpis()["satisfaction"] == pytest.approx(73.98, abs=0.005)
+    rows = {g["kpi"]: g for g in narrative.goals_table(firefighting)}
+    assert (rows["satisfaction"]["value"], rows["satisfaction"]["goal"],
+            rows["satisfaction"]["met"]) == ("74.0", "at least 74.0", True)
+    page = debrief.to_html(debrief.build(firefighting))
+    assert re.search(r"<td class='num'>74\.0</td><td>at least 74\.0 .*?</td>"
+                     r'<td><span class="met">met</span>', page)
+
+    def table(**figures):
+        """The goals table of the softphone week for made-up key figures."""
+        run = type("Run", (), {"scenario": softphone, "kpis": lambda self: figures})()
+        return {g["kpi"]: (g["value"], g["met"]) for g in narrative.goals_table(run)}
+
+    rows = table(satisfaction=73.96, abandonment_rate=0.10049, asa_min=1.04, fcr=0.64951,
+                 csat=0.8999)
+    assert rows == {"satisfaction": ("74.0", True), "abandonment_rate": ("10.0%", True),
+                    "asa_min": ("1.0 min", True), "fcr": ("65.0%", True),
+                    "csat": ("90.0%", True)}
+    rows = table(satisfaction=73.94, abandonment_rate=0.1006, asa_min=1.06, fcr=0.6494,
+                 csat=None)
+    assert rows == {"satisfaction": ("73.9", False), "abandonment_rate": ("10.1%", False),
+                    "asa_min": ("1.1 min", False), "fcr": ("64.9%", False),
+                    "csat": ("—", False)}
+
+
+def test_benchmarks_without_goals_are_judged_as_shown():
+    """A scenario without goals is held against the profession's bands, on the figures as
+    shown: an FCR of 65.96% is shown as 66.0%, inside the 66–74% band."""
+    from sim import load_builtin as builtin
+
+    scenario = builtin("normal-week")
+    assert not scenario.goals
+
+    def table(**figures):
+        run = type("Run", (), {"scenario": scenario, "kpis": lambda self: figures})()
+        return {g["kpi"]: (g["value"], g["goal"], g["met"])
+                for g in narrative.goals_table(run)}
+
+    rows = table(fcr=0.6596, abandonment_rate=0.12049, handle_min=13.04)
+    assert rows["fcr"] == ("66.0%", "66.0% – 74.0%", True)
+    assert rows["abandonment_rate"] == ("12.0%", "5.0% – 12.0%", True)
+    assert rows["handle_min"] == ("13.0 min", "7.0 min – 13.0 min", True)
+    rows = table(fcr=0.6594, abandonment_rate=0.1206, handle_min=6.94)
+    assert [row[2] for row in rows.values()] == [False, False, False]
+
+
 def test_html_is_one_self_contained_file(made, firefighting):
     page = debrief.to_html(made)
     # no network needed: nothing is fetched from anywhere
