@@ -18,15 +18,16 @@ moment, before anything else that happens at that minute.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from sim.errors import Problem, ScenarioError
-from sim.scenario import Id, Scenario, parse_moment
+from sim.scenario import Id, Scenario, located, parse_moment, raise_located, twice_words
 
 
 @dataclass(frozen=True)
@@ -132,19 +133,47 @@ class _DecisionsFile(BaseModel):
     @model_validator(mode="after")
     def _policy(self, info: ValidationInfo) -> _DecisionsFile:
         scenario: Scenario = info.context["scenario"]
-        once_only = {lever.id for lever in scenario.levers if not lever.repeatable}
-        pulled = [lever for entry in self.decisions for lever in entry.levers]
-        twice = sorted({lv for lv in pulled if lv in once_only and pulled.count(lv) > 1})
-        if twice:
-            raise PydanticCustomError(
-                "decision_twice", "{l} can be pulled only once, and these decisions pull it "
-                "twice", {"l": ", ".join(twice)})
         if self.policy is not None and self.policy not in scenario.policies:
-            raise PydanticCustomError(
-                "decision_policy", "no policy {p} in scenario {s} (it has: {known})",
-                {"p": self.policy, "s": scenario.id,
-                 "known": ", ".join(scenario.policies) or "none"})
+            raise_located("decisions file", [located(
+                ("policy",), "decision_policy", "no policy {p} in scenario {s} (it has: "
+                "{known})", p=self.policy, s=scenario.id,
+                known=", ".join(scenario.policies) or "none")])
+        raise_located("decisions file", self._pulled_twice(scenario))
         return self
+
+    def _pulled_twice(self, scenario: Scenario) -> Iterator[InitErrorDetails]:
+        """A lever that can be pulled only once, pulled again: at the entry that pulls it
+        the second time, once for each lever. The policy's answers count for the points
+        this file leaves to it."""
+        once_only = {lever.id for lever in scenario.levers if not lever.repeatable}
+        first: dict[str, str] = {}  # lever -> who pulls it first, in words
+        for point, levers in self._policy_answers(scenario):
+            for lever in levers:
+                first.setdefault(lever, f"policy {self.policy} pulls it at {point}")
+        told: set[str] = set()
+        for i, entry in enumerate(self.decisions):
+            for j, lever in enumerate(entry.levers):
+                if lever not in once_only or lever in told:
+                    continue
+                if lever in first:
+                    told.add(lever)
+                    yield located(("decisions", i, "levers", j), "decision_twice",
+                                  twice_words(lever, first[lever],
+                                              f" in scenario {scenario.id}"))
+                else:
+                    first[lever] = f"decisions[{i}] pulls it already"
+
+    def _policy_answers(self, scenario: Scenario) -> list[tuple[str, list[str]]]:
+        """The policy's answers that this file does not override: a point the file answers
+        every time (no occurrence) is the file's, and so is a point asked only once whose
+        first asking the file answers."""
+        if self.policy is None:
+            return []
+        asked_once = {p.id for p in scenario.decision_points if p.once or p.when is None}
+        overridden = {e.point for e in self.decisions if e.point is not None
+                      and (e.occurrence is None or (e.occurrence == 1 and e.point in asked_once))}
+        return [(point, levers) for point, levers in scenario.policies[self.policy].items()
+                if point not in overridden]
 
 
 def _start_weekday(scenario: Scenario) -> int:

@@ -431,6 +431,10 @@ def _problem(spot: _Spot, message: str, data: Any, source_name: str, marks: Any)
     about_key = spot.on_key or spot.kind == "extra_forbidden"
     line = _line(marks, path, key=about_key)
     shown_path = path[:-1] if about_key and path else path
+    if spot.kind in _MISSING_KINDS:
+        # a field that is not there: on the line of the mapping that lacks it, named in the
+        # path (`clock: missing required field`)
+        shown_path = (*path, _missing_name(spot))
     return Problem(source_name, line, field_path(shown_path, data), message)
 
 
@@ -461,8 +465,18 @@ def _message(spot: _Spot) -> str:
     return message
 
 
+#: Errors about a field that is not in the file at all.
+_MISSING_KINDS = ("missing", "union_tag_not_found")
+
+
+def _missing_name(spot: _Spot) -> str:
+    if spot.kind == "union_tag_not_found":
+        return str(spot.error.get("ctx", {}).get("discriminator", "dist")).strip("'")
+    return str(spot.loc[-1])
+
+
 def _missing(spot: _Spot) -> str:
-    return f"missing required field {shown(spot.loc[-1])}"
+    return "missing required field"
 
 
 def _unknown_field(spot: _Spot) -> str:
@@ -550,9 +564,7 @@ def _unknown_kind(spot: _Spot) -> str:
 
 
 def _no_kind(spot: _Spot) -> str:
-    name = str(spot.error.get("ctx", {}).get("discriminator", "dist")).strip("'")
-    return (f"missing required field '{name}': which distribution, one of: "
-            f"{', '.join(DISTRIBUTION_KINDS)}")
+    return f"missing required field: which distribution, one of: {', '.join(DISTRIBUTION_KINDS)}"
 
 
 _SPECIAL_MESSAGES = {

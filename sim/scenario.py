@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import re
+from collections.abc import Iterable, Iterator
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -29,7 +30,7 @@ from pydantic import (
     ValidationInfo,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 from sim import targets as target_paths
 
@@ -527,18 +528,18 @@ class Service(Strict):
     supplier: SupplierRef | None = None
 
 
-ChannelMix = dict[Channel, Share]
-
-
-def _check_mix(mix: dict[str, float] | None, where: str) -> None:
-    if mix is None:
-        return
+def _mix_adds_up(mix: dict[str, float]) -> dict[str, float]:
+    """A mix of channels is checked where it is written (`departments[sales].channels`)."""
     total = math.fsum(mix.values())
     if not mix or abs(total - 1.0) > 1e-6:
         raise PydanticCustomError(
-            "mix_sum", "{where} shares must add up to 1, they add up to {total}",
-            {"where": where, "total": round(total, 6)},
+            "mix_sum", "channel shares must add up to 1, they add up to {total}",
+            {"total": round(total, 6)},
         )
+    return mix
+
+
+ChannelMix = Annotated[dict[Channel, Share], AfterValidator(_mix_adds_up)]
 
 
 class Retry(Strict):
@@ -548,11 +549,6 @@ class Retry(Strict):
     share: Share
     delay: Distribution
     channels: ChannelMix | None = None
-
-    @model_validator(mode="after")
-    def _mix(self) -> Retry:
-        _check_mix(self.channels, "channel")
-        return self
 
 
 class Department(Strict):
@@ -572,11 +568,6 @@ class Department(Strict):
     cost_per_hour: Money = 0.0
     #: satisfaction with IT before the run starts (0-100)
     satisfaction: Annotated[float, Field(strict=True, ge=0, le=100)] = 75.0
-
-    @model_validator(mode="after")
-    def _mix(self) -> Department:
-        _check_mix(self.channels, "channel")
-        return self
 
 
 class Arrivals(Strict):
@@ -630,6 +621,27 @@ class Arrivals(Strict):
             _check_run_size(self.expected_contacts(horizon, context.get("headcount", 0)),
                             "(check the rate, its unit and the clock's duration)")
         return self
+
+
+def located(loc: tuple, kind: str, message: str, **ctx: Any) -> InitErrorDetails:
+    """A problem found by a check of a whole model, at the place it is about (`loc`, under
+    the model's own location): the loader puts it on that line of the file."""
+    return InitErrorDetails(type=PydanticCustomError(kind, message, ctx), loc=loc, input=None)
+
+
+def raise_located(title: str, problems: Iterable[InitErrorDetails]) -> None:
+    """Raise every problem at once (pydantic reports them under the model's location)."""
+    problems = list(problems)
+    if problems:
+        raise ValidationError.from_exception_data(title, problems)
+
+
+def twice_words(lever: str, first: str, where: str = "") -> str:
+    """A lever pulled a second time that can be pulled only once; `first`: who pulls it
+    already; `where`: where its `repeatable` is, if not in this file. (No {braces}: ids
+    cannot hold them.)"""
+    return (f"{lever} can be pulled only once in a run, and {first}: take it out of one of "
+            f"the two, or make the lever repeatable: true{where}")
 
 
 def _check_run_size(expected_contacts: float, note: str) -> None:
@@ -704,7 +716,6 @@ class Category(Strict):
             raise PydanticCustomError(
                 "channel_twice", "give channel (one) or channels (a mix), not both", {}
             )
-        _check_mix(self.channels, "channel")
         if self.escalate_to is not None and self.route is not None:
             raise PydanticCustomError(
                 "escalation_twice", "give escalate_to (one group) or route (a workflow), not both",
@@ -970,11 +981,6 @@ class Change(Strict):
     warned: bool = False
     failure: ChangeFailure | None = None
 
-    @model_validator(mode="after")
-    def _mix(self) -> Change:
-        _check_mix(self.channels, "channel")
-        return self
-
 
 class Outage(Strict):
     """A service down: its users lose `blocks_work` of their work while it lasts."""
@@ -1001,7 +1007,6 @@ class Inject(Strict):
 
     @model_validator(mode="after")
     def _something(self) -> Inject:
-        _check_mix(self.channels, "channel")
         if not (self.effects or self.demand or self.outage):
             raise PydanticCustomError("inject_empty",
                                       "an inject needs effects, demand or an outage", {})
@@ -1081,67 +1086,131 @@ class Scenario(Strict):
     goals: dict[str, Goal] = {}
 
     @model_validator(mode="after")
-    def _policies_fit(self) -> Scenario:
-        points = {p.id: p for p in self.decision_points}
-        costs = {lever.id: lever.cost for lever in self.levers}
-        once_only = {lever.id for lever in self.levers if not lever.repeatable}
-        for name, answers in self.policies.items():
-            chosen_all = [lever for chosen in answers.values() for lever in chosen]
-            twice = sorted({lv for lv in chosen_all if lv in once_only and chosen_all.count(lv) > 1})
-            if twice:
-                raise PydanticCustomError(
-                    "policy_twice", "policy {p} pulls {l} at two decision points, but it can "
-                    "be pulled only once (make the lever repeatable: true)",
-                    {"p": name, "l": ", ".join(twice)})
-            for point_id, chosen in answers.items():
-                point = points[point_id]
-                not_offered = [lever for lever in chosen if lever not in point.levers]
-                if not_offered:
-                    raise PydanticCustomError(
-                        "policy_lever", "policy {p}: decision point {d} does not offer {l}",
-                        {"p": name, "d": point_id, "l": ", ".join(not_offered)})
-                if point.choice == "single" and len(chosen) > 1:
-                    raise PydanticCustomError(
-                        "policy_single", "policy {p}: decision point {d} takes one lever only",
-                        {"p": name, "d": point_id})
-                spent = sum(costs[lever] for lever in chosen)
-                if point.budget is not None and spent > point.budget:
-                    raise PydanticCustomError(
-                        "policy_budget", "policy {p}: the levers chosen at {d} cost {c}, over its "
-                        "budget of {b}", {"p": name, "d": point_id, "c": f"{spent:,.0f}",
-                                           "b": f"{point.budget:,.0f}"})
+    def _whole_file(self) -> Scenario:
+        """What only the whole file can tell, every problem at the place it is written
+        (`policies.greedy.busy[1]`, `changes[mail].demand[0].per_user`), all at once."""
+        raise_located("Scenario", [*self._policy_problems(), *self._once_problems(),
+                                   *self._nobody_problems(), *self._file_problems()])
         return self
 
-    @model_validator(mode="after")
-    def _whole_file(self) -> Scenario:
-        needs_users = [c.id for c in self.categories
-                       if c.arrivals is not None and c.arrivals.per_user_per_day is not None]
-        if needs_users and not self.departments:
-            raise PydanticCustomError(
-                "no_departments",
-                "categories {ids} count arrivals per user, but no departments (with headcount) "
-                "are declared", {"ids": ", ".join(needs_users)},
-            )
+    def _policy_problems(self) -> Iterator[InitErrorDetails]:
+        points = {p.id: p for p in self.decision_points}
+        levers = {lever.id: lever for lever in self.levers}
+        for name, answers in self.policies.items():
+            first_pull: dict[str, str] = {}  # lever that can be pulled once -> its point
+            told: set[str] = set()  # levers whose second pull is reported (once each)
+            for point_id, chosen in answers.items():
+                point, where = points[point_id], ("policies", name, point_id)
+                for i, lever in enumerate(chosen):
+                    if lever not in point.levers:
+                        yield located((*where, i), "policy_lever",
+                                      "decision point {d} does not offer {l} (it offers: "
+                                      "{offered})", d=point_id, l=lever,
+                                      offered=", ".join(point.levers))
+                    elif levers[lever].repeatable:
+                        continue
+                    elif lever not in first_pull:
+                        first_pull[lever] = point_id
+                    elif lever not in told:
+                        told.add(lever)
+                        yield located((*where, i), "policy_twice", twice_words(
+                            lever, f"this policy pulls it already at {first_pull[lever]}"))
+                if point.choice == "single" and len(chosen) > 1:
+                    yield located(where, "policy_single", "decision point {d} takes one lever "
+                                  "only (choice: single), and this policy chooses {n}",
+                                  d=point_id, n=len(chosen))
+                spent = sum(levers[lever].cost for lever in chosen)
+                if point.budget is not None and spent > point.budget:
+                    yield located(where, "policy_budget", "the levers chosen at {d} cost {c}, "
+                                  "over its budget of {b}", d=point_id, c=f"{spent:,.0f}",
+                                  b=f"{point.budget:,.0f}")
+
+    def _once_problems(self) -> Iterator[InitErrorDetails]:
+        repeatable = {lever.id for lever in self.levers if lever.repeatable}
+        for i, point in enumerate(self.decision_points):
+            if point.once:
+                continue
+            if point.when is None:
+                yield located(("decision_points", i, "once"), "once_timed",
+                              "once applies to a point asked when a condition holds; a point "
+                              "with at is asked once, at its moment: leave once out")
+            elif not repeatable & set(point.levers):
+                yield located(
+                    ("decision_points", i, "once"), "once_spent",
+                    "with once: false the point is asked at every check while its condition "
+                    "holds, but none of its levers ({l}) is repeatable: once they are pulled "
+                    "it would stop the clock again and again with nothing left to offer; "
+                    "make one of them repeatable: true, or leave once out (asked the first "
+                    "time only)", l=", ".join(point.levers))
+
+    def _nobody_problems(self) -> Iterator[InitErrorDetails]:
+        """Contacts counted per person where nobody is concerned: they would never come."""
+        for i, category in enumerate(self.categories):
+            if (category.arrivals is not None and category.arrivals.per_user_per_day is not None
+                    and not self.departments_of(category)):
+                yield located(("categories", i, "arrivals", "per_user_per_day"), "no_people",
+                              self._nobody_words(category.departments, category.service,
+                                                 "category", "contacts"))
+        for i, change in enumerate(self.changes):
+            demands = [(("changes", i, "demand", j), d) for j, d in enumerate(change.demand)]
+            if change.failure is not None:
+                demands += [(("changes", i, "failure", "demand", j), d)
+                            for j, d in enumerate(change.failure.demand)]
+            yield from self._demand_nobody(demands, change.departments, change.service, "change")
+        for i, inject in enumerate(self.injects):
+            service = inject.outage.service if inject.outage is not None else None
+            yield from self._demand_nobody(
+                [(("injects", i, "demand", j), d) for j, d in enumerate(inject.demand)],
+                inject.departments, service, "inject")
+
+    def _demand_nobody(self, demands: list, departments: list[str] | None, service: str | None,
+                       what: str) -> Iterator[InitErrorDetails]:
+        if not demands or self.concerned(departments, service):
+            return
+        words = self._nobody_words(departments, service, what, "extra contacts")
+        for where, demand in demands:
+            field = "per_user" if demand.per_user is not None else "per_user_per_day"
+            yield located((*where, field), "no_people", words)
+
+    def _nobody_words(self, departments: list[str] | None, service: str | None, what: str,
+                      contacts: str) -> str:
+        counted = f"counts {contacts} per person, but "
+        if not self.departments:
+            alternative = (" or give it a volume that needs no people: per_day, per_hour or "
+                           "per_minute" if what == "category" else "")
+            return (counted + "the scenario declares no departments, so there is nobody to "
+                    f"make them: declare the departments (with their headcount) the {what} "
+                    f"concerns{',' if alternative else ''}{alternative}")
+        if departments is not None:
+            return (counted + f"the {what} names no departments (departments: []), so there "
+                    f"is nobody to make them: name the departments it concerns")
+        return (counted + f"no department uses service {service} (each lists its services, "
+                f"and none lists {service}), so there is nobody to make them: add {service} "
+                f"to the services of the departments concerned, or name them in the {what}'s "
+                "departments")
+
+    def _file_problems(self) -> Iterator[InitErrorDetails]:
         total = sum(c.arrivals.expected_contacts(self.clock.duration,
                                                  sum(d.headcount for d in self.departments))
                     for c in self.categories if c.arrivals is not None)
-        _check_run_size(total, "in all categories together")
+        try:
+            _check_run_size(total, "in all categories together")
+        except PydanticCustomError as error:
+            yield located(("categories",), error.type, error.message())
         if self.calendar is None:
-            for t in [*self.teams, *self.suppliers]:
-                if t.hours == "business":
-                    raise PydanticCustomError(
-                        "no_calendar", "{id} works business hours, but there is no calendar",
-                        {"id": t.id},
-                    )
+            for kind, groups in (("teams", self.teams), ("suppliers", self.suppliers)):
+                for i, group in enumerate(groups):
+                    if group.hours == "business":
+                        yield located((kind, i, "hours"), "no_calendar",
+                                      "business hours need a calendar, and this scenario has "
+                                      "none: add a calendar, or work hours: always")
         from sim.kpis import is_kpi_name
 
-        unknown = [name for name in self.goals if not is_kpi_name(name, self)]
-        if unknown:
-            raise PydanticCustomError(
-                "goal_name", "goals: {names} is not a key figure of this scenario (see the "
-                "figures `itsm run` prints, e.g. abandonment_rate, asa_min, fcr, "
-                "satisfaction)", {"names": ", ".join(unknown)})
-        return self
+        for name in self.goals:
+            if not is_kpi_name(name, self):
+                yield located(("goals", name), "goal_name",
+                              "not a key figure of this scenario (see the figures `itsm run` "
+                              "prints, e.g. abandonment_rate, asa_min, fcr, satisfaction)")
 
     # -- look-ups used by the engine and the reports ------------------------------------------
 
@@ -1151,12 +1220,16 @@ class Scenario(Strict):
     def departments_of(self, category: Category) -> list[Department]:
         """Who raises a category: its own `departments`, else the departments that use its
         service, else everybody."""
-        if category.departments is not None:
-            wanted = set(category.departments)
+        return self.concerned(category.departments, category.service)
+
+    def concerned(self, departments: list[str] | None, service: str | None) -> list[Department]:
+        """The people a category, a change or an inject concerns: the `departments` it
+        names, else the departments that use its `service`, else everybody."""
+        if departments is not None:
+            wanted = set(departments)
             return [d for d in self.departments if d.id in wanted]
-        if category.service is not None:
-            return [d for d in self.departments
-                    if d.services is None or category.service in d.services]
+        if service is not None:
+            return [d for d in self.departments if d.services is None or service in d.services]
         return list(self.departments)
 
     def channels_of(self, category: Category) -> set[str]:

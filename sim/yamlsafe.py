@@ -442,10 +442,11 @@ class _Builder:
 
     def _duplicate_key(self, mapping: _Collection, key: Any, line: int) -> None:
         first = mapping.key_lines[key]
+        # the path names the key itself: `title: duplicate key`, `teams[desk].staff: ...`
         self.problems.append(Problem(
-            self.source_name, line, self._where(),
-            f"duplicate key {shown(key) if key is not MERGE else repr(key)}: "
-            f"already given at line {first} (YAML would silently keep only the last one)",
+            self.source_name, line, key_label(self._where(), "<<" if key is MERGE else key),
+            f"duplicate key: given already at line {first} (YAML would silently keep only "
+            "the last one)",
         ))
 
     def _take_value(self, mapping: _Collection, value: Any, line: int) -> None:
@@ -506,7 +507,8 @@ class _Builder:
 
     def _checked_root(self) -> dict:
         if self._documents == 0 or self._root_is_empty:
-            raise _fail(self.source_name, None, f"the file is empty: expected {self.expected}")
+            # line 1: where the missing content should start (every problem has a line)
+            raise _fail(self.source_name, 1, f"the file is empty: expected {self.expected}")
         if not isinstance(self._root, dict):
             raise _fail(self.source_name, self._root_line,
                         f"the top level is {_described(self._root)}: expected {self.expected}")

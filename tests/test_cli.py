@@ -378,7 +378,7 @@ def test_a_scenario_or_experiment_given_as_decisions_is_named_for_what_it_is(cap
     empty = tmp_path / "empty.yaml"
     empty.write_text("")
     assert main(["run", "softphone-cutover", "--decisions", str(empty)]) == 2
-    assert capsys.readouterr().err == (f"{empty}: the file is empty: expected a decisions "
+    assert capsys.readouterr().err == (f"{empty}:1: the file is empty: expected a decisions "
                                        "file (a mapping with policy and/or decisions)\n")
 
 
@@ -417,7 +417,7 @@ def test_validate_checks_an_experiment_file_as_an_experiment(capsys, tmp_path):
         "key figure once",
         f"{bad}:6: goals.abandonment_rate.at_most: abandonment_rate is a share: expected a "
         "share between 0 and 1, e.g. 0.08 for 8%, got 8",
-        f"{empty}: the file is empty: expected a scenario or an experiment (a mapping: a "
+        f"{empty}:1: the file is empty: expected a scenario or an experiment (a mapping: a "
         "scenario has id, title, clock, teams, categories; an experiment has scenario, and "
         "variants or sweep)",
         f"itsm: {decisions}: this is a decisions file (policy, decisions): itsm validate "

@@ -134,20 +134,26 @@ def test_bad_indentation_is_a_located_syntax_error():
 def test_duplicate_key_is_reported_at_the_second_one():
     problem = only_problem(replaced("    fcr: 1.0", "    fcr: 1.0\n    team: desk"))
     assert problem.line == 15
-    assert "duplicate key 'team'" in problem.message
-    assert "line 13" in problem.message
-    assert problem.path == "categories[call]"
+    assert str(problem) == ("s.yaml:15: categories[call].team: duplicate key: given already at "
+                            "line 13 (YAML would silently keep only the last one)")
+
+
+def test_a_duplicate_top_level_key_names_it_as_its_path():
+    problem = only_problem(MINIMAL + "title: Again\n")
+    assert str(problem).startswith("s.yaml:15: title: duplicate key: given already at line 2")
 
 
 def test_empty_file():
     problem = only_problem("")
-    assert problem.line is None
+    assert problem.line == 1  # every problem has a line, even when the file has none
+    assert str(problem).startswith("s.yaml:1: the file is empty: expected a scenario")
     assert problem.message.startswith("the file is empty: expected a scenario")
     assert "id, title, clock, teams, categories" in problem.message
 
 
 def test_comments_only_file():
     problem = only_problem("# a scenario, one day\n\n   # not yet written\n")
+    assert problem.line == 1
     assert "the file is empty" in problem.message
 
 
@@ -264,7 +270,7 @@ def test_misspelt_key_suggests_the_right_one():
 def test_misspelt_key_inside_a_distribution():
     problems = problems_of(replaced("mean: 5}", "meen: 5}"))
     assert [(p.line, p.path, p.message) for p in problems] == [
-        (11, "categories[call].handle", "missing required field 'mean'"),
+        (11, "categories[call].handle.mean", "missing required field"),
         (11, "categories[call].handle", "unknown field 'meen' (did you mean 'mean'?)"),
     ]
 
@@ -272,8 +278,29 @@ def test_misspelt_key_inside_a_distribution():
 def test_missing_required_field_points_at_the_mapping_that_lacks_it():
     problem = only_problem(replaced("    handle: {dist: exponential, mean: 5}\n", ""))
     assert problem.line == 8
-    assert problem.path == "categories[call]"
-    assert problem.message == "missing required field 'handle'"
+    assert str(problem) == "s.yaml:8: categories[call].handle: missing required field"
+
+
+def test_a_missing_top_level_field_is_named_as_its_path():
+    problem = only_problem(replaced("clock: {duration: 20000, warmup: 2000}", "# no clock"))
+    assert str(problem) == "s.yaml:1: clock: missing required field"
+
+
+def test_a_distribution_without_its_kind_names_dist():
+    problem = only_problem(replaced("{dist: exponential, mean: 5}", "{mean: 5}"))
+    assert (problem.line, problem.path) == (11, "categories[call].handle.dist")
+    assert problem.message.startswith("missing required field: which distribution, one of: "
+                                      "exponential, lognormal")
+
+
+def test_a_channel_mix_that_does_not_add_up_is_located_at_its_channels():
+    text = MINIMAL.replace("    channel: phone\n", "") + (
+        "departments:\n"
+        "  - id: sales\n"
+        "    headcount: 10\n"
+        "    channels: {phone: 0.5, email: 0.3}\n")
+    assert str(only_problem(text)) == ("s.yaml:17: departments[sales].channels: channel shares "
+                                       "must add up to 1, they add up to 0.8")
 
 
 def test_unknown_distribution_lists_the_kinds():
@@ -372,8 +399,8 @@ def test_several_problems_reported_at_once_sorted_by_line():
     lines = [p.line for p in problems]
     assert lines == sorted(lines)
     assert lines == [3, 7, 10, 13, 15]
-    messages = " | ".join(p.message for p in problems)
-    for words in ("duplicate key 'title'", "unknown field 'stafff'", "got -1",
+    messages = " | ".join(str(p) for p in problems)
+    for words in ("title: duplicate key", "unknown field 'stafff'", "got -1",
                   "expected a finite number", "between 0 and 1, got 2"):
         assert words in messages
     assert str(ScenarioError(problems)).count("\n") == len(problems) - 1

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim import Simulation, load_scenario, scenario_from_data
+from sim import Simulation, load_scenario, scenario_from_data, scenario_from_text
 from sim.decisions import DecisionPlan, load_decisions
 from sim.engine import DecisionPending
 from sim.eventlog import ARRIVAL, STORY_EVENTS
@@ -170,7 +170,8 @@ def test_decisions_file_with_free_decisions_and_answers(story, tmp_path):
 def test_answers_over_the_budget_are_refused(story, tmp_path):
     data = story_data()
     data["decision_points"][0]["budget"] = 2000  # brief 500 + train 2000 no longer fit
-    with pytest.raises(ScenarioError, match="policy prepared: the levers chosen at prep cost"):
+    with pytest.raises(ScenarioError, match=r"policies\.prepared\.prep: the levers chosen at "
+                                            "prep cost"):
         scenario_from_data(data)  # the scenario's own policy is checked when it loads
     data["policies"]["prepared"]["prep"] = ["train"]
     scenario = scenario_from_data(data)
@@ -422,7 +423,7 @@ def test_duplicate_story_ids_and_unknown_goals_are_refused():
     assert "duplicate id 'brief'" in load_error(data)
     data = story_data()
     data["goals"] = {"abandonmnet_rate": {"at_most": 0.1}}
-    assert "abandonmnet_rate is not a key figure" in load_error(data)
+    assert "goals.abandonmnet_rate: not a key figure" in load_error(data)
 
 
 def test_a_quoted_start_date_still_names_its_weekdays():
@@ -433,24 +434,136 @@ def test_a_quoted_start_date_still_names_its_weekdays():
     assert scenario.changes[0].at == 1440 + 480  # Thursday is day 2
 
 
-def test_a_lever_that_can_be_pulled_once_is_refused_twice():
-    data = story_data()
-    data["policies"]["greedy"] = {"prep": ["brief"], "busy": ["temps"]}
-    data["decision_points"][1]["levers"].append("brief")
-    data["policies"]["greedy"]["busy"].append("brief")
-    assert "pulls brief at two decision points" in load_error(data)
+def story_text_error(old: str, new: str) -> list[str]:
+    """What loading story.yaml with one piece of text replaced says, line by line."""
+    text = STORY.read_text()
+    assert old in text
+    with pytest.raises(ScenarioError) as caught:
+        scenario_from_text(text.replace(old, new), source_name="s.yaml")
+    return [str(p) for p in caught.value.problems]
 
 
-def test_a_condition_that_fires_again_does_not_pull_a_spent_lever_twice(story, tmp_path):
+def test_a_lever_that_can_be_pulled_once_is_refused_twice_where_it_is_pulled_again():
+    text = STORY.read_text().replace("above: 4}, levers: [temps]}",
+                                     "above: 4}, levers: [temps, brief, train]}")
+    text += "  greedy: {prep: [brief, train], busy: [temps, brief, train, brief]}\n"
+    with pytest.raises(ScenarioError) as caught:
+        scenario_from_text(text, source_name="s.yaml")
+    # one message per lever, at its second pull (the third pull of brief is not repeated)
+    assert [str(p) for p in caught.value.problems] == [
+        "s.yaml:53: policies.greedy.busy[1]: brief can be pulled only once in a run, and this "
+        "policy pulls it already at prep: take it out of one of the two, or make the lever "
+        "repeatable: true",
+        "s.yaml:53: policies.greedy.busy[2]: train can be pulled only once in a run, and this "
+        "policy pulls it already at prep: take it out of one of the two, or make the lever "
+        "repeatable: true",
+    ]
+
+
+def decisions_errors(scenario, path: Path, text: str) -> list[str]:
+    """What loading `text` as a decisions file for `scenario` says, line by line."""
+    path.write_text(text)
+    with pytest.raises(ScenarioError) as caught:
+        load_decisions(path, scenario, source_name=path.name)
+    return [str(p) for p in caught.value.problems]
+
+
+def test_a_decisions_file_that_pulls_a_lever_twice_is_refused_at_the_second_pull(story,
+                                                                                  tmp_path):
+    path = tmp_path / "twice.yaml"
+    assert decisions_errors(story, path, "decisions:\n  - {at: 100, levers: [temps]}\n"
+                                         "  - {at: 200, levers: [brief, temps]}\n") == [
+        "twice.yaml:3: decisions[1].levers[1]: temps can be pulled only once in a run, and "
+        "decisions[0] pulls it already: take it out of one of the two, or make the lever "
+        "repeatable: true in scenario story"]
+    # the policy the file starts from pulls temps at busy: a free decision pulling it too
+    # would stop the run when the second pull comes
+    assert decisions_errors(story, path, "policy: prepared\ndecisions:\n"
+                                         "  - {at: 100, levers: [temps]}\n") == [
+        "twice.yaml:3: decisions[0].levers[0]: temps can be pulled only once in a run, and "
+        "policy prepared pulls it at busy: take it out of one of the two, or make the lever "
+        "repeatable: true in scenario story"]
+    # ... unless the file answers busy itself
+    path.write_text("policy: prepared\ndecisions:\n  - {at: 100, levers: [temps]}\n"
+                    "  - {point: busy, levers: []}\n")
+    assert load_decisions(path, story).answer("busy", 1) == ()
+
+
+def test_a_condition_asked_again_must_offer_a_lever_that_can_be_pulled_again():
+    problems = story_text_error("above: 4}, levers: [temps]}",
+                                "above: 4}, once: false, levers: [temps]}")
+    assert problems == [
+        "s.yaml:49: decision_points[busy].once: with once: false the point is asked at every "
+        "check while its condition holds, but none of its levers (temps) is repeatable: once "
+        "they are pulled it would stop the clock again and again with nothing left to offer; "
+        "make one of them repeatable: true, or leave once out (asked the first time only)"]
+    assert story_text_error("at: 0, levers: [brief, train]", "at: 0, once: false, levers: "
+                            "[brief, train]")[0].startswith(
+        "s.yaml:48: decision_points[prep].once: once applies to a point asked when a condition "
+        "holds")
+
+
+def test_a_condition_that_fires_again_does_not_pull_a_spent_lever_twice():
     data = story_data()
+    data["levers"].append({"id": "faq", "name": "FAQ", "repeatable": True,
+                           "effects": [{"target": "categories.fault.arrivals", "multiply": 0.9}]})
     data["decision_points"][1]["once"] = False
+    data["decision_points"][1]["levers"].append("faq")
     scenario = scenario_from_data(data)
     outcome = Simulation(scenario, seed=2, decisions=DecisionPlan(
         policy={"busy": ["temps"]})).run()
     fired = rows(outcome, "decision_point")
     assert len(fired) > 2  # the queue condition held more than once ...
     assert len(rows(outcome, "lever")) == 1  # ... the temporary staff came once
-    path = tmp_path / "twice.yaml"
-    path.write_text("decisions:\n  - {at: 100, levers: [temps]}\n  - {at: 200, levers: [temps]}\n")
-    with pytest.raises(ScenarioError, match="can be pulled only once"):
-        load_decisions(path, scenario)
+
+
+NO_DEPARTMENTS = """\
+id: no-people
+title: A desk without departments
+clock: {duration: 7200}
+calendar: {start_date: 2026-03-02}
+teams:
+  - {id: desk, staff: 2}
+categories:
+  - id: call
+    arrivals: {per_day: 30}
+    handle: {dist: exponential, mean: 8}
+changes:
+  - id: mail
+    name: Mailboxes move
+    at: "tue 07:00"
+    demand:
+      - {category: call, per_user: 0.5, half_life_days: 1}
+"""
+
+
+def test_demand_per_person_where_nobody_is_concerned_is_refused_where_it_is_counted():
+    # without departments there are no people to make a change's contacts: it would bring
+    # none, and the run would look as if the change went without a call
+    with pytest.raises(ScenarioError) as caught:
+        scenario_from_text(NO_DEPARTMENTS, source_name="s.yaml")
+    assert [str(p) for p in caught.value.problems] == [
+        "s.yaml:16: changes[mail].demand[0].per_user: counts extra contacts per person, but "
+        "the scenario declares no departments, so there is nobody to make them: declare the "
+        "departments (with their headcount) the change concerns"]
+    # a category's own arrivals per person: the per-day volume is the alternative
+    text = NO_DEPARTMENTS.replace("{per_day: 30}", "{per_user_per_day: 0.1}").split("changes:")[0]
+    with pytest.raises(ScenarioError) as caught:
+        scenario_from_text(text, source_name="s.yaml")
+    assert [str(p) for p in caught.value.problems] == [
+        "s.yaml:9: categories[call].arrivals.per_user_per_day: counts contacts per person, but "
+        "the scenario declares no departments, so there is nobody to make them: declare the "
+        "departments (with their headcount) the category concerns, or give it a volume that "
+        "needs no people: per_day, per_hour or per_minute"]
+
+
+def test_demand_from_the_users_of_a_service_nobody_uses_is_refused():
+    # story.yaml's sales department uses every service; once it lists its own, nobody uses
+    # the phones the softphone change is about
+    problems = story_text_error("{id: sales, headcount: 200,",
+                                "{id: sales, headcount: 200, services: [crm],")
+    assert problems[0].startswith(
+        "s.yaml:22: changes[softphone].demand[0].per_user: counts extra contacts per person, but "
+        "no department uses service phones (each lists its services, and none lists phones)")
+    assert problems[1].startswith("s.yaml:23: changes[softphone].demand[1].per_user_per_day:")
+    assert len(problems) == 2  # the CRM outage's users are still there
