@@ -419,7 +419,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
     saved = load_replay(args.file)
     scenario = resolve_scenario(args.scenario) if args.scenario else None
-    scenario = scenario_for(saved, args.file, scenario)
+    scenario = scenario_for(saved, args.file, scenario, given_as=args.scenario)
     outcome = replay(saved, scenario)
     exact = outcome.log.digest() == saved.event_log_sha256
     if args.events_csv:

@@ -26,7 +26,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from sim.decisions import Decision, DecisionPlan
 from sim.errors import Problem, ScenarioError
@@ -76,6 +76,13 @@ class ReplayFile(BaseModel):
     decisions: list[_Decision] = []
     event_log_sha256: str = ""
     kpis: dict[str, float | None] = {}
+    #: lines of the file it was read from, by path (for messages about it)
+    _marks: dict = PrivateAttr(default_factory=dict)
+
+    def line_of(self, *path: str) -> int | None:
+        """The line of `path` (e.g. "scenario", "sha256") in the file read, if known."""
+        line_of = getattr(self._marks, "line_of", None)
+        return line_of(tuple(path)) if line_of else None
 
     def plan(self) -> DecisionPlan:
         return DecisionPlan([Decision(levers=tuple(d.levers), point=d.point,
@@ -123,24 +130,36 @@ def load_replay(path: str | os.PathLike) -> ReplayFile:
                                      f"expected a replay file ({FORMAT!r}), got "
                                      f"{data.get('format')!r}")])
     try:
-        return ReplayFile.model_validate(data)
+        saved = ReplayFile.model_validate(data)
     except ValidationError as error:
         raise ScenarioError(located_problems(error, data, name, marks,
                                              root=ReplayFile)) from None
+    saved._marks = marks
+    return saved
 
 
-def scenario_for(replay: ReplayFile, name: str, scenario: Scenario | None = None) -> Scenario:
-    """The replay's scenario (given, or found again by its source), refused when changed."""
+def scenario_for(replay: ReplayFile, name: str, scenario: Scenario | None = None,
+                 given_as: str | None = None) -> Scenario:
+    """The replay's scenario (given, or found again by its source), refused when it is
+    another scenario or has changed. `given_as`: how the given scenario was named (the path
+    after --scenario), for the message; else the replay's own source names it."""
     from sim.builtin import resolve_scenario
 
     if scenario is None:
         scenario = resolve_scenario(replay.scenario.source)
-    if scenario.id != replay.scenario.id or scenario_hash(scenario) != replay.scenario.sha256:
+    saved = replay.scenario
+    where = given_as or saved.source
+    if scenario.id != saved.id:
         raise ScenarioError([Problem(
-            name, None, "scenario",
-            f"the scenario {replay.scenario.id!r} ({replay.scenario.source}) has changed since "
-            f"this replay was saved (its content hash differs), so replaying it would not "
-            f"reproduce the run; replay it with the scenario as it was")])
+            name, replay.line_of("scenario", "id"), "scenario.id",
+            f"this replay is a run of scenario {saved.id!r}, but {where} is scenario "
+            f"{scenario.id!r}: replay it with the file of {saved.id!r} as it was")])
+    if scenario_hash(scenario) != saved.sha256:
+        raise ScenarioError([Problem(
+            name, replay.line_of("scenario", "sha256"), "scenario.sha256",
+            f"the scenario {where} has changed since this replay was saved (its content "
+            f"hash differs), so replaying it would not reproduce the run; replay it with "
+            f"the scenario as it was")])
     return scenario
 
 

@@ -524,3 +524,30 @@ def test_validate_refuses_a_scenario_goal_on_a_share_written_in_percent(capsys, 
     assert capsys.readouterr().err == (
         f"{path}:{line}: goals.abandonment_rate.at_most: abandonment_rate is a share: expected "
         "a share between 0 and 1, e.g. 0.1 for 10%, got 10\n")
+
+
+# -- replay --------------------------------------------------------------------------------------
+
+
+def test_replay_with_a_changed_scenario_file_names_that_file_and_the_line(capsys, tmp_path):
+    saved = tmp_path / "run.json"
+    assert main(["run", "softphone-cutover", "--save-replay", str(saved)]) == 0
+    changed = tmp_path / "cutover-monday.yaml"
+    changed.write_text((ROOT / "scenarios" / "softphone-cutover.yaml").read_text()
+                       .replace("\ntitle: \"", "\ntitle: \"Changed: ", 1))
+    capsys.readouterr()
+    assert main(["replay", str(saved), "--scenario", str(changed)]) == 2
+    sha_line = next(i for i, line in enumerate(saved.read_text().splitlines(), 1)
+                    if '"sha256"' in line)
+    assert capsys.readouterr().err == (
+        f"{saved}:{sha_line}: scenario.sha256: the scenario {changed} has changed since this "
+        "replay was saved (its content hash differs), so replaying it would not reproduce "
+        "the run; replay it with the scenario as it was\n")
+    # another scenario altogether is named for what it is
+    assert main(["replay", str(saved), "--scenario", "normal-week"]) == 2
+    assert capsys.readouterr().err.endswith(
+        "scenario.id: this replay is a run of scenario 'softphone-cutover', but normal-week is "
+        "scenario 'normal-week': replay it with the file of 'softphone-cutover' as it was\n")
+    # the scenario as it was replays exactly
+    assert main(["replay", str(saved)]) == 0
+    assert "reproduced exactly" in capsys.readouterr().out
