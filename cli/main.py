@@ -24,6 +24,7 @@ import json
 import math
 import os
 import sys
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -634,37 +635,99 @@ def _print_table(scenario, args: argparse.Namespace, summary: dict) -> None:
     _print_figures(summary, scenario.currency)
 
 
+#: The unit of a figure in a table's unit column (the cells then hold bare numbers).
+UNIT_WORDS = {"share": "%", "min": "min", "points": "/100", "hours": "h", "count": ""}
+
+
+def _bare(value: float, unit: str) -> str:
+    """A figure without its unit, for a table whose unit column says it."""
+    if unit == "share":
+        return "<0.1" if 0 < abs(value) < 0.0005 else f"{100 * value:.1f}"
+    if unit == "min":
+        return f"{value:,.2f}"
+    if unit == "money":
+        return f"{value:,.0f}"
+    return f"{value:,.1f}" if value != round(value) else f"{value:,.0f}"
+
+
+def _estimate_text(estimate, unit: str, signed: bool = False) -> str:
+    """`mean ± half-width` of an estimate, in the figure's unit (a share in %, its
+    differences in percentage points); "—" when it could not be computed."""
+    if estimate.mean is None:
+        return "—"
+    text = ("+" if signed and estimate.mean > 0 else "") + _bare(estimate.mean, unit)
+    if estimate.ci95 is not None:
+        text += f" ± {_bare(estimate.ci95, unit).removeprefix('<')}"
+    return text
+
+
 def _print_comparison(scenario, result, names: list[str]) -> None:
+    """Every figure of every variant as mean ± 95% CI, and its paired difference to the
+    first variant: one row a figure when that fits the terminal, else a row a variant."""
     from sim.kpis import kpi_label
 
     variants = list(result.variants)
-    reps = result.variants[result.baseline].replications
-    print(f"{scenario.title} ({scenario.id}), seed {result.seed}, {reps} paired replications; "
-          f"differences are against {result.baseline!r} (mean ± 95% CI)")
-    header = ["figure"] + variants + [f"{v} − {result.baseline}" for v in variants[1:]]
-    table = [header]
+    base = result.baseline
+    reps = result.variants[base].replications
+    columns = terminal_size(sys.stdout, (100, 24))[0]
+    intro = (f"{scenario.title} ({scenario.id}), seed {result.seed}, {reps} paired "
+             f"replications. Each variant: mean ± 95% confidence interval; − {base}: the "
+             f"difference to {base!r}, paired replication by replication (for a percentage, "
+             f"in percentage points).")
+    for line in textwrap.wrap(intro, max(columns - 1, 40)):
+        print(line)
+    print()
+    summaries = {v: result.variants[v].summary() for v in variants}
+    wide, stacked = [], []
     for name in _ordered(names):
         label, unit = kpi_label(name)
-        row = [label]
-        for v in variants:
-            e = result.variants[v].summary()[name]
-            row.append(_format(e.mean, unit, scenario.currency))
-        for v in variants[1:]:
-            d = result.difference(v, name)
-            if d.mean is None:
-                row.append("—")
-            else:
-                # a difference of two percentages is in percentage points
-                value = (f"{100 * d.mean:.1f} pts" if unit == "share"
-                         else _format(d.mean, unit, scenario.currency))
-                row.append(f"{'+' if d.mean > 0 else ''}{value} {_format_ci(d.ci95, unit)}")
-        table.append(row)
-    widths = [max(len(r[i]) for r in table) for i in range(len(header))]
-    for i, row in enumerate(table):
-        print("  ".join(cell.ljust(w) if j == 0 else cell.rjust(w)
-                        for j, (cell, w) in enumerate(zip(row, widths, strict=True))))
-        if i == 0:
-            print("  ".join("-" * w for w in widths))
+        unit_text = scenario.currency if unit == "money" else UNIT_WORDS.get(unit, "")
+        cells = [_estimate_text(summaries[v][name], unit) for v in variants]
+        differences = [_estimate_text(result.difference(v, name), unit, signed=True)
+                       for v in variants[1:]]
+        wide.append([[label, unit_text, *cells, *differences]])
+        stacked.append([[label if i == 0 else "", unit_text if i == 0 else "", v, cells[i],
+                         differences[i - 1] if i else ""] for i, v in enumerate(variants)])
+    wide_header = ["figure", "unit", *variants, *(f"{v} − {base}" for v in variants[1:])]
+    if not _print_table_fitting(wide_header, wide, columns, left=(0, 1)):
+        _print_table_fitting(["figure", "unit", "variant", "mean ± 95% CI", f"− {base}"],
+                             stacked, columns, left=(0, 1, 2), force=True)
+
+
+def _print_table_fitting(header: list[str], groups: list[list[list[str]]], columns: int,
+                         left: tuple[int, ...], force: bool = False) -> bool:
+    """Print a table, its rows in groups (a figure: one row, or one per variant), whose
+    first column wraps within its group so that the table fits `columns`. False (and
+    nothing printed) when even a narrow first column would not fit, unless `force`."""
+    rows = [row for group in groups for row in group]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    others = sum(widths[1:]) + 2 * (len(widths) - 1)
+    first = min(widths[0], columns - 1 - others)
+    if first < MIN_LABEL_WIDTH:
+        if not force:
+            return False
+        first = max(first, MIN_LABEL_WIDTH)
+    widths[0] = first
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(cell.ljust(w) if j in left else cell.rjust(w)
+                         for j, (cell, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
+
+    print(line(header))
+    print("  ".join("-" * w for w in widths))
+    for n, group in enumerate(groups):
+        if n and len(group) > 1:
+            print()  # a figure of several rows stands apart from the next
+        label = textwrap.wrap(group[0][0], first, subsequent_indent="  ") or [""]
+        blank = [""] * len(header)
+        for i in range(max(len(group), len(label))):
+            row = group[i] if i < len(group) else blank
+            print(line([label[i] if i < len(label) else "", *row[1:]]))
+    return True
+
+
+#: The narrowest the figure column of a table gets before the table is laid out otherwise.
+MIN_LABEL_WIDTH = 24
 
 
 class _Progress:

@@ -551,3 +551,53 @@ def test_replay_with_a_changed_scenario_file_names_that_file_and_the_line(capsys
     # the scenario as it was replays exactly
     assert main(["replay", str(saved)]) == 0
     assert "reproduced exactly" in capsys.readouterr().out
+
+
+# -- compare -------------------------------------------------------------------------------------
+
+STORY = str(ROOT / "tests" / "data" / "scenarios" / "story.yaml")
+
+
+def compare_out(capsys, *variants: str, json_output: bool = False) -> str:
+    args = ["compare", STORY, *(f"--variant={v}" for v in variants), "-r", "3",
+            "--workers", "1"] + (["--json"] if json_output else [])
+    assert main(args) == 0
+    return capsys.readouterr().out
+
+
+def test_compare_shows_each_variant_with_its_interval_and_the_paired_difference(capsys,
+                                                                               monkeypatch):
+    monkeypatch.setenv("COLUMNS", "100")
+    text = compare_out(capsys, "none=policy:none", "prepared=policy:prepared")
+    numbers = json.loads(compare_out(capsys, "none=policy:none", "prepared=policy:prepared",
+                                     json_output=True))
+    lines = text.splitlines()
+    assert all(len(line) <= 100 for line in lines), max(lines, key=len)
+    header = next(line for line in lines if line.startswith("figure"))
+    assert header.split() == ["figure", "unit", "none", "prepared", "prepared", "−", "none"]
+    row = next(line for line in lines if line.startswith("Abandonment rate (phone)"))
+    # each variant's mean ± CI (as --json has them, in %), then the paired difference
+    for variant in ("none", "prepared"):
+        e = numbers["variants"][variant]["abandonment_rate"]
+        assert f"{100 * e['mean']:.1f} ± {100 * e['ci95']:.1f}" in row, (variant, row)
+    d = numbers["differences"]["prepared"]["abandonment_rate"]
+    assert row.split()[-3:] == [f"{100 * d['mean']:+.1f}", "±", f"{100 * d['ci95']:.1f}"]
+    assert row.count("±") == 3
+    words = " ".join(text.split())  # the introduction wraps to the terminal
+    assert "mean ± 95% confidence interval" in words and "in percentage points" in words
+
+
+def test_compare_of_many_variants_puts_a_variant_on_each_row_to_fit(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "100")
+    text = compare_out(capsys, "none=policy:none", "prepared=policy:prepared",
+                       "again=policy:prepared",
+                       "nothing=none")
+    lines = text.splitlines()
+    assert all(len(line) <= 100 for line in lines), max(lines, key=len)
+    assert next(line for line in lines if line.startswith("figure")).split() == [
+        "figure", "unit", "variant", "mean", "±", "95%", "CI", "−", "none"]
+    at = next(i for i, line in enumerate(lines) if line.startswith("Abandonment rate (phone)"))
+    block = lines[at:at + 4]
+    assert [line.split()[4 if i == 0 else 0] for i, line in enumerate(block)] == [
+        "none", "prepared", "again", "nothing"]
+    assert all(line.count("±") == (1 if i == 0 else 2) for i, line in enumerate(block))
