@@ -25,6 +25,7 @@ sources in `reports.benchmarks`.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ from reports.benchmarks import Benchmark, benchmark_for
 from sim import series
 from sim.kpis import backlog_over_time, kpi_label
 from sim.moments import BAD, BAD_BELOW, GOOD_AT_LEAST, ledger, satisfaction_over_time
+from sim.names import effect_sentence, parameter_words
 from sim.scenario import MINUTES_PER_DAY
 
 WIDTH_IN = 12.0
@@ -590,12 +592,17 @@ def variants_chart(comparison, kpis: Sequence[str], goals: Mapping | None = None
 
 def sweep_chart(values: Sequence[float], parameter_label: str,
                 estimates: Mapping[str, Sequence], goals: Mapping | None = None,
-                currency: str = "EUR", measured: str | None = None) -> Figure:
+                currency: str = "EUR", measured: str | None = None,
+                scenario=None) -> Figure:
     """A parameter (x) against key figures, one panel per figure (`estimates`: {figure:
     [sim.replications.Estimate per value]}): the mean over replications as a line, its 95%
     confidence interval as a band, a goal as a dashed line (`goals`: {figure: value, or
     {"at_most"|"at_least": value}, or a `sim.scenario.Goal`}), and the benchmark band where
-    the figure has one. `measured`, as for `variants_chart`."""
+    the figure has one. `measured`, as for `variants_chart`. A `parameter_label` that is a
+    lever target with its operation ("teams.service-desk.staff (add)", as
+    `sim.experiments.SweepAxis.label` gives it) is said in words ("Extra agents on the
+    service desk", with the names of `scenario` when given)."""
+    parameter_label = parameter_words_of(parameter_label, scenario)
     x = np.asarray(values, dtype=float)
     fig, axes = _panel_grid(len(estimates), panel_w_in=5.4, panel_h_in=4.4)
     style.title(fig, f"What changes with {parameter_label[:1].lower()}{parameter_label[1:]}"
@@ -618,6 +625,39 @@ def sweep_chart(values: Sequence[float], parameter_label: str,
             ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:g}"))
     _figure_legend(fig, axes)
     return fig
+
+
+_TARGET_LABEL = re.compile(r"^([a-z]+\.[\w-]+\.[\w.-]+) \((set|add|multiply)\)(.*)$", re.S)
+#: the second parameter of a sweep, as `sim.experiments` titles a slice: "<target> +2"
+_SLICE_LABEL = re.compile(r"^, ([a-z]+\.[\w-]+\.[\w.-]+) ([+=×])(-?[\d.]+)$")
+
+
+def parameter_words_of(label: str, scenario=None) -> str:
+    """An axis label as a trainer reads it: a target path with its operation
+    ("teams.service-desk.staff (add)") in words (`sim.names.parameter_words`: "Extra agents
+    on the service desk"), and the value of a second parameter after it (", teams.desktop.
+    staff +1") as a sentence (", with +1 agent on the desktop and applications team"); any
+    other label as it is."""
+    found = _TARGET_LABEL.match(label)
+    if found is None:
+        return label
+    words = parameter_words(found[1], found[2], scenario)
+    rest = found[3]
+    second = _SLICE_LABEL.match(rest)
+    if second is not None:
+        operation = {"+": "add", "=": "set", "×": "multiply"}[second[2]]
+        effect = _Setting(second[1], operation, float(second[3]))
+        rest = f", with {effect_sentence(effect, scenario)}"
+    return words[:1].upper() + words[1:] + rest
+
+
+@dataclass(frozen=True)
+class _Setting:
+    """A target set, added to or multiplied (what `sim.names.effect_sentence` words)."""
+
+    target: str
+    operation: str
+    value: float
 
 
 def _figure_legend(fig: Figure, axes: list[Axes], note: str | None = None) -> None:

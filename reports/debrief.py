@@ -176,6 +176,63 @@ def _better(name: str, here: float | None, there: float | None) -> str:
     return "here" if (here > there) == higher else "there"
 
 
+_GOT_IN_TOUCH = {"phone": "a call", "email": "an e-mail", "portal": "a portal request",
+                 "walk_in": "a visit to the service desk"}
+_GAVE_UP = {"phone": "hung up after {wait} on hold", "walk_in": "walked away after {wait}"}
+
+
+def contact_words(outcome: Outcome, key: tuple, story) -> str:
+    """Which contact a row of the twin table is about, as a trainer says it: "Mon 09:12, a
+    call about “How do I ... on the softphone?” (brought by the change)" — when it came,
+    how, about what and where it came from; never the engine's source label and number
+    ("softphone-howto #4"). `key` is `sim.twin`'s (source label, number, attempt)."""
+    from sim.names import short_name
+
+    label, _, attempt = key
+    kind, _, rest = label.partition(":")
+    scenario = outcome.scenario
+    category_id = rest if kind == "category" else rest.split(":")[1] if ":" in rest else rest
+    category = next((c for c in scenario.categories if c.id == category_id), None)
+    about = short_name(category.name, category.id) if category else category_id
+    text = (f"{narrative.when(outcome, story.arrived_min)}, "
+            f"{_GOT_IN_TOUCH.get(story.channel, 'a contact')} about “{about}”")
+    source_id = rest.split(":")[0]
+    if kind == "change":
+        text += " (brought by the change)"
+    elif kind == "change-failure":
+        text += " (when the change failed)"
+    elif kind == "inject":
+        inject = next((j for j in scenario.injects if j.id == source_id), None)
+        text += f" (brought by “{inject.name if inject else source_id}”)"
+    if attempt:
+        text += ", trying again" if attempt == 1 else f", try {attempt + 1}"
+    return text
+
+
+def story_words(story) -> str:
+    """How one contact went (`sim.twin.ContactStory`), in the words of the moments: "answered
+    after 3 h 37 min, fixed at first contact", "hung up after 4 min on hold", "answered at
+    once, fixed after 28 h 42 min and 1 hand-off"."""
+    from sim.moments import AT_ONCE_MIN, duration_words, wait_words
+
+    wait = story.waited_min
+    if story.gave_up:
+        return _GAVE_UP.get(story.channel, "gave up after {wait}").format(
+            wait=wait_words(wait or 0.0))
+    if wait is None:
+        return "still waiting to be answered at the end"
+    text = "answered at once" if wait < AT_ONCE_MIN else f"answered after {wait_words(wait)}"
+    if story.declined:
+        return text + ", told no"
+    if story.resolved_first_time:
+        return text + ", fixed at first contact"
+    if story.resolved_min is not None:
+        took = duration_words(story.resolved_min - story.arrived_min)
+        handoffs = f"{story.handoffs} hand-off{'s' if story.handoffs != 1 else ''}"
+        return text + f", fixed after {took} and {handoffs}"
+    return text + ", still open at the end"
+
+
 def twin_part(outcome: Outcome, twin: Outcome, labels: tuple[str, str]) -> TwinPart:
     """The run beside its twin: key figures, the overlaid chart, contacts that differed."""
     from reports import charts
@@ -186,7 +243,7 @@ def twin_part(outcome: Outcome, twin: Outcome, labels: tuple[str, str]) -> TwinP
     rows = twin_rows(result.kpi_deltas, outcome.scenario.currency)
     better = [_better(name, *result.kpi_deltas[name][:2])
               for name in TWIN_FIGURES if name in result.kpi_deltas]
-    examples = [(f"{key[0].split(':')[-1]} #{key[1]}", a.describe(), b.describe())
+    examples = [(contact_words(outcome, key, a), story_words(a), story_words(b))
                 for key, a, b in result.turned_out_differently[:5]]
     chart = Chart("Your run and its twin", f"{labels[0]} (dashed) and {labels[1]} (solid): "
                   "the same people with the same luck.",
@@ -226,6 +283,8 @@ th, td { text-align: left; padding: 7px 10px; border-bottom: 1px solid var(--lin
          vertical-align: top; }
 th { background: var(--soft); }
 td.num { text-align: right; white-space: nowrap; }
+ul.levers { margin: 0; padding-left: 1.1em; }
+ul.levers li { margin-bottom: 4px; }
 .met { color: var(--good); font-weight: bold; }
 .missed { color: var(--bad); font-weight: bold; }
 .people { display: flex; flex-wrap: wrap; gap: 14px; }
@@ -295,10 +354,8 @@ def to_html(debrief: Debrief) -> str:
               "<table><tr><th>When</th><th>Asked</th><th>Levers pulled</th>"
               "<th>Cost</th></tr>"]
     for row in debrief.decisions:
-        evidence = f"<br><small>Evidence: {_e(row['evidence'])}</small>" if row["evidence"] \
-            else ""
         parts.append(f"<tr><td>{_e(row['when'])}</td><td>{_e(row['asked'])}</td>"
-                     f"<td>{_e(row['levers'])}{evidence}</td>"
+                     f"<td>{_levers_html(row)}</td>"
                      f"<td class='num'>{_e(row['cost'])}</td></tr>")
     if not debrief.decisions:
         parts.append("<tr><td colspan='4'>No decisions were asked for.</td></tr>")
@@ -350,6 +407,29 @@ def to_html(debrief: Debrief) -> str:
               "documentation; benchmark bands name their source.</footer>",
               "</body>", "</html>"]
     return "\n".join(parts)
+
+
+def _levers_html(row: dict) -> str:
+    """The levers of one decision: each by name and cost, what it does, and where its sizes
+    come from; "nothing" when none was pulled."""
+    if not row["pulled"]:
+        return "nothing"
+    items = []
+    for lever in row["pulled"]:
+        evidence = (f'<br><small class="evidence">Evidence: {_e(lever["evidence"])}</small>'
+                    if lever["evidence"] else "")
+        items.append(f"<li><b>{_e(lever['name'])}</b> ({_e(lever['cost'])}): "
+                     f"{_e(lever['does'])}{evidence}</li>")
+    return f'<ul class="levers">{"".join(items)}</ul>'
+
+
+def _levers_text(row: dict) -> list[str]:
+    """The same for the PDF, one paragraph a lever."""
+    if not row["pulled"]:
+        return ["nothing"]
+    return [f"{lever['name']} ({lever['cost']}): {lever['does']}"
+            + (f". Evidence: {lever['evidence']}" if lever["evidence"] else "")
+            for lever in row["pulled"]]
 
 
 def write_html(debrief: Debrief, path: str | os.PathLike) -> None:
@@ -416,7 +496,8 @@ def to_pdf(debrief: Debrief) -> bytes:
         return Paragraph(html.escape(text), style)
 
     def table(rows: list[list[str]], widths: list[float]) -> Table:
-        data = [[Paragraph(html.escape(str(c)), small if r else
+        data = [[Paragraph("<br/>".join(html.escape(part) for part in str(c).split("\n")),
+                           small if r else
                            ParagraphStyle("th", parent=small, fontName=font + "-Bold"))
                  for c in row] for r, row in enumerate(rows)]
         t = Table(data, colWidths=[w * width for w in widths], repeatRows=1)
@@ -461,7 +542,8 @@ def to_pdf(debrief: Debrief) -> bytes:
               [0.36, 0.16, 0.36, 0.12]),
         p("Decisions and what they cost", h2),
         table([["When", "Asked", "Levers pulled", "Cost"]] +
-              [[r["when"], r["asked"], r["levers"], r["cost"]] for r in debrief.decisions]
+              [[r["when"], r["asked"], "\n".join(_levers_text(r)), r["cost"]]
+               for r in debrief.decisions]
               or [["When", "Asked", "Levers pulled", "Cost"], ["—", "—", "none", "—"]],
               [0.16, 0.26, 0.43, 0.15])]
     people = [p("Three people's experience", h2)]

@@ -89,6 +89,7 @@ from sim.moments import (
     satisfaction_now,
     satisfaction_over_time,
 )
+from sim.names import effect_sentence, evidence_words
 
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 DAY_WORDS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -755,7 +756,9 @@ def _within(name: str, value: float | None, low: float, high: float, unit: str) 
 
 
 def decisions_table(outcome: Outcome) -> list[dict]:
-    """Every decision taken, with the levers' names and what they cost."""
+    """Every decision taken, with the levers' names and what they cost; `pulled`: each
+    lever with what it does in words (`lever_does`) and where its sizes come from, the
+    grades said in words (`sim.names.evidence_words`)."""
     scenario = outcome.scenario
     levers = {lever.id: lever for lever in scenario.levers}
     points = {p.id: p for p in scenario.decision_points}
@@ -763,15 +766,35 @@ def decisions_table(outcome: Outcome) -> list[dict]:
     for d in outcome.decisions:
         chosen = [levers[lever] for lever in d.levers]
         point = points.get(d.point) if d.point else None
+        pulled = [{"name": lever.name,
+                   "cost": format_figure(lever.cost, "money", scenario.currency),
+                   "does": lever_does(lever, scenario),
+                   "evidence": evidence_words(lever.evidence) if lever.evidence else ""}
+                  for lever in chosen]
         rows.append({
             "when": when(outcome, d.at_min or 0.0),
             "asked": (point.title or point.prompt) if point else "any time",
             "levers": ", ".join(lever.name for lever in chosen) or "nothing",
             "cost": format_figure(sum(lever.cost for lever in chosen), "money",
                                   scenario.currency),
-            "evidence": "; ".join(lever.evidence for lever in chosen if lever.evidence),
+            "evidence": "; ".join(p["evidence"] for p in pulled if p["evidence"]),
+            "pulled": pulled,
         })
     return rows
+
+
+def lever_does(lever, scenario) -> str:
+    """What a lever does, in sentences (`sim.names.effect_sentence`), and for how long:
+    "+2 agents on the service desk; time to fix “Softphone does not work” 50% shorter (for
+    2 days, then it wears off)"."""
+    sentences = list(dict.fromkeys(effect_sentence(e, scenario) for e in lever.effects))
+    text = "; ".join(sentences)
+    if lever.duration_min:
+        minutes = float(lever.duration_min)
+        span = (f"{minutes / 1440:g} day{'s' if minutes != 1440 else ''}"
+                if minutes % 1440 == 0 else f"{minutes / 60:g} h")
+        text += f" (for {span}, then it wears off)"
+    return text
 
 
 @dataclass

@@ -7,10 +7,18 @@ switched off; softphones on every laptop"). Lines that must stay short — the t
 ledger, lever cards — use the part before the bracket or the semicolon, and the id only
 when the scenario gives no name. The engine (moment reasons) and the game (lever cards)
 use these same words, so a trainee reads one name for one thing everywhere.
+
+The debrief also says what a lever does and where its sizes come from in a trainer's words
+(`effect_sentence`: "+2 agents on the service desk"; `evidence_words`: "Asm" is "our
+assumption", "(B)" an "industry benchmark"), and an experiment's swept target as an axis
+reads it (`parameter_words`: "extra agents on the service desk"). Pure text: nothing here
+knows a screen or a chart.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -35,3 +43,266 @@ def short_names(scenario: Scenario) -> dict[str, str]:
         for thing in things:
             out[thing.id] = short_name(getattr(thing, "name", None), thing.id)
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Teams and suppliers in a sentence; what a lever does; where its sizes come from
+# ---------------------------------------------------------------------------------------------
+
+#: last words that already say a name is a group of people ("the service desk")
+_GROUP_NOUNS = ("desk", "team", "group", "centre", "center", "office", "vendor", "provider",
+                "company", "contract", "supplier")
+
+
+def group_phrase(name: str) -> str:
+    """A team's or supplier's short name as it reads inside a sentence: "the service desk",
+    "the infrastructure and telephony team", "the softphone vendor"; a name with capitals
+    after its first word keeps them ("the Infrastructure and Order Entry team")."""
+    words = name.split()
+    if not words:
+        return name
+    proper = any(w[:1].isupper() for w in words[1:]) or (words[0].isupper()
+                                                          and len(words[0]) > 1)
+    text = name if proper else name[:1].lower() + name[1:]
+    if words[-1].lower().strip(",") not in _GROUP_NOUNS:
+        text += " team"
+    return f"the {text}"
+
+
+_KINDS = ("teams", "suppliers", "categories", "changes", "injects", "departments")
+
+
+def thing_words(kind: str, item: str, scenario: Scenario | None = None) -> str:
+    """One thing of a scenario inside a sentence: a team or supplier with `group_phrase`, a
+    kind of contact in quotes by its short name, a change as "the change “…”" (its short
+    name), an event in quotes by its whole name (events of one kind share a short name), a
+    department by its name; from the id (hyphens as spaces) when the scenario does not name
+    it."""
+    found = getattr(scenario, kind, []) if scenario is not None and kind in _KINDS else []
+    model = next((m for m in found if m.id == item), None)
+    fallback = item.replace("-", " ")
+    if kind == "injects":  # events of one kind share a short name: "Line down (week 2)"
+        name = (getattr(model, "name", None) or fallback) if model else fallback
+    else:
+        name = short_name(getattr(model, "name", None), fallback) if model else fallback
+    if kind in ("teams", "suppliers"):
+        return group_phrase(name[:1].upper() + name[1:])
+    if kind == "departments":
+        return name
+    return f"the change “{name}”" if kind == "changes" else f"“{name}”"
+
+
+@dataclass(frozen=True)
+class _Wording:
+    """How one kind of target reads. `noun`: the parameter itself ("agents on the service
+    desk"); `kind`: how its values read (count, share, factor, time, duration, moment, flag,
+    group, active); `more`/`less`: a multiplied value's words; `share_of`/`verb`: a share,
+    as "90% of “X” fixed at first contact"; `yes`/`no`: a flag set true or false."""
+
+    noun: str
+    kind: str
+    more: str = "more"
+    less: str = "fewer"
+    share_of: str = ""
+    verb: str = ""
+    yes: str = ""
+    no: str = ""
+
+
+def _wording(target: str, scenario: Scenario | None) -> _Wording:
+    kind, item, *rest = target.split(".") + [""]
+    field = ".".join(part for part in rest if part)
+    head, _, parameter = field.partition(".")
+    whose = thing_words(kind, item, scenario)
+    spread = parameter in ("sd",)
+    time = {"more": "larger", "less": "smaller"} if spread else {"more": "longer",
+                                                                  "less": "shorter"}
+    prefix = "the spread of the " if spread else ""
+
+    def timed(noun: str) -> _Wording:
+        return _Wording(prefix + noun if spread else noun, "time", **time)
+
+    def share(of: str, verb: str, noun: str) -> _Wording:
+        return _Wording(noun, "share", share_of=of, verb=verb)
+
+    if kind == "teams":
+        if head == "staff":
+            return _Wording(f"agents on {whose}", "count")
+        if head == "empathy":
+            return _Wording(f"empathy points at {whose}", "count", less="less")
+        if head == "announces_wait":
+            return _Wording(f"callers to {whose} told the expected wait", "flag",
+                            yes=f"callers to {whose} told the expected wait",
+                            no=f"callers to {whose} no longer told the expected wait")
+    if kind == "suppliers":
+        if head == "capacity":
+            return _Wording(f"cases {whose} works on at once", "count")
+        return timed(f"time {whose} takes to {'respond' if head == 'response' else 'fix'}")
+    if kind == "categories":
+        if head == "fcr":
+            return share(whose, "fixed at first contact",
+                         f"share of {whose} fixed at first contact")
+        if head == "arrivals":
+            return _Wording(f"contacts about {whose}", "factor")
+        if head in ("handle", "resolve", "patience"):
+            return timed({"handle": f"handle time of {whose}",
+                          "resolve": f"time to fix {whose}",
+                          "patience": f"time callers about {whose} hold on"}[head])
+        if head == "escalate_to" or field == "reassign.to":
+            verb = "passed on to" if head == "escalate_to" else "reassigned to"
+            return _Wording(f"where {whose} is {verb.split()[0]}", "group", verb=f"{whose} "
+                            f"{verb}")
+        if head == "route":
+            return _Wording(f"where {whose} is sent", "group", verb=f"{whose} sent to")
+        if head in ("reassign", "pending", "declined"):
+            verb = {"reassign": "reassigned to another team",
+                    "pending": "put on hold, waiting for the person",
+                    "declined": "turned down"}[head]
+            return share(whose, verb, f"share of {whose} {verb}")
+    if kind == "departments":
+        if head == "retry":
+            return share(f"people in {whose} who gave up", "trying again",
+                         f"share of people in {whose} who try again")
+        where = ("wait at the desk before walking away" if head == "walk_in_patience"
+                 else "hold on before hanging up")
+        return timed(f"time people in {whose} {where}")
+    if kind in ("changes", "injects"):
+        if head == "demand":
+            about = f" about {thing_words('categories', parameter, scenario)}" if parameter \
+                else ""
+            return _Wording(f"contacts{about} from {whose}", "factor")
+        if head == "at":
+            return _Wording(f"when {whose} goes live", "moment", yes=f"{whose} goes live")
+        if head == "active":
+            undone = "rolled back" if kind == "changes" else "prevented"
+            return _Wording(f"whether {whose} happens", "flag", yes=f"{whose} goes ahead",
+                            no=f"{whose} {undone}")
+        if head == "warned":
+            return _Wording(f"whether people are told about {whose}", "flag",
+                            yes=f"people told about {whose} in advance",
+                            no=f"people not told about {whose} in advance")
+        if field == "failure.chance":
+            return _Wording(f"chance that {whose} fails", "share", "higher", "lower",
+                            share_of="", verb=f"chance that {whose} fails")
+        if head == "duration_min":
+            return _Wording(f"how long {whose} lasts", "duration", "longer", "shorter",
+                            yes=whose)
+    return _Wording(f"{field.replace('.', ' ').replace('_', ' ')} of {whose}", "count",
+                    less="less")
+
+
+def _signed(value: float, text: str) -> str:
+    """"+2", "−40%": a true minus, never a hyphen."""
+    return ("+" if value > 0 else "−" if value < 0 else "±") + text
+
+
+def _span(minutes: float) -> str:
+    """A span of time as people say it: "15 min", "2 h", "7 days"."""
+    minutes = abs(minutes)
+    if minutes >= 1440 and minutes % 1440 == 0:
+        days = minutes / 1440
+        return f"{days:g} day{'s' if days != 1 else ''}"
+    if minutes >= 60:
+        return f"{minutes / 60:g} h"
+    return f"{minutes:g} min"
+
+
+def effect_sentence(effect, scenario: Scenario | None = None) -> str:
+    """What one effect of a lever does, in a trainer's words: "+2 agents on the service
+    desk", "handle time of “How do I ...?” 25% shorter", "40% fewer contacts about “How do
+    I ...?” from the change “Desk phones switched off”", "90% of “Order Entry unreachable”
+    fixed at first contact", "people told about the change “…” in advance". `effect` is a
+    `sim.scenario.Effect` (anything with `target`, `operation` and `value`)."""
+    w = _wording(effect.target, scenario)
+    operation, value = effect.operation, effect.value
+    if w.kind == "flag":
+        return w.yes if value else w.no
+    if w.kind == "group":
+        groups = value if isinstance(value, list) else [value]
+        kinds = ({s.id: "suppliers" for s in scenario.suppliers} if scenario is not None
+                 else {})
+        return f"{w.verb} " + ", then ".join(thing_words(kinds.get(g, "teams"), g, scenario)
+                                             for g in groups)
+    if operation == "multiply":
+        if value == 0:
+            return f"no {w.noun}" if w.kind == "factor" else f"{w.noun} cut to nothing"
+        change = abs(value - 1.0) * 100
+        if w.kind in ("time", "duration"):
+            noun = w.yes if w.kind == "duration" else w.noun
+            return f"{noun} {change:.0f}% {w.more if value > 1 else w.less}"
+        if w.kind == "share" and w.share_of:
+            return (f"{change:.0f}% {'more' if value > 1 else 'fewer'} of {w.share_of} "
+                    f"{w.verb}")
+        return f"{change:.0f}% {w.more if value > 1 else w.less} {w.noun}"
+    if w.kind == "moment":
+        if operation == "add":
+            return f"{w.yes} {_span(value)} {'later' if value > 0 else 'earlier'}"
+        day, minute = divmod(int(round(value)), 1440)
+        return f"{w.yes} on day {day + 1} at {minute // 60:02d}:{minute % 60:02d}"
+    if w.kind == "duration":
+        if operation == "add":
+            return f"{w.yes} {_span(value)} {'longer' if value > 0 else 'shorter'}"
+        return f"{w.yes} lasts {_span(value)}"
+    if w.kind == "time":
+        if operation == "add":
+            return f"{w.noun} {_span(value)} {w.more if value > 0 else w.less}"
+        return f"{w.noun}: {_span(value)}"
+    if w.kind == "share":
+        points = _signed(value, f"{abs(value) * 100:.0f} points")
+        if operation == "add":
+            return (f"{points} {w.verb} for {w.share_of}" if w.share_of
+                    else f"{points} {w.noun}")
+        if not w.share_of:
+            return f"{value * 100:.0f}% {w.verb}"
+        amount = "none" if value == 0 else "all" if value == 1 else f"{value * 100:.0f}%"
+        return f"{amount} of {w.share_of} {w.verb}"
+    if operation == "add":
+        noun = w.noun
+        if abs(value) == 1 and noun.startswith("agents "):
+            noun = "agent " + noun[len("agents "):]
+        return f"{_signed(value, f'{abs(value):g}')} {noun}"
+    return f"{value:g} {w.noun}"
+
+
+def parameter_words(target: str, operation: str, scenario: Scenario | None = None) -> str:
+    """A swept parameter as an axis reads it: "extra agents on the service desk" (added),
+    "agents on the service desk" (set), "handle time of “Password reset” (× factor)"."""
+    w = _wording(target, scenario)
+    if operation == "add":
+        if w.kind == "count":
+            return f"extra {w.noun}"
+        unit = {"share": "points", "time": "minutes", "duration": "minutes",
+                "moment": "minutes"}.get(w.kind)
+        return f"{w.noun} ({unit} added)" if unit else f"{w.noun} (added)"
+    if operation == "multiply":
+        return f"{w.noun} (× factor)"
+    return w.noun
+
+
+#: grades of evidence (shared/MODELLING.md) as they are said out loud
+GRADE_WORDS = {"A": "peer-reviewed", "B": "industry benchmark", "C": "practitioner report",
+               "Asm": "our assumption"}
+
+
+def evidence_words(text: str) -> str:
+    """Where a lever's sizes come from, with the grade letters in words: "Asm (after the
+    fact…)" → "Our assumption (after the fact…)"; "Gartner 2022, n ~ 4,800 (B) for the
+    direction; sizes Asm" → "Gartner 2022, n ~ 4,800 (industry benchmark) for the
+    direction; the sizes are our assumption"; a grade the words before it already say is
+    left out ("practitioner reports (C)" → "practitioner reports"); "x 0.5" → "× 0.5"."""
+    words = " ".join(text.split())
+    words = re.sub(r"\bsizes Asm\b", "the sizes are our assumption", words)
+    words = re.sub(r"\bsize Asm\b", "the size is our assumption", words)
+    words = re.sub(r"\s*\+ Asm\b", " and our assumption", words)
+    words = re.sub(r"\bAsm\b", GRADE_WORDS["Asm"], words)
+    # "practitioner reports (C)": the words already say it
+    words = re.sub(r"(practitioner reports?(?: of [^()]*)?) \(C\)", r"\1", words)
+
+    def grades(match: re.Match) -> str:
+        return match.group(1) + " or ".join(GRADE_WORDS[g] for g in match.group(2).split("/"))
+
+    # a grade letter on its own, in brackets or after a comma: "(B)", "(B, an upper
+    # bound …)", "n ~ 4,800, B)", "(A/B)"
+    words = re.sub(r"([(,]\s*)([ABC](?:/[ABC])*)(?=\s*[),;])", grades, words)
+    words = re.sub(r"(?<=\s)x (?=\d)", "× ", words)
+    return words[:1].upper() + words[1:] if words.startswith("our assumption") else words

@@ -512,6 +512,27 @@ def test_sweep_chart():
     assert_renders(fig)
 
 
+def test_a_swept_lever_target_is_said_in_words():
+    """`itsm experiment` labels a sweep with its target path ("teams.service-desk.staff
+    (add)"): the chart says it as a trainer would."""
+    estimates = {"abandonment_rate": [Estimate(m, 0.01, 8) for m in (0.13, 0.09)]}
+    softphone = load_builtin("softphone-cutover")
+    fig = charts.sweep_chart([0, 1], "teams.service-desk.staff (add)", estimates,
+                             scenario=softphone)
+    assert fig.get_suptitle() == "What changes with extra agents on the service desk"
+    assert fig.axes[0].get_xlabel() == "Extra agents on the service desk"
+    fig = charts.sweep_chart([0, 1], "teams.service-desk.staff (add), "
+                             "categories.softphone-howto.handle.mean ×0.75", estimates,
+                             scenario=softphone)
+    assert fig.axes[0].get_xlabel() == (
+        "Extra agents on the service desk, with handle time of “How do I ... on the "
+        "softphone?” 25% shorter")
+    # without the scenario: from the ids
+    fig = charts.sweep_chart([0, 1], "teams.service-desk.staff (set)", estimates)
+    assert fig.axes[0].get_xlabel() == "Agents on the service desk"
+    assert_renders(fig)
+
+
 def test_experiment_charts_say_which_part_of_the_runs_they_measure():
     estimates = {"abandonment_rate": [Estimate(m, 0.01, 8) for m in (0.13, 0.09)]}
     window = "mon 00:00 to tue 00:00 (minutes 0 to 1440) only"

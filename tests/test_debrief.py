@@ -313,6 +313,100 @@ def test_benchmarks_without_goals_are_judged_as_shown():
     assert [row[2] for row in rows.values()] == [False, False, False]
 
 
+#: what a trainer should never have to read out: grade letters, target paths, operations
+#: in brackets, ids with numbers ("softphone-howto #4"), waits as tenths of many minutes
+#: ("217.3 min")
+JARGON = (r"\bAsm\b", r"\((?:A|B|C|A/B|B/C)[,)]", r"\b(?:teams|categories|changes|suppliers|"
+          r"injects|departments)\.[\w-]+\.", r"\((?:add|set|multiply)\)",
+          r"[\w-]+ #\d+", r"\b\d{2,}\.\d min\b")
+
+
+def test_the_debrief_speaks_the_trainers_language(made, softphone):
+    """Levers say what they do and where their sizes come from in words; the contacts that
+    went differently in the twin are named by when, how and about what."""
+    page = html.unescape(re.sub(r"<[^>]+>", " ", debrief.to_html(made)))
+    text = " ".join(page.split())
+    for pattern in JARGON:
+        assert not re.search(pattern, text), (pattern, re.search(pattern, text))
+    assert ("Two temporary agents for the rest of the week (1,500 EUR): +2 agents on the "
+            "service desk") in text
+    assert ("Send an FAQ e-mail to everyone (200 EUR): 15% fewer contacts about “How do I "
+            "... on the softphone?” from the change “Desk phones switched off” Evidence: Our "
+            "assumption (after the fact, weaker than communicating beforehand)") in text
+    assert ("Open a major incident (1,500 EUR): +1 agent on the infrastructure and telephony "
+            "team; time to fix “Softphone does not work” 40% shorter; callers to the service "
+            "desk told the expected wait") in text
+    # the twin's examples: who, as the log knows them, and how it went in each run
+    who, here, there = made.twin.examples[1]
+    assert re.fullmatch(r"Mon \d\d:\d\d, (a call|an e-mail|a portal request|a visit to the "
+                        r"service desk) about “[^”]+”( \(brought by the change\))?", who), who
+    assert re.fullmatch(r"answered (at once|after [\d.]+ (s|min|h|days)( \d+ min)?)"
+                        r"(, fixed at first contact|, fixed after .+ and \d+ hand-offs?"
+                        r"|, still open at the end|, told no)", here), here
+
+
+def test_lever_effects_and_evidence_in_words(softphone):
+    from sim.names import effect_sentence, evidence_words, parameter_words
+
+    levers = {lever.id: lever for lever in softphone.levers}
+
+    def does(lever_id: str) -> list[str]:
+        return [effect_sentence(e, softphone) for e in levers[lever_id].effects]
+
+    assert does("temp-staff") == ["+2 agents on the service desk"]
+    assert does("brief-help-desk")[:2] == [
+        "handle time of “How do I ... on the softphone?” 25% shorter",
+        "+10 points fixed at first contact for “How do I ... on the softphone?”"]
+    assert does("clear-communication") == [
+        "23% fewer contacts about “How do I ... on the softphone?” from the change “Desk "
+        "phones switched off”",
+        "people told about the change “Desk phones switched off” in advance"]
+    assert does("pilot-group")[1] == (
+        "70% lower chance that the change “Desk phones switched off” fails")
+    assert does("postpone") == ["the change “Desk phones switched off” goes live 7 days later"]
+    assert does("escalate-to-vendor") == [
+        "“Softphone does not work” passed on to the softphone vendor"]
+    assert does("roll-back") == ["the change “Desk phones switched off” rolled back"]
+    assert narrative.lever_does(levers["hypercare"], softphone) == (
+        "+2 agents on the service desk; time to fix “Softphone does not work” 50% shorter "
+        "(for 2 days, then it wears off)")
+    assert evidence_words("Asm") == "Our assumption"
+    assert evidence_words("Gartner 2022, n ~ 4,800 (B) for the direction; sizes Asm") == (
+        "Gartner 2022, n ~ 4,800 (industry benchmark) for the direction; the sizes are our "
+        "assumption")
+    assert evidence_words("KCS, Consortium for Service Innovation (B, an upper bound)") == (
+        "KCS, Consortium for Service Innovation (industry benchmark, an upper bound)")
+    assert evidence_words("practitioner reports (C) + Asm") == (
+        "practitioner reports and our assumption")
+    assert evidence_words("shift-left and KCS reports (B/C, an upper bound); sizes Asm") == (
+        "shift-left and KCS reports (industry benchmark or practitioner report, an upper "
+        "bound); the sizes are our assumption")
+    assert evidence_words("hypercare is practice (C); faults resolved x 0.5 (Asm)") == (
+        "hypercare is practice (practitioner report); faults resolved × 0.5 (our assumption)")
+    assert parameter_words("teams.service-desk.staff", "add", softphone) == (
+        "extra agents on the service desk")
+    # without the scenario, from the ids
+    assert parameter_words("teams.service-desk.staff", "set") == "agents on the service desk"
+
+
+def test_every_lever_of_every_scenario_is_said_in_words():
+    from sim import list_builtin
+    from sim import load_builtin as builtin
+    from sim.names import effect_sentence, evidence_words
+
+    for entry in list_builtin():
+        scenario = builtin(entry.id)
+        for lever in scenario.levers:
+            words = " ".join([narrative.lever_does(lever, scenario),
+                              evidence_words(lever.evidence)])
+            for pattern in JARGON:
+                assert not re.search(pattern, words), (entry.id, lever.id, words)
+            for effect in lever.effects:  # things by their names, never by their ids
+                item = effect.target.split(".")[1]
+                assert "-" not in item or item not in effect_sentence(effect, scenario), (
+                    lever.id, effect)
+
+
 def test_html_is_one_self_contained_file(made, firefighting):
     page = debrief.to_html(made)
     # no network needed: nothing is fetched from anywhere
