@@ -331,7 +331,8 @@ def input_file(path: str, said: str) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from sim import resolve_scenario, run_replications
+    from cli.decided import decisions_json, print_decisions, run_keeping_decisions
+    from sim import resolve_scenario
     from sim.engine import Simulation
 
     scenario = resolve_scenario(args.scenario)
@@ -359,10 +360,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     events_file = _OutputFile(args.events_csv, "--events-csv") if args.events_csv else None
     try:
         with _Progress() as progress:
-            result = run_replications(scenario, seed=args.seed, replications=args.replications,
-                                      workers=args.workers, progress=progress.update,
-                                      decisions=plan)
-        if events_file or replay_file or record:
+            result, decided, outcome = run_keeping_decisions(
+                scenario, args.seed, args.replications, args.workers, progress.update, plan)
+        if (events_file or replay_file or record) and outcome is None:
             outcome = first_run()
         if events_file:
             from sim.export import write_events_csv
@@ -389,16 +389,29 @@ def cmd_run(args: argparse.Namespace) -> int:
                 output.discard()
     summary = result.summary()
     if args.json:
-        print(json.dumps({
+        found = {
             "scenario": scenario.id,
             "seed": args.seed,
             "replications": args.replications,
             "kpis": {name: {"mean": _json_number(e.mean), "ci95": _json_number(e.ci95)}
                      for name, e in summary.items()},
-        }, indent=None))
+        }
+        if scenario.decision_points:  # a key of its own: the four above stay as they are
+            found["decision_points"] = decisions_json(scenario, decided)
+        print(json.dumps(found, indent=None))
     else:
         _print_table(scenario, args, summary)
+        print_decisions(scenario, _answered_by(args), decided)
     return EXIT_OK
+
+
+def _answered_by(args: argparse.Namespace) -> str:
+    """Who answered the decision points of a run, in words."""
+    if getattr(args, "policy", None):
+        return f"policy {args.policy}"
+    if getattr(args, "decisions", None):
+        return f"decisions file {args.decisions}"
+    return "nobody: no lever; --policy or --decisions answers them"
 
 
 def _record(outcome, args: argparse.Namespace) -> None:

@@ -601,3 +601,64 @@ def test_compare_of_many_variants_puts_a_variant_on_each_row_to_fit(capsys, monk
     assert [line.split()[4 if i == 0 else 0] for i, line in enumerate(block)] == [
         "none", "prepared", "again", "nothing"]
     assert all(line.count("±") == (1 if i == 0 else 2) for i, line in enumerate(block))
+
+
+# -- which decision points a run asked -----------------------------------------------------------
+
+
+@pytest.fixture
+def quiet_point(tmp_path) -> str:
+    """story.yaml with one more decision point, whose condition never holds."""
+    path = tmp_path / "story.yaml"
+    path.write_text(Path(STORY).read_text().replace(
+        "decision_points:\n",
+        "decision_points:\n"
+        "  - {id: quiet, prompt: Quiet, when: {metric: phone_waiting, above: 500}, "
+        "levers: [temps]}\n"))
+    return str(path)
+
+
+def test_run_says_which_decision_points_were_asked_and_which_never(capsys, quiet_point):
+    assert main(["run", quiet_point, "--policy", "prepared"]) == 0
+    out = capsys.readouterr().out
+    decisions = out[out.index("\nDecision points"):].splitlines()[1:]
+    assert decisions[0] == "Decision points (answered by policy prepared)"
+    assert decisions[1:4] == [
+        "  quiet  never asked (when phone_waiting is above 500)",
+        "  prep   mon 00:00: brief, train",
+        "  busy   wed 10:15: temps"]
+    # the same moments as the run's own record of its decisions (its replay file)
+    from sim import Simulation, load_scenario
+    from sim.decisions import DecisionPlan
+
+    scenario = load_scenario(quiet_point)
+    outcome = Simulation(scenario, seed=1,
+                         decisions=DecisionPlan.from_policy(scenario, "prepared")).run()
+    assert [(d.point, d.at_min, d.levers) for d in outcome.decisions] == [
+        ("prep", 0.0, ("brief", "train")), ("busy", 2 * 1440 + 615.0, ("temps",))]
+
+
+def test_run_over_replications_says_in_how_many_runs_each_point_was_asked(capsys,
+                                                                          quiet_point):
+    from sim import load_scenario, run_replications
+    from sim.decisions import DecisionPlan
+
+    args = ["run", quiet_point, "--policy", "prepared", "-r", "4", "--workers", "2"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "Decision points, over the 4 runs (answered by policy prepared)" in out
+    assert "  quiet  never asked (when phone_waiting is above 500)" in out
+    assert "  prep   asked in 4 of 4 runs; levers pulled: brief (4 runs), train (4 runs)" in out
+    busy = re.search(r"  busy   asked in (\d) of 4 runs; levers pulled: temps \((\d) runs?\)",
+                     out)
+    assert busy and busy.group(1) == busy.group(2), out
+    # --json: a key of its own, and the same key figures as sim.run_replications
+    result = run_json(capsys, *args[1:])
+    assert result["decision_points"]["quiet"] == {"runs_asked": 0, "times_asked": 0,
+                                                  "levers": {"temps": 0}}
+    assert result["decision_points"]["busy"]["runs_asked"] == int(busy.group(1))
+    scenario = load_scenario(quiet_point)
+    expected = run_replications(scenario, seed=1, replications=4, workers=1,
+                                decisions=DecisionPlan.from_policy(scenario, "prepared"))
+    assert {k: v["mean"] for k, v in result["kpis"].items()} == pytest.approx(
+        {k: e.mean for k, e in expected.summary().items()}, nan_ok=True)

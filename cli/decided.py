@@ -1,0 +1,172 @@
+"""What `itsm run` tells about the decisions: which decision points were asked, when, and
+which levers were pulled — and which points were never asked.
+
+A designer whose `phone_waiting > 5` point never fired should read it under the key
+figures, not find it out from a replay file. For one run each asking is listed with its
+moment; over replications, in how many runs each point was asked and each lever pulled.
+
+The key figures come from the same runs: `run_keeping_decisions` is `run_replications`
+that also keeps, per run, what was decided (a few lines per run, never the event log).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+
+#: Askings of one point listed for a single run; the rest are counted ("and 37 more").
+SHOWN_ASKINGS = 5
+#: Steps a run in this process is cut into to move the progress bar.
+PROGRESS_STEPS = 50
+
+
+@dataclass
+class Decided:
+    """What one run decided: each decision point's askings (the first few, with the
+    moment and the levers pulled) and how often it was asked; the free decisions."""
+
+    askings: dict[str, list[tuple[float, tuple[str, ...]]]] = field(default_factory=dict)
+    times: dict[str, int] = field(default_factory=dict)
+    pulled: dict[str, set[str]] = field(default_factory=dict)  # point -> levers, any asking
+    last: dict[str, float] = field(default_factory=dict)  # point -> its last asking
+    free: list[tuple[float, tuple[str, ...]]] = field(default_factory=list)
+
+
+def decided(outcome) -> Decided:
+    """What a finished run decided, from its decisions (answers and free decisions)."""
+    found = Decided()
+    for d in outcome.decisions:
+        if d.point is None:
+            found.free.append((d.at_min, d.levers))
+            continue
+        found.times[d.point] = found.times.get(d.point, 0) + 1
+        found.pulled.setdefault(d.point, set()).update(d.levers)
+        found.last[d.point] = d.at_min
+        shown = found.askings.setdefault(d.point, [])
+        if len(shown) < SHOWN_ASKINGS:
+            shown.append((d.at_min, d.levers))
+    return found
+
+
+def _decided_batch(scenario, seed: int, replications: list[int], plan
+                   ) -> list[tuple[int, dict, Decided]]:
+    """Some replications, in a worker process: each run's key figures and decisions."""
+    from sim.engine import Simulation
+
+    out = []
+    for r in replications:
+        outcome = Simulation(scenario, seed=seed, replication=r, decisions=plan).run()
+        out.append((r, outcome.kpis(), decided(outcome)))
+    return out
+
+
+def run_keeping_decisions(scenario, seed: int, replications: int, workers: int | None,
+                          progress: Callable[[float, float], None], plan):
+    """`sim.run_replications` (the same seeds, the same figures) that also keeps what each
+    run decided. Returns (Replications, [Decided per replication], the outcome of
+    replication 0 when it ran in this process, else None)."""
+    from sim.engine import Simulation
+    from sim.replications import Replications
+
+    runs: dict[int, tuple[dict, Decided]] = {}
+    first = None
+    workers = workers or os.cpu_count() or 1
+    if workers == 1 or replications == 1:
+        for r in range(replications):
+            sim = Simulation(scenario, seed=seed, replication=r, decisions=plan)
+            for step in range(1, PROGRESS_STEPS + 1):
+                sim.advance(sim.horizon_min * step / PROGRESS_STEPS)
+                progress(r + step / PROGRESS_STEPS, replications)
+            outcome = sim.run()
+            if first is None:
+                first = outcome
+            runs[r] = (outcome.kpis(), decided(outcome))
+    else:
+        tasks = min(replications, max(4 * workers, PROGRESS_STEPS))
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(_decided_batch, scenario, seed,
+                                   list(range(i, replications, tasks)), plan)
+                       for i in range(tasks)]
+            for future in as_completed(futures):
+                for r, kpis, what in future.result():
+                    runs[r] = (kpis, what)
+                progress(len(runs), replications)
+    order = range(replications)
+    return (Replications(scenario.id, seed, [runs[r][0] for r in order]),
+            [runs[r][1] for r in order], first)
+
+
+# -- words --------------------------------------------------------------------------------------
+
+
+def _when(scenario, point) -> str:
+    from sim.experiments import moment_words
+
+    if point.at is not None:
+        return f"at {moment_words(scenario, point.at)}"
+    condition = point.when
+    side, value = ("above", condition.above) if condition.above is not None \
+        else ("below", condition.below)
+    return f"when {condition.metric} is {side} {value:g}"
+
+
+def _levers(levers) -> str:
+    return ", ".join(levers) or "no lever"
+
+
+def print_decisions(scenario, answered_by: str, runs: list[Decided]) -> None:
+    """The decision points of the run (or runs), after the key figures."""
+    from sim.experiments import moment_words
+
+    free = [decision for run in runs[:1] for decision in run.free]
+    if not scenario.decision_points and not free:
+        return
+    width = max((len(p.id) for p in scenario.decision_points), default=0)
+    many = len(runs) > 1
+    print(f"\nDecision points{f', over the {len(runs)} runs' if many else ''} "
+          f"(answered by {answered_by})")
+    for point in scenario.decision_points:
+        asked_in = [run for run in runs if run.times.get(point.id)]
+        name = f"  {point.id:<{width}}  "
+        if not asked_in:
+            print(f"{name}never asked ({_when(scenario, point)})")
+        elif many:
+            times = sum(run.times[point.id] for run in asked_in)
+            pulled = {lever: sum(lever in run.pulled[point.id] for run in asked_in)
+                      for lever in point.levers}
+            levers = ", ".join(f"{lever} ({n} run{'s' if n > 1 else ''})"
+                               for lever, n in pulled.items() if n)
+            print(f"{name}asked in {len(asked_in)} of {len(runs)} runs"
+                  + (f" ({times} times in all)" if times > len(asked_in) else "")
+                  + f"; levers pulled: {levers or 'none'}")
+        else:
+            run = asked_in[0]
+            for i, (at_min, levers) in enumerate(run.askings[point.id]):
+                lead = name if i == 0 else " " * len(name)
+                print(f"{lead}{moment_words(scenario, at_min)}: {_levers(levers)}")
+            more = run.times[point.id] - len(run.askings[point.id])
+            if more:
+                print(f"{' ' * len(name)}… and {more} more time{'s' if more > 1 else ''}, "
+                      f"the last {moment_words(scenario, run.last[point.id])}")
+    if free:
+        print("Free decisions")
+        for at_min, levers in free:
+            print(f"  {moment_words(scenario, at_min)}: {_levers(levers)}")
+
+
+def decisions_json(scenario, runs: list[Decided]) -> dict:
+    """The same for --json: for each point, in how many runs it was asked, how many times
+    in all, and in how many runs each lever was pulled there."""
+    out = {}
+    for point in scenario.decision_points:
+        asked_in = [run for run in runs if run.times.get(point.id)]
+        entry = {"runs_asked": len(asked_in),
+                 "times_asked": sum(run.times[point.id] for run in asked_in),
+                 "levers": {lever: sum(lever in run.pulled[point.id] for run in asked_in)
+                            for lever in point.levers}}
+        if len(runs) == 1 and asked_in:
+            entry["first_asked_at_min"] = asked_in[0].askings[point.id][0][0]
+        out[point.id] = entry
+    return out
