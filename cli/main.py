@@ -167,12 +167,14 @@ def _parser() -> argparse.ArgumentParser:
 
     play = sub.add_parser(
         "play", help="the game: run the service desk through a week and see what your "
-        "decisions did (without a display: a headless run instead)",
+        "decisions did (without a display: the headless demo instead)",
         description="Open the game. With SCENARIO, go straight to its briefing; without, "
         "start at the title screen and pick one. Keys: F11 full screen, F10 colours for a "
         "projector, F12 screenshot, Ctrl+Q quit. With no display (no DISPLAY or "
-        "WAYLAND_DISPLAY, or SDL_VIDEODRIVER=dummy) it says so and runs SCENARIO "
-        "(default softphone-cutover) headless instead, printing its key figures.")
+        "WAYLAND_DISPLAY, or SDL_VIDEODRIVER=dummy) it says so and shows the demo instead, "
+        "as make demo does: the softphone cutover unprepared against prepared over 20 "
+        "paired replications (itsm compare); with SCENARIO, that scenario's policies side by "
+        "side (one run when it has none).")
     play.add_argument("scenario", nargs="?", default=None, metavar="SCENARIO",
                       help="a YAML file or a built-in id (default: choose in the game)")
     play.add_argument("--seed", type=_non_negative_int, default=1,
@@ -517,12 +519,50 @@ def cmd_play(args: argparse.Namespace) -> int:
         status = play_main(options)
         if status != NO_DISPLAY:
             return status
-    scenario = args.scenario or "softphone-cutover"
-    print(f"itsm play: no display to open the game on ({_why_no_display()}); running "
-          f"{scenario} headless instead.", file=sys.stderr)
-    run_args = argparse.Namespace(scenario=scenario, seed=args.seed, replications=1,
-                                  workers=1, json=False, events_csv=None)
-    return cmd_run(run_args)
+    return _play_headless(args)
+
+
+#: What `itsm play` shows without a display: the story of `make demo`, the softphone
+#: cutover played unprepared and prepared.
+DEMO_SCENARIO, DEMO_POLICIES, DEMO_REPLICATIONS = "softphone-cutover", ("unprepared", "prepared"), 20
+
+
+def _play_headless(args: argparse.Namespace) -> int:
+    """No display: the scenario's story told by its policies side by side (the softphone
+    cutover unprepared and prepared, as `make demo`, unless another scenario is named), or
+    one run of a scenario without policies; and how to play the game instead."""
+    from sim import resolve_scenario
+
+    name = args.scenario or DEMO_SCENARIO
+    scenario = resolve_scenario(name)
+    policies = list(scenario.policies)
+    if args.scenario is None and set(DEMO_POLICIES) <= set(policies):
+        policies = list(DEMO_POLICIES)
+    why = f"itsm play: no display to open the game on ({_why_no_display()})."
+    how_to_play = ("To play the game, run itsm play where it can open a window (a desktop "
+                   "session, or ssh -X)" + (", without SDL_VIDEODRIVER=dummy"
+                                           if os.environ.get("SDL_VIDEODRIVER") else "") + ".")
+    if len(policies) < 2:
+        print(f"{why}\nInstead, one headless run of {name} (it has no policies to compare), "
+              f"with its key figures.\n{how_to_play}", file=sys.stderr)
+        return cmd_run(argparse.Namespace(scenario=name, seed=args.seed, replications=1,
+                                          workers=1, json=False, events_csv=None))
+    variants = [f"{policy}=policy:{policy}" for policy in policies]
+    command = (f"itsm compare {name} " + " ".join(f"--variant {v}" for v in variants)
+               + f" --replications {DEMO_REPLICATIONS}"
+               + (f" --seed {args.seed}" if args.seed != 1 else ""))
+    played = (" and ".join(policies) if len(policies) == 2
+              else f"by each of its {len(policies)} policies")
+    print(f"{why}\nInstead, the demo{' (as make demo)' if command == _MAKE_DEMO else ''}: "
+          f"\"{scenario.title}\" played {played}, {DEMO_REPLICATIONS} runs each with the same "
+          f"callers, side by side:\n  {command}\n{how_to_play}", file=sys.stderr)
+    return cmd_compare(argparse.Namespace(scenario=name, variant=variants, seed=args.seed,
+                                          replications=DEMO_REPLICATIONS, workers=None,
+                                          json=False))
+
+
+_MAKE_DEMO = (f"itsm compare {DEMO_SCENARIO} --variant unprepared=policy:unprepared "
+              f"--variant prepared=policy:prepared --replications {DEMO_REPLICATIONS}")
 
 
 def _why_no_display() -> str:

@@ -11,7 +11,8 @@ reaches the terminal. What is checked:
   gives the same figures for the same seed whatever the number of workers, different ones
   for another seed, writes the event log with `--events-csv`, and refuses bad input with
   exit 2 and a message (unknown scenario id, bad file, `--replications 0`);
-- `itsm play` without a display says so on stderr and runs the headless demo.
+- `itsm play` without a display says so on stderr and shows the demo (make demo's
+  comparison) or, for a scenario without policies, one headless run.
 """
 
 from __future__ import annotations
@@ -256,21 +257,59 @@ def test_run_as_a_process_prints_one_json_object():
 # -- play ----------------------------------------------------------------------------------------
 
 
-def test_play_without_a_display_says_so_and_runs_the_headless_demo(capsys, monkeypatch):
+def test_play_without_a_display_says_so_and_shows_the_demo(capsys, monkeypatch):
     for name in ("DISPLAY", "WAYLAND_DISPLAY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("SDL_VIDEODRIVER", raising=False)
+    # a scenario without policies: one headless run, its key figures
     assert main(["play", "normal-week"]) == 0
     captured = capsys.readouterr()
-    assert "no display" in captured.err and "headless" in captured.err
+    assert captured.err.splitlines() == [
+        "itsm play: no display to open the game on (neither DISPLAY nor WAYLAND_DISPLAY is "
+        "set).",
+        "Instead, one headless run of normal-week (it has no policies to compare), with its "
+        "key figures.",
+        "To play the game, run itsm play where it can open a window (a desktop session, or "
+        "ssh -X)."]
     assert "A normal week at the service desk" in captured.out
     assert "First-contact resolution" in captured.out
-    # with SDL's dummy driver (CI) there is nothing to see either: the same
+    # with SDL's dummy driver (CI) there is nothing to see either: the story of make demo,
+    # the cutover unprepared against prepared, as the same comparison
     monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
-    assert main(["play"]) == 0
+    assert main(["play", "--seed", "1"]) == 0
     captured = capsys.readouterr()
-    assert "SDL_VIDEODRIVER=dummy" in captured.err
-    assert "Monday morning: the desk phones go dark" in captured.out
+    err = captured.err.splitlines()
+    assert err[0] == "itsm play: no display to open the game on (SDL_VIDEODRIVER=dummy)."
+    assert err[1].startswith('Instead, the demo (as make demo): "Monday morning: the desk '
+                             'phones go dark" played unprepared and prepared, 20 runs each')
+    assert err[2] == "  " + MAKE_DEMO
+    assert err[3].endswith("without SDL_VIDEODRIVER=dummy.")
+    monkeypatch.delenv("SDL_VIDEODRIVER")
+    assert main(MAKE_DEMO.split()[1:]) == 0
+    assert capsys.readouterr().out == captured.out  # exactly what make demo prints
+
+
+def test_play_a_named_scenario_without_a_display_compares_its_policies(capsys, monkeypatch):
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    story = str(ROOT / "tests" / "data" / "scenarios" / "story.yaml")
+    assert main(["play", story]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.splitlines()[1:3] == [
+        'Instead, the demo: "story" played prepared and none, 20 runs each with the same '
+        "callers, side by side:",
+        f"  itsm compare {story} --variant prepared=policy:prepared --variant none=policy:none "
+        "--replications 20"]
+    assert "none − prepared" in captured.out
+
+
+def make_demo() -> str:
+    """The command the Makefile's demo target runs, on one line."""
+    text = (ROOT / "Makefile").read_text().replace("\\\n", " ")
+    recipe = text.split("\ndemo:", 1)[1].splitlines()[1]
+    return " ".join(recipe.split()).removeprefix("$(BIN)/")
+
+
+MAKE_DEMO = make_demo()
 
 
 def test_play_with_a_bad_scenario_reports_it_before_opening_anything(capsys, tmp_path):
@@ -281,9 +320,10 @@ def test_play_with_a_bad_scenario_reports_it_before_opening_anything(capsys, tmp
 
 
 def test_play_as_a_process_without_a_display_exits_0():
-    result = itsm("play", env_drop=("DISPLAY", "WAYLAND_DISPLAY"))
+    result = itsm("play", env_drop=("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER"))
     assert result.returncode == 0
-    assert "headless" in result.stderr
+    assert "no display" in result.stderr and "the demo" in result.stderr
+    assert "prepared − unprepared" in result.stdout
     assert "First-contact resolution" in result.stdout
 
 
