@@ -125,6 +125,7 @@ class App:
     def step(self, dt: float) -> None:
         """One frame: events, update, draw."""
         started = time.perf_counter()
+        self.fonts.new_frame()
         for event in pygame.event.get():
             if event.type == pygame.QUIT:
                 self.quit()

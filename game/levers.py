@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pygame
 
-from game.ui import Ui, hint, wrap, wrap_fit
+from game.ui import Ui, fit_lines, hint, wrap, wrap_fit
 from sim.names import short_names  # the engine's moment reasons use the same words
 from sim.scenario import Effect, Lever, Scenario
 
@@ -22,6 +22,10 @@ _WHAT = {
     "duration_min": "how long it lasts", "capacity": "capacity", "empathy": "empathy",
     "declined": "share turned down", "route": "sent to",
 }
+
+
+#: A card's title: two lines of body type, else of small type, else three of small type.
+TITLE_STYLES = (("body", True, 2), ("small", True, 2), ("small", True, 3))
 
 
 def effect_words(effect: Effect, names: dict[str, str] | None = None) -> str:
@@ -55,8 +59,13 @@ def effect_words(effect: Effect, names: dict[str, str] | None = None) -> str:
         value = effect.set
         if value is True:  # "softphone: users warned beforehand"
             return f"{owner}: {what}"
-        if value is False:  # "softphone: no longer in force"
-            return f"{owner}: {'no longer' if rest == 'active' else 'not'} {what}"
+        if value is False and rest == "active":
+            # a roll-back: "no longer in force (Desk phones switched off)" read as if the
+            # phones were off; say what the lever does to the change or the incident
+            does = {"changes": "undoes the change", "injects": "stops the incident"}.get(parts[0])
+            return f"{does}: {owner}" if does else f"{owner}: no longer in force"
+        if value is False:  # "softphone: users not warned beforehand"
+            return f"{owner}: not {what}"
         how = names.get(str(value), f"→ {value}")
     return f"{owner}: {what} {how}"
 
@@ -67,6 +76,8 @@ def effect_short(effect: Effect, names: dict[str, str] | None = None,
     the change brings (How do I ... on the softphone?)"; without `owner`, without what it
     acts on (the tip has it)."""
     words = effect_words(effect, names)
+    if words.startswith(("undoes the change: ", "stops the incident: ")):
+        return words  # what it acts on is the point: "undoes the change: Desk phones …"
     whose, _, rest = words.partition(": ")
     whose = f" ({whose})" if owner else ""
     for sign in ("+", "−", "none"):
@@ -161,6 +172,14 @@ class LeverChooser:
         card_w = (rect.width - gap * (columns - 1)) // columns
         card_h = (rect.height - gap * (rows - 1)) // rows
         small = fonts.line_height("small")
+        pad = fonts.px("small") // 2 + 2
+        inner_w = card_w - 2 * pad
+        # one size of title for every card (the first that holds each title whole, with its
+        # tick), so the cards read as a set and do not change as they are chosen
+        titles = [f"[{i + 1}] ✓ {lever.name}" for i, lever in enumerate(self.levers)]
+        style = next((st for st in TITLE_STYLES
+                      if all(len(wrap(fonts, title, inner_w, st[0], True)) <= st[2]
+                             for title in titles)), TITLE_STYLES[-1])
         for i, lever in enumerate(self.levers):
             r, c = divmod(i, columns)
             card = pygame.Rect(rect.left + c * (card_w + gap), rect.top + r * (card_h + gap),
@@ -170,40 +189,47 @@ class LeverChooser:
             fill = t.panel_high if chosen else t.panel
             edge = t.accent if chosen else t.edge
             ui.panel(surface, card, fill, edge, 4 if chosen else 1)
-            pad = fonts.px("small") // 2 + 2
             inner = card.inflate(-2 * pad, -2 * pad)
             mark = "✓ " if chosen else ""
             colour = t.text if offered else t.idle
             y = inner.top
-            # two lines at most; the rest is in the tip
-            title_lines = wrap_fit(fonts, f"{i + 1}  {mark}{lever.name}", inner.width, 2,
-                                   "body", bold=True)
+            # the whole title; the number in brackets is the key that chooses the card
+            title_lines, size, _ = fit_lines(fonts, f"[{i + 1}] {mark}{lever.name}",
+                                             inner.width, (style,))
             for line in title_lines:
-                ui.text(surface, line, (inner.left, y), bold=True, colour=colour)
-                y += fonts.line_height()
+                ui.text(surface, line, (inner.left, y), size, bold=True, colour=colour)
+                y += fonts.line_height(size)
             cost = f"{lever.cost:,.0f} {self.currency}"
             if lever.duration_min:
                 cost += f" · for {lever.duration_min / 60:g} h"
             if not offered:
                 cost += f" · {self.status(lever.id)}"
-            ui.text(surface, cost, (inner.left, y), "small", t.warn if offered else t.idle,
-                    max_width=inner.width)
-            y += small
-            # what it does first, in numbers; the story of the lever if there is room
+            # why a lever is not on offer is information: readable, not greyed out
+            for line in wrap(fonts, cost, inner.width, "small"):
+                ui.text(surface, line, (inner.left, y), "small",
+                        t.warn if offered else t.text_dim)
+                y += small
+            # what it does first, in numbers, each effect whole; then the story of the
+            # lever, when it fits whole (the tip has it all)
             room = max(0, (inner.bottom - y) // small)
             lines: list[tuple[str, tuple]] = []
             for e in lever.effects:
-                most = min(2, room - len(lines))
+                left = room - len(lines)
+                if left <= 0:
+                    break
                 text = "• " + effect_short(e, self.names)
-                if len(wrap(fonts, text, inner.width, "small")) > most:
+                if len(wrap(fonts, text, inner.width, "small")) > left:
                     # what it does matters more than what it acts on: drop the latter
                     text = "• " + effect_short(e, self.names, owner=False)
-                for w in wrap_fit(fonts, text, inner.width, most, "small"):
+                for w in wrap_fit(fonts, text, inner.width, left, "small"):
                     lines.append((w, t.text if offered else t.idle))
-            if lever.description and room > len(lines):
-                lines += [(w, t.text_dim if offered else t.idle) for w in
-                          wrap_fit(fonts, " ".join(lever.description.split()), inner.width,
-                                   room - len(lines), "small")]
+            story = " ".join((lever.description or "").split())
+            first = story.split(". ")[0].rstrip(".") + "." if story else ""
+            for candidate in (story, first):
+                told = wrap(fonts, candidate, inner.width, "small") if candidate else []
+                if told and len(told) <= room - len(lines):
+                    lines += [(w, t.text_dim if offered else t.idle) for w in told]
+                    break
             for line, line_colour in lines:
                 ui.text(surface, line, (inner.left, y), "small", line_colour)
                 y += small

@@ -32,11 +32,18 @@ from sim.scenario import Lever, Scenario
 from sim.series import clock_words
 
 #: How often the slower figures (key figures, satisfaction, the ticker) are read again:
-#: at most every this many real seconds...
+#: every this many real seconds...
 REFRESH_EVERY_S = 0.5
-#: ...and only when the clock has moved on by at least this many simulated minutes (or the
-#: run stopped for a decision, or ended).
+#: ...when the clock has moved on by at least this many simulated minutes since (at slow
+#: speeds the figures would hardly change)...
 REFRESH_AFTER_MIN = 5.0
+#: ...and whatever the real time, once the clock has moved on by this many simulated
+#: minutes: at 240 min/s half a second is two hours, and the ticker would run behind the
+#: clock. Also at once when the run stops for a decision, ends, or is paused.
+REFRESH_EVERY_SIM_MIN = 10.0
+#: A frame counts as at most this many real seconds: a stall (a window drag, a slow disk)
+#: must not jump the clock through the morning.
+MAX_FRAME_S = 0.1
 #: At "max" speed the clock is advanced in slices of this many minutes until the frame's
 #: budget is used up.
 MAX_SPEED_SLICE_MIN = 20.0
@@ -60,11 +67,20 @@ SHORT_LABELS = {
 _CHANGE_NOTE = re.compile(r" \(after “[^”]*”[^)]*\)$")
 
 
+#: Words the ticker can do without: a moment passed on was not fixed at the desk; "the desk"
+#: is the service desk on the floor. (The ledger and the debrief keep the full words.)
+_TICKER_SHORTER = ((", but not fixed there: passed on to ", ", passed on to "),
+                   ("came to the service desk about", "came to the desk about"),
+                   ("raised at the service desk", "raised at the desk"))
+
+
 def ticker_words(reason: str) -> str:
-    """A moment's reason as the ticker says it, what happened first, since the end of a
-    line is what a narrow ticker cuts: "Sales — hung up after 4 min on hold · called about
-    “Softphone does not work”". The change's name is left out (the floor shows it)."""
+    """A moment's reason as the ticker says it, what happened first: "Sales — hung up
+    after 4 min on hold · called about “Softphone does not work”". The change's name is
+    left out (the floor shows it), and a few words the floor makes plain."""
     reason = _CHANGE_NOTE.sub("", reason)
+    for long, short in _TICKER_SHORTER:
+        reason = reason.replace(long, short)
     who, dash, rest = reason.partition(" — ")
     colon = rest.find(": ", max(0, rest.rfind("”")))  # what it was about ends at a colon
     if not dash or colon < 0:
@@ -148,16 +164,23 @@ class Play:
         return self.snapshot.finished
 
     @property
+    def figures_as_of_min(self) -> float:
+        """The minute of the clock the ticker, faces and key figures were last read at."""
+        return self._refreshed_min
+
+    @property
     def pending(self):
         """The decision point waiting for an answer (`sim.engine.PendingDecision`), or None."""
         return self.snapshot.pending_decision
 
     def step(self, dt_s: float, speed_min_per_s: float | None, closed_factor: float = 1.0,
              budget_s: float = 0.010) -> list[TickerLine]:
-        """Advance the clock for one frame of `dt_s` real seconds at `speed_min_per_s`
-        (None: as fast as `budget_s` of real time allows), and return the ticker lines of
-        the moments that happened. While the desk is closed and nobody waits, time runs
-        `closed_factor` times faster. Stops at a decision point or at the end."""
+        """Advance the clock for one frame of `dt_s` real seconds (at most `MAX_FRAME_S`)
+        at `speed_min_per_s` (None: as fast as `budget_s` of real time allows), and return
+        the ticker lines of the moments that happened. While the desk is closed and nobody
+        waits, time runs `closed_factor` times faster, up to the minute the desk opens and
+        no further: the morning is then played at the chosen speed. Stops at a decision
+        point or at the end."""
         if self.pending is not None or self.finished:
             return []
         started = time.perf_counter()
@@ -171,15 +194,20 @@ class Play:
                         or time.perf_counter() - started >= budget_s):
                     break
         else:
-            minutes = speed_min_per_s * dt_s
-            if self._quiet():
-                minutes *= closed_factor
+            minutes = speed_min_per_s * min(dt_s, MAX_FRAME_S)
+            now = sim.now_min
+            if minutes > 0 and closed_factor > 1 and self._quiet():
+                minutes = min(minutes * closed_factor, self.opens_at_min() - now)
             # a first step of 0 still runs what is due at minute 0 (the preparation point)
-            target = sim.now_min + minutes if minutes > 0 else sim.now_min + 1e-9
-            if minutes > 0 or sim.now_min == 0.0:
+            target = now + minutes if minutes > 0 else now + 1e-9
+            if minutes > 0 or now == 0.0:
                 self.snapshot = sim.advance(target)
         self.real_s_in_sim += time.perf_counter() - started
         return self.refresh()
+
+    def opens_at_min(self) -> float:
+        """The minute the desk next opens (now, when it is open)."""
+        return self.sim.calendar.add_business_minutes(self.now_min, 0.0)
 
     def _quiet(self) -> bool:
         """Closed and nobody waiting at a first-contact desk: a night or a weekend."""
@@ -188,15 +216,17 @@ class Play:
 
     # -- what the screens read ----------------------------------------------------------------
 
-    def refresh(self, force: bool = False) -> list[TickerLine]:
-        """Read the slower figures again if it is time to (see `REFRESH_EVERY_S`)."""
+    def refresh(self, force: bool = False, settled: bool = False) -> list[TickerLine]:
+        """Read the slower figures again if it is time to (see `REFRESH_EVERY_S` and
+        `REFRESH_EVERY_SIM_MIN`); `settled`: the clock stands still (paused), so read them
+        up to its minute now."""
         now_real = time.perf_counter()
-        stopped = self.pending is not None or self.finished
-        if not force and not stopped and (
-                now_real - self._refreshed_real < REFRESH_EVERY_S
-                or self.now_min - self._refreshed_min < REFRESH_AFTER_MIN):
-            return []
-        if not force and self._refreshed_min == self.now_min:
+        stopped = self.pending is not None or self.finished or settled
+        moved_min = self.now_min - self._refreshed_min
+        due = (stopped or moved_min >= REFRESH_EVERY_SIM_MIN
+               or (now_real - self._refreshed_real >= REFRESH_EVERY_S
+                   and moved_min >= REFRESH_AFTER_MIN))
+        if not force and (not due or moved_min == 0):
             return []
         self._refreshed_real = now_real
         self._refreshed_min = self.now_min

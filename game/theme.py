@@ -1,4 +1,4 @@
-"""The game's looks, read from `theme.yaml`: colours (two palettes, switched with T),
+"""The game's looks, read from `theme.yaml`: colours (two palettes, switched with F10),
 type sizes that grow with the window, spacing and the speed steps.
 
 The theme file is data, read with the same safe YAML loader as scenarios. A broken theme

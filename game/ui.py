@@ -10,6 +10,15 @@ Screens draw "immediate mode": each frame `draw` lays out the screen for the win
 and registers its buttons with the screen's `Ui`; events are matched against the buttons of
 the last frame drawn. So a resized window needs no relayout code, and a test finds a button
 by its id (`ui.find("start")`) and clicks its centre.
+
+The keyboard reaches everything the mouse does: Tab and Shift+Tab move a focus ring through
+the text fields, buttons and cards of the last frame in the order they were drawn (only
+those of the top pop-up while one is open), and through the parts that have details (a
+department, a desk): the focused part shows its details beside it, as hovering does. Enter
+presses a focused button, Space a focused button or card, Esc lets go of the focus.
+
+`Fonts` keeps the words drawn in the last frame and the ones that had to be cut with "…",
+so that a test can read the screen as a person would.
 """
 
 from __future__ import annotations
@@ -36,6 +45,13 @@ class Fonts:
         self.body_px = theme.min_px
         self._fonts: dict[tuple[str, bool, int], pygame.font.Font] = {}
         self._rendered: OrderedDict[tuple, pygame.Surface] = OrderedDict()
+        #: every text drawn since `new_frame`, and every (text, what was shown) cut to fit
+        self.drawn: list[str] = []
+        self.cuts: list[tuple[str, str]] = []
+
+    def new_frame(self) -> None:
+        self.drawn = []
+        self.cuts = []
 
     def fit(self, window_height: int) -> None:
         """Size the body text so the window holds `lines_per_window` lines of it."""
@@ -61,6 +77,7 @@ class Fonts:
 
     def render(self, text: str, size: str = "body", colour: Colour = (255, 255, 255),
                bold: bool = False) -> pygame.Surface:
+        self.drawn.append(text)
         key = (text, size, bold, self.body_px, colour)
         surface = self._rendered.get(key)
         if surface is None:
@@ -117,7 +134,9 @@ def ellipsize(fonts: Fonts, text: str, width: int, size: str = "body", bold: boo
             low = mid
         else:
             high = mid - 1
-    return text[:low].rstrip() + "…"
+    shown = text[:low].rstrip() + "…"
+    fonts.cuts.append((text, shown))
+    return shown
 
 
 def wrap_fit(fonts: Fonts, text: str, width: int, max_lines: int, size: str = "body",
@@ -133,6 +152,24 @@ def wrap_fit(fonts: Fonts, text: str, width: int, max_lines: int, size: str = "b
     return lines[:max_lines - 1] + [ellipsize(fonts, last, width, size, bold)]
 
 
+#: A style to try for text that must be whole: (size, bold, at most how many lines).
+Style = tuple[str, bool, int]
+
+
+def fit_lines(fonts: Fonts, text: str, width: int, styles: tuple[Style, ...]
+              ) -> tuple[list[str], str, bool]:
+    """The text wrapped in the first of `styles` (size, bold, lines) that holds it whole,
+    in the order of preference given; failing all, the last style with "…". Returns the
+    lines, the size and the boldness: the whole name in smaller type or on two lines rather
+    than a name cut short."""
+    for size, bold, max_lines in styles:
+        lines = wrap(fonts, text, width, size, bold)
+        if len(lines) <= max_lines:
+            return lines, size, bold
+    size, bold, max_lines = styles[-1]
+    return wrap_fit(fonts, text, width, max_lines, size, bold), size, bold
+
+
 @dataclass
 class Button:
     """A clickable area registered for one frame."""
@@ -142,6 +179,13 @@ class Button:
     action: Callable[[], None] | None
     key: int | None = None
     enabled: bool = True
+    #: "button" (Enter or Space presses it when focused), "card" (Space: a choice to toggle,
+    #: Enter stays the screen's own), "field" (a text field) or "area" (details only)
+    kind: str = "button"
+    #: a text field's way to let go of the typing when the focus moves on
+    blur: Callable[[], None] | None = None
+    #: a pop-up's box: what was drawn before it is underneath, out of the focus's reach
+    modal: bool = False
 
 
 @dataclass
@@ -150,14 +194,20 @@ class Tip:
     lines: list[str]
 
 
+#: How the focus ring stands off what it surrounds, pixels.
+FOCUS_RING_PX = 4
+
+
 @dataclass
 class Ui:
-    """One screen's widgets of the last frame drawn, and the mouse."""
+    """One screen's widgets of the last frame drawn, the mouse and the keyboard's focus."""
 
     app: object
     buttons: list[Button] = field(default_factory=list)
     tips: list[Tip] = field(default_factory=list)
     mouse: tuple[int, int] = (-1, -1)
+    #: the id of the button, card, field or part that Tab moved to (None: none)
+    focus_id: str | None = None
     _next_buttons: list[Button] = field(default_factory=list)
     _next_tips: list[Tip] = field(default_factory=list)
 
@@ -176,6 +226,17 @@ class Ui:
     def end(self, surface: pygame.Surface) -> None:
         self.buttons = self._next_buttons
         self.tips = self._next_tips
+        focused = self.focused()
+        if self.focus_id is not None and focused is None:
+            self.focus_id = None  # what had the focus is gone (a pop-up closed)
+        if focused is not None:
+            ring = focused.rect.inflate(2 * FOCUS_RING_PX, 2 * FOCUS_RING_PX)
+            pygame.draw.rect(surface, self.theme.text, ring, 2,
+                             border_radius=self.theme.corner_px + FOCUS_RING_PX)
+            tip = self._tip_of(focused)
+            if tip is not None:  # the keyboard's way to what hovering shows
+                self.draw_tip(surface, tip.lines, beside=focused.rect)
+                return
         for tip in reversed(self.tips):
             if tip.rect.collidepoint(self.mouse):
                 self.draw_tip(surface, tip.lines)
@@ -186,6 +247,70 @@ class Ui:
 
     def ids(self) -> list[str]:
         return [b.id for b in self.buttons]
+
+    # -- the keyboard's focus ------------------------------------------------------------------
+
+    def _tip_of(self, button: Button) -> Tip | None:
+        return next((t for t in reversed(self.tips) if t.rect == button.rect), None)
+
+    def focusable(self) -> list[Button]:
+        """What Tab moves through, in the order drawn: fields, buttons and cards that can be
+        pressed, and parts that have details to show; only the top pop-up's while one is
+        open."""
+        start = max((i for i, b in enumerate(self.buttons) if b.modal), default=-1) + 1
+        tipped = {tuple(t.rect) for t in self.tips}
+        return [b for b in self.buttons[start:]
+                if b.rect.width > 0 and b.rect.height > 0 and not b.modal
+                and ((b.enabled and b.action is not None) or tuple(b.rect) in tipped)]
+
+    def focused(self) -> Button | None:
+        if self.focus_id is None:
+            return None
+        return next((b for b in self.focusable() if b.id == self.focus_id), None)
+
+    def move_focus(self, step: int) -> None:
+        items = self.focusable()
+        old = self.focused()
+        if not items:
+            self.clear_focus()
+            return
+        if old is None:
+            new = items[0] if step > 0 else items[-1]
+        else:
+            new = items[(items.index(old) + step) % len(items)]
+        if old is not None and old.blur is not None:
+            old.blur()
+        self.focus_id = new.id
+        if new.kind == "field" and new.action is not None:
+            new.action()  # the field takes the typing
+
+    def clear_focus(self) -> None:
+        old = self.focused()
+        if old is not None and old.blur is not None:
+            old.blur()
+        self.focus_id = None
+
+    def handle_focus(self, event: pygame.event.Event) -> bool:
+        """Tab, Shift+Tab, and Enter, Space or Esc on what has the focus; True when used.
+        Screens call this before their own keys, so that Enter on a focused button presses
+        that button rather than the screen's default one."""
+        if event.type != pygame.KEYDOWN:
+            return False
+        if event.key == pygame.K_TAB and not event.mod & pygame.KMOD_CTRL:
+            self.move_focus(-1 if event.mod & pygame.KMOD_SHIFT else 1)
+            return True
+        focused = self.focused()
+        if focused is None or focused.kind == "field":
+            return False  # a field takes its own keys (Enter accepts, Esc leaves it)
+        if event.key == pygame.K_ESCAPE:
+            self.clear_focus()
+            return True
+        pressed = (event.key in (pygame.K_RETURN, pygame.K_KP_ENTER) and focused.kind == "button"
+                   or event.key == pygame.K_SPACE and focused.kind in ("button", "card"))
+        if pressed and focused.enabled and focused.action is not None:
+            self._press(focused, keep_focus=True)
+            return True
+        return False
 
     # -- events --------------------------------------------------------------------------------
 
@@ -198,22 +323,28 @@ class Ui:
             self.mouse = event.pos
             for b in reversed(self.buttons):  # the last drawn is on top
                 if b.rect.collidepoint(event.pos):
+                    if b.kind != "field":
+                        self.clear_focus()  # the mouse took over
                     if b.enabled and b.action is not None:
-                        self._press(b)
+                        self._press(b, keep_focus=b.kind == "field")
                     return True
+            self.clear_focus()
             return False
         if event.type == pygame.KEYDOWN:
             for b in self.buttons:
                 if b.key is not None and b.key == event.key and b.enabled and b.action:
-                    self._press(b)
+                    self._press(b, keep_focus=True)
                     return True
         return False
 
-    def _press(self, button: Button) -> None:
+    def _press(self, button: Button, keep_focus: bool = False) -> None:
         # what was on screen may be gone now (a pop-up closed, a screen changed): until the
         # next frame draws what is there, a second click or key in the same frame must not
-        # reach a button of the old picture (Enter then a click on 'Decide' answered twice)
+        # reach a button of the old picture (Enter then a click on 'Decide' answered twice).
+        # The focus id stays: if the next frame still has the button, it keeps the ring.
+        focus = self.focus_id if keep_focus else None
         self.buttons, self.tips = [], []
+        self.focus_id = focus
         button.action()
 
     def hovered(self, rect: pygame.Rect) -> bool:
@@ -282,17 +413,26 @@ class Ui:
         return b
 
     def area(self, button_id: str, rect: pygame.Rect, action: Callable[[], None] | None,
-             key: int | None = None) -> Button:
-        """A clickable area drawn by the caller (a card, a desk, a department)."""
-        b = Button(button_id, rect.copy(), action, key, True)
+             key: int | None = None, kind: str | None = None, modal: bool = False,
+             blur: Callable[[], None] | None = None) -> Button:
+        """A clickable area drawn by the caller (a card, a desk, a department). With an
+        action it is a "card" for the focus (Space presses it) unless `kind` says otherwise;
+        `modal` marks a pop-up's box (see `focusable`)."""
+        kind = kind or ("card" if action is not None else "area")
+        b = Button(button_id, rect.copy(), action, key, True, kind=kind, blur=blur,
+                   modal=modal)
         self._next_buttons.append(b)
         return b
 
     def tip(self, rect: pygame.Rect, lines: list[str]) -> None:
-        """Lines shown in a box beside the mouse while it hovers `rect`."""
+        """Lines shown in a box beside the mouse while it hovers `rect` (or beside `rect`
+        while the area of the same rectangle has the keyboard's focus)."""
         self._next_tips.append(Tip(rect.copy(), lines))
 
-    def draw_tip(self, surface: pygame.Surface, lines: list[str]) -> None:
+    def draw_tip(self, surface: pygame.Surface, lines: list[str],
+                 beside: pygame.Rect | None = None) -> pygame.Rect:
+        """The tip box, beside the mouse, or beside `beside` (right of it, else below,
+        above or left: wherever it fits whole)."""
         fonts, t = self.fonts, self.theme
         width = min(surface.get_width() // 2, max(fonts.width(line, "small") for line in lines)
                     + fonts.px("small") * 2)
@@ -300,16 +440,31 @@ class Ui:
                                                      "small")]
         step = fonts.line_height("small")
         height = step * len(wrapped) + fonts.px("small")
-        x = min(self.mouse[0] + 16, surface.get_width() - width - 4)
-        y = min(self.mouse[1] + 16, surface.get_height() - height - 4)
-        if y < 0:
-            y = 0
+        sw, sh = surface.get_size()
+        if beside is None:
+            x = min(self.mouse[0] + 16, sw - width - 4)
+            y = min(self.mouse[1] + 16, sh - height - 4)
+        else:
+            gap = FOCUS_RING_PX + 4
+            spots = [(beside.right + gap, beside.top), (beside.left, beside.bottom + gap),
+                     (beside.left, beside.top - gap - height), (beside.left - gap - width,
+                                                                beside.top)]
+            screen = surface.get_rect()
+            fits = [(x, y) for x, y in spots
+                    if screen.contains(pygame.Rect(x, min(y, sh - height - 4), width, height))
+                    and not pygame.Rect(x, min(y, sh - height - 4), width, height
+                                        ).colliderect(beside)]
+            x, y = fits[0] if fits else spots[1]
+            x = max(4, min(x, sw - width - 4))
+            y = min(y, sh - height - 4)
+        y = max(0, y)
         box = pygame.Rect(x, y, width, height)
         pygame.draw.rect(surface, t.panel_high, box, border_radius=t.corner_px)
         pygame.draw.rect(surface, t.accent, box, 2, border_radius=t.corner_px)
         for i, line in enumerate(wrapped):
             surface.blit(fonts.render(line, "small", t.text),
                          (x + fonts.px("small"), y + fonts.px("small") // 2 + i * step))
+        return box
 
 
 class TextField:
@@ -361,12 +516,22 @@ class TextField:
             text = text[1:]
         ui.text(surface, text, (rect.left + pad, rect.centery), colour=colour,
                 anchor="midleft")
+        # the field's own state and the Ui's focus agree (a click, Esc, Enter may change
+        # either)
+        if self.focused:
+            ui.focus_id = field_id
+        elif ui.focus_id == field_id:
+            ui.focus_id = None
 
-        def focus() -> None:
-            self.focused = True
-            pygame.key.start_text_input()
+        ui.area(field_id, rect, self.focus, kind="field", blur=self.blur)
 
-        ui.area(field_id, rect, focus)
+    def focus(self) -> None:
+        """Typing goes here now."""
+        self.focused = True
+        pygame.key.start_text_input()
+
+    def blur(self) -> None:
+        self.focused = False
 
 
 class Scroll:

@@ -25,6 +25,8 @@ class Driver:
         options.setdefault("export_dir", str(tmp_path / "exports"))
         self.app = App(Options(**options), size=size)
         self.shots: list[tuple[str, bytes]] = []
+        #: every text cut with "…" in any frame so far: {(screen, pop-up): {(text, shown)}}
+        self.cuts_seen: dict[tuple[str, str], set[tuple[str, str]]] = {}
         self.step()
 
     @property
@@ -34,6 +36,10 @@ class Driver:
     def step(self, frames: int = 1, dt: float = FRAME_S) -> None:
         for _ in range(frames):
             self.app.step(dt)
+            if self.app.fonts.cuts:
+                overlay = getattr(self.screen, "overlay", None)
+                where = (self.screen.name, type(overlay).__name__ if overlay else "")
+                self.cuts_seen.setdefault(where, set()).update(self.app.fonts.cuts)
 
     def ids(self) -> list[str]:
         return self.screen.ui.ids()
@@ -71,6 +77,18 @@ class Driver:
     def wait_background(self) -> None:
         background.wait_all()
         self.step(2)
+
+    def texts(self) -> list[str]:
+        """Every text the last frame drew (labels, lines, tips), as a person reads it."""
+        return list(self.app.fonts.drawn)
+
+    def shows(self, words: str) -> bool:
+        """Does the last frame show `words` (within any text it drew)?"""
+        return any(words in text for text in self.app.fonts.drawn)
+
+    def cut_texts(self) -> list[tuple[str, str]]:
+        """The texts the last frame had to cut with "…": (the whole text, what was shown)."""
+        return list(self.app.fonts.cuts)
 
     def pixels(self) -> np.ndarray:
         return pygame.surfarray.array3d(self.app.surface)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import pygame
 
-from game.ui import Ui, hint
+from game.ui import Ui, fit_lines, hint
 
 if TYPE_CHECKING:
     from game.app import App
@@ -36,6 +36,9 @@ class Screen:
     # -- the three calls the app makes ---------------------------------------------------------
 
     def handle(self, event: pygame.event.Event) -> None:
+        # the focus first: Enter on a focused button presses it, not the screen's default
+        if self.ui.handle_focus(event):
+            return
         if self.handle_screen(event):
             return
         self.ui.handle(event)
@@ -87,14 +90,19 @@ class Screen:
 
     def header(self, surface: pygame.Surface, title: str, subtitle: str = "") -> int:
         """The screen's title at the top; returns the y below it."""
-        ui, m = self.ui, self.margin
-        rect = ui.text(surface, title, (m, m), "heading", bold=True,
-                       max_width=surface.get_width() - 2 * m)
-        y = rect.bottom
+        ui, m, fonts = self.ui, self.margin, self.app.fonts
+        width = surface.get_width() - 2 * m
+        y = m
+        # the whole title and subtitle: on two lines, or in smaller type, rather than cut
+        lines, size, bold = fit_lines(fonts, title, width, (("heading", True, 1),
+                                                           ("heading", True, 2)))
+        for line in lines:
+            y = ui.text(surface, line, (m, y), size, bold=bold).bottom
         if subtitle:
-            rect = ui.text(surface, subtitle, (m, y), "body", self.app.theme.text_dim,
-                           max_width=surface.get_width() - 2 * m)
-            y = rect.bottom
+            lines, size, bold = fit_lines(fonts, subtitle, width, (
+                ("body", False, 1), ("small", False, 1), ("small", False, 2)))
+            for line in lines:
+                y = ui.text(surface, line, (m, y), size, self.app.theme.text_dim).bottom
         return y + self.gap
 
     def button_row(self, surface: pygame.Surface, buttons: list[tuple], y: int | None = None,

@@ -22,13 +22,64 @@ import pygame
 from game import background
 from game.screens.base import Screen
 from game.session import Play
-from game.ui import Scroll, wrap, wrap_fit
+from game.ui import Scroll, fit_lines, wrap, wrap_fit
 from reports import narrative
 from sim.decisions import DecisionPlan
 
 TABS = [("summary", "Summary", pygame.K_s), ("charts", "Charts", pygame.K_c),
         ("people", "People", pygame.K_p), ("whatif", "What if…", pygame.K_w),
         ("discuss", "Discuss", pygame.K_d)]
+
+
+def policy_title(policy_id: str) -> str:
+    """A policy as the trainee reads it: the scenario names its policies by id only
+    ("brief-only"), so the id in words ("Brief only")."""
+    words = policy_id.replace("-", " ").replace("_", " ").strip()
+    return words[:1].upper() + words[1:] if words else policy_id
+
+
+#: The twin table's figures in the fewest words (the tip of each row has the long label).
+TWIN_SHORT_LABELS = {
+    "score": "Score (0-100)", "csat": "CSAT (satisfied)", "satisfaction": "Satisfaction",
+    "abandonment_rate": "Hung up (phone)", "asa_min": "Speed of answer",
+    "fcr": "Fixed at first contact", "moments_bad": "Bad moments",
+    "lost_work_hours": "Working time lost", "cost_total": "Total cost",
+}
+
+
+def _extra_contacts(keys: list[tuple]) -> str:
+    """What the contacts only one run had were: "110 people trying again after giving up,
+    197 contacts a change brought" (a contact is known by its source, its number in it
+    and its attempt, `sim.twin`; a change's extra demand has a source of its own)."""
+    again = sum(1 for key in keys if key[2] > 0)
+    brought = sum(1 for key in keys if key[2] == 0 and str(key[0]).startswith("change:"))
+    other = len(keys) - again - brought
+    parts = []
+    if again:
+        parts.append(f"{again} {'person' if again == 1 else 'people'} trying again after "
+                     "giving up")
+    if brought:
+        parts.append(f"{brought} contact{'s' if brought != 1 else ''} a change brought")
+    if other and parts:
+        parts.append(f"{other} other{'s' if other != 1 else ''}")
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def twin_words(comparison, other_title: str) -> str:
+    """The twin comparison (`sim.twin.Comparison`, your run first) in the trainee's words:
+    which contacts went the same way, which turned out differently, and which happened in
+    one run only — and what those were."""
+    theirs, yours = comparison.only_in_second, comparison.only_in_first
+    text = (f"Same people, same luck. Of the contacts in both runs, {comparison.same:,} went "
+            f"the same way and {len(comparison.turned_out_differently):,} turned out "
+            "differently.")
+    if theirs:
+        text += (f" {len(theirs):,} contact{'s' if len(theirs) != 1 else ''} in "
+                 f"{other_title} did not happen in your run{_extra_contacts(theirs)}.")
+    if yours:
+        text += (f" {len(yours):,} contact{'s' if len(yours) != 1 else ''} in your run did "
+                 f"not happen in {other_title}{_extra_contacts(yours)}.")
+    return text + " Every difference was caused by the decisions."
 
 
 def _slug(text: str) -> str:
@@ -80,6 +131,8 @@ class DebriefScreen(Screen):
         self.twin = None        # reports.debrief.TwinPart
         self.twin_outcome = None
         self.twin_chart: pygame.Surface | None = None
+        self.twin_summary = ""  # the comparison in the trainee's words (`twin_words`)
+        self._export_future: Future | None = None
         self.run_id: int | None = None
         self._keep_in_history()
 
@@ -163,15 +216,19 @@ class DebriefScreen(Screen):
         self.twin_choice = index
         self.twin = None
         self.twin_chart = None
+        self.twin_summary = ""
         name, _, plan = self.alternatives[index]
+        title = policy_title(name)
         outcome, scenario, seed = self.outcome, self.outcome.scenario, self.outcome.seed
 
         def work():
             from reports.debrief import twin_part
             from sim import Simulation
+            from sim.twin import compare
 
             other = Simulation(scenario, seed=seed, decisions=plan).run()
-            return other, twin_part(outcome, other, ("your run", f"'{name}'"))
+            words = twin_words(compare(outcome, other), f"‘{title}’")
+            return other, twin_part(outcome, other, ("your run", f"‘{title}’")), words
 
         self.twin_future = background.submit(work)
 
@@ -186,18 +243,43 @@ class DebriefScreen(Screen):
         begin_play(self.app, self.play.scenario, self.play.source, seed=self.play.seed + 1)
 
     def export(self) -> None:
-        """Write the HTML debrief (with the twin, when one has been run)."""
+        """Write the HTML debrief (with the twin, when one has been run), on the background
+        thread: drawing its charts takes seconds, and the window must not freeze meanwhile.
+        `update` says where it went when it is done."""
+        if self.exporting:
+            self.say("Still exporting the debrief…")
+            return
         try:
             path = self._export_path("debrief", "html")
-            from reports.debrief import build, write_html
-
-            labels = ("your run", f"'{self.alternatives[self.twin_choice][0]}'") \
-                if self.twin_outcome is not None else ("your run", "the twin")
-            debrief = build(self.outcome, self.play.team, self.twin_outcome, labels)
-            write_html(debrief, path)
-            self.say(f"Debrief written: {path}")
         except OSError as error:
             self.say(f"Could not write the debrief: {error.strerror or error}", bad=True)
+            return
+        other = f"‘{policy_title(self.alternatives[self.twin_choice][0])}’" \
+            if self.twin_outcome is not None else "the twin"
+        outcome, team, twin = self.outcome, self.play.team, self.twin_outcome
+
+        def work() -> Path:
+            from reports.debrief import build, write_html
+
+            write_html(build(outcome, team, twin, ("your run", other)), path)
+            return path
+
+        self._export_future = background.submit(work)
+        self.say(f"Exporting the debrief to {path.name} (drawing its charts)…")
+
+    @property
+    def exporting(self) -> bool:
+        """An export is under way (tests wait for it with `background.wait_all`)."""
+        return self._export_future is not None and not self._export_future.done()
+
+    def _export_done(self) -> None:
+        future, self._export_future = self._export_future, None
+        try:
+            self.say(f"Debrief written: {future.result()}")
+        except OSError as error:
+            self.say(f"Could not write the debrief: {error.strerror or error}", bad=True)
+        except Exception as error:  # a chart that fails must not take the debrief down
+            self.say(f"Could not write the debrief: {error}", bad=True)
 
     def save_replay(self) -> None:
         from sim.replay import replay_of, save_replay
@@ -232,7 +314,8 @@ class DebriefScreen(Screen):
 
     def handle_screen(self, event: pygame.event.Event) -> bool:
         if event.type == pygame.KEYDOWN:
-            if event.key == pygame.K_TAB:
+            if event.key == pygame.K_TAB and event.mod & pygame.KMOD_CTRL:
+                # Tab alone moves the focus, as on every screen
                 self.next_tab(-1 if event.mod & pygame.KMOD_SHIFT else 1)
                 return True
             if self.tab == "charts" and event.key in (pygame.K_LEFT, pygame.K_RIGHT):
@@ -264,6 +347,11 @@ class DebriefScreen(Screen):
         self.scroll = Scroll()
 
     def update(self, dt: float) -> None:
+        if self._export_future is not None:
+            if self._export_future.done():
+                self._export_done()
+            else:
+                self.message_at_s = time.monotonic()  # "Exporting…" stays until it is done
         if self.charts is None and self._charts_future is not None \
                 and self._charts_future.done() and not self._charts_future.cancelled():
             try:
@@ -276,7 +364,7 @@ class DebriefScreen(Screen):
         if self.twin_future is not None and self.twin_future.done() and self.twin is None \
                 and not self.twin_future.cancelled():
             try:
-                self.twin_outcome, self.twin = self.twin_future.result()
+                self.twin_outcome, self.twin, self.twin_summary = self.twin_future.result()
                 if self.twin.chart is not None:
                     self.twin_chart = background.png_to_surface(self.twin.chart.png)
             except Exception as error:
@@ -294,11 +382,12 @@ class DebriefScreen(Screen):
         ui, m, g = self.ui, self.margin, self.gap
         w, h = surface.get_size()
         sc = self.outcome.scenario
-        who = f" — {self.play.team}" if self.play.team else ""
+        # the team on the line under the title: a long team name must not cut the title
+        who = f"{self.play.team} · " if self.play.team else ""
         score = self.kpis.get("score")
         score_text = f"Score {score:.0f}/100 · " if score is not None else ""
-        y = self.header(surface, f"Debrief: {sc.title}{who}",
-                        f"{score_text}luck {self.play.seed}"
+        y = self.header(surface, f"Debrief: {sc.title}",
+                        f"{who}{score_text}luck {self.play.seed}"
                         + (f" · kept in the history as run {self.run_id}" if self.run_id else ""))
         # tabs
         x = m
@@ -310,6 +399,13 @@ class DebriefScreen(Screen):
                       lambda tab_id=tab_id: self.show_tab(tab_id), key,
                       selected=self.tab == tab_id, hint=f"[{pygame.key.name(key).upper()}]")
             x += tw + g // 2
+        keys = wrap(self.app.fonts, "Ctrl+Tab: next tab · Tab: next button",
+                    max(1, w - m - x - g), "small")
+        if len(keys) <= 2:
+            step = self.app.fonts.line_height("small")
+            for k, line in enumerate(keys):
+                ui.text(surface, line, (w - m, y + th // 2 + round((k - len(keys) / 2) * step)),
+                        "small", self.app.theme.text_dim, anchor="topright")
         y += th + g
         bottom = h - m - round(self.line * 1.7) - g - (self.line + g if self.message else 0)
         body = pygame.Rect(m, y, w - 2 * m, bottom - y)
@@ -319,7 +415,8 @@ class DebriefScreen(Screen):
         self.button_row(surface, [
             ("same-luck", "Same luck", pygame.K_r, self.same_luck, True, True),
             ("new-luck", "New luck", pygame.K_n, self.new_luck),
-            ("export", "Export", pygame.K_e, self.export),
+            ("export", "Exporting…" if self.exporting else "Export", pygame.K_e, self.export,
+             not self.exporting),
             ("replay", "Replay", pygame.K_x, self.save_replay),
             ("history", "History", pygame.K_h, self.history),
             ("menu", "Menu", pygame.K_ESCAPE, self.menu),
@@ -388,14 +485,14 @@ class DebriefScreen(Screen):
     def _chart_pages(self) -> list[tuple[str, str, pygame.Surface]]:
         pages = list(self.charts or [])
         if self.twin_chart is not None:  # first: your run against another way, same luck
-            name = self.alternatives[self.twin_choice][0]
-            pages.insert(0, (f"Your run beside '{name}'", "The same week with the same luck: "
+            name = policy_title(self.alternatives[self.twin_choice][0])
+            pages.insert(0, (f"Your run beside ‘{name}’", "The same week with the same luck: "
                              "your run dashed, the other way solid (W to choose another "
                              "way).", self.twin_chart))
         return pages
 
     def _draw_charts(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
-        ui, t = self.ui, self.app.theme
+        ui, t, fonts, g = self.ui, self.app.theme, self.app.fonts, self.gap
         if self.charts is None:
             ui.text(surface, "Drawing the charts…", rect.center, "heading", t.text_dim,
                     anchor="center")
@@ -406,12 +503,29 @@ class DebriefScreen(Screen):
         pages = self._chart_pages()
         self.chart_index %= len(pages)
         title, caption, image = pages[self.chart_index]
-        y = ui.text(surface, f"{self.chart_index + 1}/{len(pages)}  {title}  "
-                    "(← → for the others)", rect.topleft, bold=True,
-                    max_width=rect.width).bottom
-        y = ui.text(surface, caption, (rect.left, y), "small", t.text_dim,
-                    max_width=rect.width - self.app.fonts.width("▼ more below (↓, the wheel)  ",
-                                                                "small", True)).bottom + 4
+        # the page buttons on the title's line, right: clear of the chart and its axes
+        size = self.line * 2
+        buttons_w = 2 * size + g // 2
+        for k, (bid, step) in enumerate((("chart-prev", -1), ("chart-next", 1))):
+            button = pygame.Rect(rect.right - buttons_w + k * (size + g // 2), rect.top,
+                                 size, round(self.line * 1.3))
+            ui.button(surface, bid, button, "‹" if step < 0 else "›",
+                      lambda step=step: self._page(step), pygame.K_LEFT if step < 0 else
+                      pygame.K_RIGHT)
+            ui.tip(button, ["The previous chart [←]" if step < 0 else "The next chart [→]"])
+        head_w = rect.width - buttons_w - g
+        lines, size_name, bold = fit_lines(fonts, f"{self.chart_index + 1}/{len(pages)}  {title}"
+                                           "  (← → for the others)", head_w,
+                                           (("body", True, 1), ("small", True, 1),
+                                            ("small", True, 2)))
+        y = rect.top
+        for line in lines:
+            y = ui.text(surface, line, (rect.left, y), size_name, bold=bold).bottom
+        y = max(y, rect.top + round(self.line * 1.3))
+        more_w = fonts.width("▼ more below (↓, the wheel)", "small", True) + g
+        for line in wrap_fit(fonts, caption, rect.width - more_w, 2, "small"):
+            y = ui.text(surface, line, (rect.left, y), "small", t.text_dim).bottom
+        y += 4
         area = pygame.Rect(rect.left, y, rect.width, rect.bottom - y)
         scaled, place = self._fit(image, area, id(image))
         if scaled.get_height() > area.height:  # a tall chart: full width, scrolled
@@ -429,12 +543,6 @@ class DebriefScreen(Screen):
                     bold=True, anchor="bottomright")
         else:
             surface.blit(scaled, place)
-        for k, (bid, step) in enumerate((("chart-prev", -1), ("chart-next", 1))):
-            button = pygame.Rect(0, 0, self.line * 2, self.line * 2)
-            button.center = (area.left + self.line if k == 0 else area.right - self.line,
-                             area.centery)
-            ui.button(surface, bid, button, "‹" if step < 0 else "›",
-                      lambda step=step: self._page(step))
 
     def _page(self, step: int) -> None:
         n = len(self._chart_pages()) or 1
@@ -501,65 +609,113 @@ class DebriefScreen(Screen):
                     body, self.scroll)
 
     def _draw_whatif(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
-        ui, t, g = self.ui, self.app.theme, self.gap
+        ui, t, fonts = self.ui, self.app.theme, self.app.fonts
         if not self.alternatives:
             ui.text(surface, "This scenario has no other ways to play to compare with.",
                     rect.topleft, colour=t.text_dim)
             return
-        left, right = self._columns(rect, 0.30)
-        y = ui.text(surface, "Had you played it another way — same week, same luck:",
-                    left.topleft, bold=True, max_width=left.width).bottom + 4
-        bh = round(self.line * 1.9)
+        left, right = self._columns(rect, 0.34)
+        y = left.top
+        for text, size, colour, bold in (
+                ("Had you played it another way", "body", None, True),
+                ("Same week, same luck · 1-9 to choose", "small", t.text_dim, False)):
+            for line in wrap(fonts, text, left.width, size, bold):
+                y = ui.text(surface, line, (left.left, y), size, colour, bold=bold).bottom
+        y += 4
+        small = fonts.line_height("small")
+        # each way with every lever it pulls, as many lines as that takes while there is
+        # room for all of them; with many ways, two lines each
+        pad = 6
+        wrapped = [wrap(fonts, words, left.width - 2 * pad, "small")
+                   for _, words, _ in self.alternatives]
+        space = 4
+        most = next((cap for cap in (None, 4, 3, 2) if sum(
+            (1 + min(len(w), cap or len(w))) * small + 4 + space for w in wrapped)
+            <= left.bottom - y + space), 1)
         for i, (name, words, _) in enumerate(self.alternatives):
+            lines = wrapped[i] if most is None or len(wrapped[i]) <= most else \
+                wrap_fit(fonts, words, left.width - 2 * pad, most, "small")
+            bh = (1 + len(lines)) * small + 4
             if y + bh > left.bottom:
                 break
             box = pygame.Rect(left.left, y, left.width, bh)
             chosen = i == self.twin_choice
             ui.panel(surface, box, t.panel_high if chosen else t.panel,
                      t.accent if chosen else t.edge, 3 if chosen else 1)
-            ui.text(surface, f"{i + 1}  {name}", (box.left + 6, box.top + 2), "small",
-                    bold=True, max_width=box.width - 12)
-            ui.text(surface, words, (box.left + 6, box.top + 2 + self.app.fonts.line_height(
-                "small")), "small", t.text_dim, max_width=box.width - 12)
+            ui.text(surface, f"[{i + 1}]  {policy_title(name)}", (box.left + pad, box.top + 2),
+                    "small", bold=True, max_width=box.width - 2 * pad)
+            for k, line in enumerate(lines):
+                ui.text(surface, line, (box.left + pad, box.top + 2 + (k + 1) * small),
+                        "small", t.text_dim)
             ui.area(f"twin:{name}", box, lambda i=i: self.run_twin(i))
-            y += bh + g // 2
+            ui.tip(box, [f"{policy_title(name)}: {words}", "Click, Space or its number "
+                         f"[{i + 1}] to run it beside yours"])
+            y += bh + space
         if self.twin is None:
             text = "Running the twin…" if self.twin_future is not None else \
                 "Choose a way to play (1-9)."
             ui.text(surface, text, right.center, "heading", t.text_dim, anchor="center")
             return
+        self._draw_twin_table(surface, right)
+
+    def _draw_twin_table(self, surface: pygame.Surface, right: pygame.Rect) -> None:
+        """Your run beside the twin, figure by figure: columns as wide as what they hold."""
+        from reports.debrief import TWIN_FIGURES
+        from sim.kpis import kpi_label
+
+        ui, t, fonts = self.ui, self.app.theme, self.app.fonts
         part = self.twin
-        y = right.top
-        col = [right.left, right.left + round(right.width * 0.35),
-               right.left + round(right.width * 0.50), right.left + round(right.width * 0.65)]
-        for k, head in enumerate(("", "Your run", part.other_label, "For you")):
-            ui.text(surface, head, (col[k], y), "small", bold=True,
-                    max_width=(col[k + 1] if k < 3 else right.right) - col[k] - 6)
-        y += self.app.fonts.line_height("small")
+        other = policy_title(self.alternatives[self.twin_choice][0])
+        names = {kpi_label(name)[0]: name for name in TWIN_FIGURES}
         better = part.better or [""] * len(part.rows)
+        rows = []
         for (label, here, there, diff), best in zip(part.rows, better, strict=True):
-            # the better of the two values in green, the worse in orange, each with a mark
-            here_colour = t.good if best == "here" else t.bad if best == "there" else None
-            there_colour = t.good if best == "there" else t.bad if best == "here" else None
             size = diff.lstrip("+-−")
             verdict = {"here": f"✓ better by {size}", "there": f"✗ worse by {size}"}.get(
                 best, "the same" if diff in ("0", "0.0", "0.0 pts", "0 EUR") else diff)
-            ui.text(surface, label, (col[0], y), "small", max_width=col[1] - col[0] - 6)
-            ui.text(surface, here, (col[1], y), "small", here_colour, bold=best == "here",
-                    max_width=col[2] - col[1] - 4)
-            ui.text(surface, there, (col[2], y), "small", there_colour, bold=best == "there",
-                    max_width=col[3] - col[2] - 4)
-            ui.text(surface, verdict, (col[3], y), "small", here_colour or t.text_dim,
-                    bold=True, max_width=right.right - col[3])
-            y += self.app.fonts.line_height("small")
-        y = ui.text(surface, "Green is the better of the two runs on each line: ✓ yours, "
-                    "✗ the other way.", (right.left, y + 2), "small", t.text_dim,
-                    max_width=right.width).bottom + 4
-        for line in wrap_fit(self.app.fonts, part.summary, right.width, 3, "small"):
-            y = ui.text(surface, line, (right.left, y), "small", t.text_dim).bottom
-        if self.twin_chart is not None:
-            ui.text(surface, "The two runs on one chart: the first page of Charts [C].",
-                    (right.left, y + 4), "small", t.accent, bold=True)
+            short = TWIN_SHORT_LABELS.get(names.get(label, ""), label)
+            rows.append((short, label, here, there, verdict, best))
+        heads = ("", "Your run", other, "For you")
+        gap = fonts.px("small")
+        widths = [max([fonts.width(heads[k], "small", True)]
+                      + [fonts.width(r[[0, 2, 3, 4][k]], "small", True) for r in rows]) + gap
+                  for k in range(4)]
+        if sum(widths) > right.width:  # the figures' names give way first: two lines
+            widths[0] = max(right.width - sum(widths[1:]), right.width // 4)
+        col = [right.left]
+        for w in widths[:3]:
+            col.append(col[-1] + w)
+        y = right.top
+        for k, head in enumerate(heads):
+            ui.text(surface, head, (col[k], y), "small", bold=True)
+        step = fonts.line_height("small")
+        y += step
+        for short, label, here, there, verdict, best in rows:
+            # the better of the two values in green, the worse in orange, each with a mark
+            here_colour = t.good if best == "here" else t.bad if best == "there" else None
+            there_colour = t.good if best == "there" else t.bad if best == "here" else None
+            name_lines = wrap(fonts, short, widths[0] - gap, "small")
+            top = y
+            for line in name_lines:
+                ui.text(surface, line, (col[0], y), "small")
+                y += step
+            ui.text(surface, here, (col[1], top), "small", here_colour, bold=best == "here")
+            ui.text(surface, there, (col[2], top), "small", there_colour, bold=best == "there")
+            ui.text(surface, verdict, (col[3], top), "small", here_colour or t.text_dim,
+                    bold=True)
+            ui.tip(pygame.Rect(right.left, top, right.width, y - top), [label])
+        y += 2
+        for text, colour, bold in (
+                ("Green is the better of the two runs on each line: ✓ yours, ✗ the other way.",
+                 t.text_dim, False),
+                (self.twin_summary or part.summary, t.text_dim, False),
+                ("The two runs on one chart: the first page of Charts [C]." if self.twin_chart
+                 is not None else "", t.accent, True)):
+            for line in wrap(fonts, text, right.width, "small", bold) if text else []:
+                if y + step > right.bottom + 1:
+                    break
+                y = ui.text(surface, line, (right.left, y), "small", colour, bold=bold).bottom
+            y += 4
 
     def _draw_discuss(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
         t = self.app.theme

@@ -26,19 +26,33 @@ from game.screens.overlays import (
     PauseOverlay,
 )
 from game.session import SHORT_LABELS, Play, TickerLine
-from game.ui import hint
+from game.ui import fit_lines, hint, wrap, wrap_fit
 from reports.narrative import format_figure
 from sim.engine import GroupView
 from sim.moments import BAD_BELOW, GOOD_AT_LEAST
+from sim.names import short_name
 from sim.scenario import WEEKDAYS
 
 #: Short names of key figures for the floor (the debrief has the long ones).
 CHANNEL_WORDS = {"phone": "on the phone", "walk_in": "at the desk", "email": "by e-mail",
                  "portal": "on the portal"}
 AGENT_WORDS = {"phone": "call", "walk_in": "visitor", "email": "e-mail", "portal": "portal"}
+#: The progress strip under the date line, and the room between them, pixels.
+PROGRESS_PX = 4
+PROGRESS_GAP_PX = 4
 #: Seconds a caller who hung up takes to leave the screen.
 HANG_UP_ANIMATION_S = 1.6
-MAX_ANIMATIONS = 40
+#: At most this many callers walk off at once, one after another this many seconds apart:
+#: at top speed dozens hang up in a frame, and a crowd of figures read as a blob; the count
+#: beside them says how many.
+MAX_LEAVING = 4
+LEAVING_APART_S = 0.3
+#: A department's or a team's name: bold if it fits, else regular type, else two lines.
+NAME_STYLES = (("small", True, 1), ("small", False, 1), ("small", False, 2))
+
+
+#: The keys of the floor, shown at its foot (the buttons show their own).
+FLOOR_KEYS = "Tab: the details of each part (Shift+Tab: back) · Esc: close · Esc: menu"
 
 
 @dataclass
@@ -123,11 +137,14 @@ class FloorScreen(Screen):
         self.paused = False
         self.overlay: Overlay | None = None
         self.leaving: list[Leaving] = []
+        #: hang-ups lately, as [seconds since, how many]: the "n hung up" beside the figures
+        self.hung_up_lately: list[list[float]] = []
         self.pinned: list[str] | None = None
         self.pinned_at = (0, 0)
         self._queue_origin = (0, 0)
         self._draw_cost_s = 0.0
         self._desk_rect = pygame.Rect(0, 0, 0, 0)
+        self._clock_widths: dict[int, int] = {}  # by body type size
         self._open_overlays()
 
     # -- speed ---------------------------------------------------------------------------------
@@ -210,6 +227,12 @@ class FloorScreen(Screen):
     def handle(self, event: pygame.event.Event) -> None:
         if event.type == pygame.MOUSEMOTION:
             self.ui.mouse = event.pos
+        # Tab through the pop-up's cards and buttons, or the floor's parts (their details
+        # show beside them); Esc lets go before it opens the menu
+        if self.ui.handle_focus(event):
+            return
+        if event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
+            self.ui.clear_focus()
         if self.overlay is not None:
             if self.overlay.handle(event):
                 return
@@ -241,7 +264,13 @@ class FloorScreen(Screen):
         for leaving in self.leaving:
             leaving.age_s += dt
         self.leaving = [p for p in self.leaving if p.age_s < HANG_UP_ANIMATION_S]
-        if self.overlay is not None or self.paused:
+        for lately in self.hung_up_lately:
+            lately[0] += dt
+        self.hung_up_lately = [h for h in self.hung_up_lately if h[0] < HANG_UP_ANIMATION_S]
+        if self.overlay is not None:
+            return
+        if self.paused:
+            self.play.refresh(settled=True)  # a paused floor shows the clock's minute
             return
         theme = self.app.theme
         lines = self.play.step(dt, self.speed, theme.closed_factor, self._sim_budget_s())
@@ -271,27 +300,35 @@ class FloorScreen(Screen):
         self._draw_cost_s = max(took_s, 0.9 * self._draw_cost_s + 0.1 * took_s)
 
     def _hang_ups(self, lines: list[TickerLine]) -> None:
-        hung_up = [line for line in lines if line.hung_up]
-        if hung_up:
-            self.app.sound.play("hung_up")
+        hung_up = sum(1 for line in lines if line.hung_up)
+        if not hung_up:
+            return
+        self.app.sound.play("hung_up")
+        self.hung_up_lately.append([0.0, float(hung_up)])
+        # they leave in single file from the front of the queue, a few at a time
         x, y = self._queue_origin
-        for i, _ in enumerate(hung_up[-MAX_ANIMATIONS:]):
-            if len(self.leaving) >= MAX_ANIMATIONS:
-                break
-            self.leaving.append(Leaving(x - i * 6, y, age_s=-0.05 * i))
+        last = min((p.age_s for p in self.leaving), default=LEAVING_APART_S)
+        for i in range(min(hung_up, MAX_LEAVING - len(self.leaving))):
+            self.leaving.append(Leaving(x, y, age_s=min(0.0, last - LEAVING_APART_S * (i + 1))))
+
+    def hung_up_words(self) -> str:
+        """ "3 hung up": the callers who hung up lately, however many the figures are."""
+        n = round(sum(h[1] for h in self.hung_up_lately))
+        return f"{n} hung up" if n else ""
 
     # -- drawing -------------------------------------------------------------------------------
 
     def draw_screen(self, surface: pygame.Surface) -> None:
         w, h = surface.get_size()
         m, g, line = self.margin, self.gap, self.line
-        top = pygame.Rect(m, m, w - 2 * m, round(line * 2.7))
+        top = pygame.Rect(m, m, w - 2 * m, self.top_height())
         bottom_h = round(line * 6.6)
         bottom = pygame.Rect(m, h - m - bottom_h, w - 2 * m, bottom_h)
         middle_y = top.bottom + g
         middle_h = bottom.top - g - middle_y
-        left = pygame.Rect(m, middle_y, round((w - 2 * m) * 0.22), middle_h)
-        right_w = round((w - 2 * m) * 0.27)
+        # the customers' column wide enough for a name like "HR and Administration"
+        left = pygame.Rect(m, middle_y, round((w - 2 * m) * 0.24), middle_h)
+        right_w = round((w - 2 * m) * 0.26)
         right = pygame.Rect(w - m - right_w, middle_y, right_w, middle_h)
         centre = pygame.Rect(left.right + g, middle_y, right.left - g - left.right - g,
                              middle_h)
@@ -322,28 +359,65 @@ class FloorScreen(Screen):
         # the floor's tooltips do not show through a pop-up
         self.ui._next_tips = []
 
+    def top_height(self) -> int:
+        """The top bar holds the clock, the date line and the progress strip under it."""
+        fonts = self.app.fonts
+        return (self.gap + fonts.line_height("heading") + fonts.line_height("small")
+                + PROGRESS_GAP_PX + PROGRESS_PX + self.gap)
+
+    def date_words(self) -> str:
+        """ "Monday 2 March · day 1 of 5", or "… · the end of the run"."""
+        return self._date_words(self.play.snapshot.day, self.play.finished)
+
+    def _date_words(self, day: int, finished: bool) -> str:
+        calendar = self.play.sim.calendar
+        days = self._days()
+        date = ""
+        if calendar.defined:
+            d = calendar.date(day)
+            date = f" {d.day} {d.strftime('%B')}"
+        where = "the end of the run" if finished else f"day {min(day + 1, days)} of {days}"
+        return f"{WEEKDAYS[calendar.weekday(day)].capitalize()}{date} · {where}"
+
+    def _days(self) -> int:
+        return max(1, round(self.play.snapshot.horizon_min / 1440))
+
+    def _clock_column_width(self) -> int:
+        """The width of the clock and its date line: the widest they get in this run, so
+        that what is laid out beside them (the speed control) never moves as the week goes
+        on."""
+        fonts = self.app.fonts
+        key = fonts.body_px
+        if key not in self._clock_widths:
+            days = self._days()
+            widest = max([fonts.width(self._date_words(day, False), "small")
+                          for day in range(days)]
+                         + [fonts.width(self._date_words(days - 1, True), "small")])
+            self._clock_widths[key] = max(widest, fonts.width("Wed 00:00", "heading", True))
+        return self._clock_widths[key]
+
+    def state_words(self) -> str:
+        """Under the speed: is the desk open, and do nights pass quickly just now."""
+        snap, play = self.play.snapshot, self.play
+        if play.finished:
+            return "run over"
+        if not snap.is_open and play._quiet() and not self.paused:
+            return f"night: ×{self.app.theme.closed_factor:g} faster"
+        return "desk open" if snap.is_open else "desk closed"
+
     def _draw_top(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
         ui, t, g, fonts = self.ui, self.app.theme, self.gap, self.app.fonts
         play, snap = self.play, self.play.snapshot
         ui.panel(surface, rect)
         pad = g
+        column_w = self._clock_column_width()
         crect = ui.text(surface, play.clock_text(), (rect.left + pad, rect.top + pad // 2),
                         "heading", bold=True)
-        calendar = play.sim.calendar
-        days = max(1, round(snap.horizon_min / 1440))
-        date = ""
-        if calendar.defined:
-            d = calendar.date(snap.day)
-            date = f" {d.day} {d.strftime('%B')}"
-        state = "desk open" if snap.is_open else "desk closed"
-        if not snap.is_open and play._quiet() and not self.paused:
-            state += ": nights pass quickly"
-        where = "the end of the run" if play.finished else \
-            f"day {min(snap.day + 1, days)} of {days} · {state}"
-        sub = ui.text(surface, f"{WEEKDAYS[snap.weekday].capitalize()}{date} · {where}",
-                      (rect.left + pad, crect.bottom), "small", t.text_dim)
-        # how far through the run
-        strip = pygame.Rect(rect.left + pad, rect.bottom - 7, max(sub.width, crect.width), 4)
+        sub = ui.text(surface, self.date_words(), (rect.left + pad, crect.bottom), "small",
+                      t.text_dim)
+        # how far through the run, clear of the date line above it
+        strip = pygame.Rect(rect.left + pad, sub.bottom + PROGRESS_GAP_PX, column_w,
+                            PROGRESS_PX)
         pygame.draw.rect(surface, t.panel_high, strip)
         done = strip.copy()
         done.width = round(strip.width * min(1.0, snap.now_min / max(1.0, snap.horizon_min)))
@@ -358,30 +432,46 @@ class FloorScreen(Screen):
             brect = pygame.Rect(right_edge - bw, by, bw, bh)
             ui.button(surface, "levers", brect, label, self.open_levers, pygame.K_l,
                       hint="[L]", primary=True)
+            ui.tip(brect, ["Levers you may pull at any time, while the clock runs [L]"])
             right_edge = brect.left - 2 * g
-        # the speed control, centred in the room left; on a narrow window the buttons
-        # lose their shortcut hints and then their words (the tooltips keep both)
+        # the speed control, centred in the room between the clock's column (as wide as it
+        # ever gets) and the levers: its labels depend on the window, never on the clock; on
+        # a narrow window the buttons lose their shortcut hints and then their words (the
+        # tooltips keep both)
         run = "Run" if self.paused else "Pause"
         items = [("pause", (run, run), pygame.K_SPACE, self.toggle_pause),
                  ("slower", ("Slower", "−"), pygame.K_MINUS, self.slower),
                  ("speed", None, None, None),
                  ("faster", ("Faster", "+"), pygame.K_EQUALS, self.faster),
                  ("fastest", ("Fastest", "Fastest"), pygame.K_f, self.fastest)]
-        left_edge = max(crect.right, sub.right) + 2 * g
-        speed_w = fonts.width("240 min/s", bold=True) + g
+        left_edge = rect.left + pad + column_w + 2 * g
+        factor = f"{t.closed_factor:g}"
+        speed_w = max(fonts.width("240 min/s", bold=True),
+                      fonts.width(f"night: ×{factor} faster", "small")) + g
+
+        def label_w(bid: str, labels: tuple, key: int, size: str, hints: bool, short: int
+                    ) -> int:
+            # Pause and Run take turns on one button: as wide as the wider
+            words = ("Pause", "Run") if bid == "pause" else (labels[short],)
+            return max(fonts.width((f"{hint(key)}  " if hints else "") + w, size)
+                       for w in words) + fonts.px(size) * 2
+
         for size, hints, short in (("body", True, 0), ("small", True, 0), ("small", False, 0),
                                    ("small", False, 1)):
-            widths = [speed_w if labels is None else
-                      fonts.width((f"{hint(key)}  " if hints else "") + labels[short], size)
-                      + fonts.px(size) * 2 for _, labels, key, _ in items]
+            widths = [speed_w if labels is None else label_w(bid, labels, key, size, hints,
+                                                             short)
+                      for bid, labels, key, _ in items]
             total = sum(widths) + g // 2 * (len(items) - 1)
             if total <= right_edge - left_edge:
                 break
         x = max(left_edge, (left_edge + right_edge - total) // 2)
         for (bid, labels, key, action), bw in zip(items, widths, strict=True):
             if labels is None:
-                ui.text(surface, self.speed_words(), (x + bw // 2, rect.centery), bold=True,
-                        anchor="center")
+                centre = x + bw // 2
+                ui.text(surface, self.speed_words(), (centre, by), bold=True,
+                        anchor="midtop")
+                ui.text(surface, self.state_words(), (centre, by + bh), "small",
+                        t.text_dim, anchor="midbottom")
             else:
                 brect = pygame.Rect(x, by, bw, bh)
                 ui.button(surface, bid, brect, labels[short], action, key,
@@ -392,7 +482,7 @@ class FloorScreen(Screen):
         ui.area("menu", pygame.Rect(0, 0, 0, 0), self.open_menu, pygame.K_ESCAPE)
 
     def _draw_departments(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
-        ui, t, g = self.ui, self.app.theme, self.gap
+        ui, t, g, fonts = self.ui, self.app.theme, self.gap, self.app.fonts
         ui.panel(surface, rect)
         inner = rect.inflate(-2 * g, -2 * g)
         y = ui.text(surface, "Your customers", inner.topleft, bold=True).bottom + g // 2
@@ -415,15 +505,22 @@ class FloorScreen(Screen):
             face = mood if mood is not None else week if week is not None else value
             draw_face(surface, t, (row.left + radius, row.centery), radius, face)
             tx = row.left + 2 * radius + g
-            name = ui.text(surface, d.name or d.id, (tx, row.top + 2), "small", bold=True,
-                           max_width=row.right - tx)
+            small = fonts.line_height("small")
+            # the whole name: bold, else regular, else on two lines when the row has room
+            styles = NAME_STYLES if row_h >= 3 * small + 8 else NAME_STYLES[:2]
+            name_lines, size, bold = fit_lines(fonts, d.name or d.id, row.right - tx, styles)
+            name_y = row.top + 2
+            for line in name_lines:
+                name_y = ui.text(surface, line, (tx, name_y), size, bold=bold).bottom
             change = value - d.satisfaction
             # the arrow and the colour from the same threshold: a point either way
             number = f"{value:.0f}" if abs(change) < 1 else \
                 f"{value:.0f} {'↓' if change < 0 else '↑'}{abs(change):.0f}"
-            number_w = self.app.fonts.width("00 ↓00", "small", bold=True)
-            gauge = pygame.Rect(tx, name.bottom + 2, row.right - tx - number_w - g,
-                                max(6, self.line // 3))
+            number_w = fonts.width("00 ↓00", "small", bold=True)
+            # the gauge and its number on a line of their own, under the whole name
+            gauge_line = pygame.Rect(tx, name_y + 2, row.right - tx, small)
+            gauge = pygame.Rect(tx, 0, gauge_line.width - number_w - g, max(6, self.line // 3))
+            gauge.centery = gauge_line.centery
             pygame.draw.rect(surface, t.panel_high, gauge)
             filled = gauge.copy()
             filled.width = round(gauge.width * max(0.0, min(1.0, value / 100.0)))
@@ -433,14 +530,14 @@ class FloorScreen(Screen):
             pygame.draw.rect(surface, colour, filled)
             mx = gauge.left + round(gauge.width * d.satisfaction / 100.0)  # where it started
             pygame.draw.line(surface, t.text, (mx, gauge.top - 3), (mx, gauge.bottom + 2), 2)
-            ui.text(surface, number, (row.right, gauge.centery), "small", bold=True,
+            ui.text(surface, number, (row.right, gauge_line.centery), "small", bold=True,
                     colour=colour if colour != t.idle else t.text, anchor="midright")
             counts = self.play.moment_counts.get(d.id, {})
-            if gauge.bottom + self.app.fonts.line_height("small") <= row.bottom + 2:
+            if gauge_line.bottom + small <= row.bottom + 2:
                 lately = f"lately {mood_words(mood)} ({mood:.0f})" if mood is not None \
                     else f"so far {mood_words(week)} ({week:.0f})" if week is not None \
                     else "nobody yet"
-                ui.text(surface, lately, (tx, gauge.bottom + 1), "small", t.text_dim,
+                ui.text(surface, lately, (tx, gauge_line.bottom), "small", t.text_dim,
                         max_width=row.right - tx)
             ui.tip(row, [
                 f"{d.name or d.id}: {d.headcount:,} people",
@@ -458,9 +555,16 @@ class FloorScreen(Screen):
 
     def _draw_desk(self, surface: pygame.Surface, rect: pygame.Rect,
                    teams: list[GroupView]) -> None:
-        ui, g = self.ui, self.gap
+        ui, g, fonts = self.ui, self.gap, self.app.fonts
         ui.panel(surface, rect)
         inner = rect.inflate(-2 * g, -2 * g)
+        # the keys for what the mouse does here, at the foot of the desk
+        keys = wrap(fonts, FLOOR_KEYS, inner.width, "small")
+        step = fonts.line_height("small")
+        for k, line in enumerate(keys):
+            ui.text(surface, line, (inner.centerx, inner.bottom - (len(keys) - k) * step),
+                    "small", self.app.theme.text_dim, anchor="midtop")
+        inner.height -= len(keys) * step + g // 2
         if not teams:
             return
         share = inner.height // len(teams)
@@ -570,7 +674,8 @@ class FloorScreen(Screen):
         pygame.draw.rect(surface, t.panel_high, desk, border_radius=8)
         pygame.draw.rect(surface, colour, desk, 4 if agent.contact is not None else 2,
                          border_radius=8)
-        size = round(desk.height * 0.62)
+        # the figure gives way on a narrow desk, so that its words fit beside it
+        size = round(min(desk.height * 0.62, desk.width * 0.3))
         cx = desk.left + size // 2 + 8
         # the agent behind the desk, and what they are doing in front of them
         draw_person(surface, colour, cx, desk.top + size + 6, size)
@@ -590,11 +695,15 @@ class FloorScreen(Screen):
             draw_envelope(surface, colour, env, t.background)
             tx = max(tx, env.right + 8)
         tx = min(tx, desk.right - self.line * 2)
-        ui.text(surface, word, (tx, desk.top + 6), "small", colour, bold=True,
-                max_width=desk.right - tx - 4)
+        # (a free desk's figure is grey, a shape; its word must be readable)
+        words, size_name, bold = fit_lines(self.app.fonts, word, desk.right - tx - 4,
+                                           NAME_STYLES[:2])
+        ui.text(surface, words[0], (tx, desk.top + 6), size_name,
+                t.text_dim if agent.contact is None else colour, bold=bold)
         if agent.contact is not None:
-            ui.text(surface, f"{agent.busy_min:.0f} min", (tx, desk.top + 6 + self.line),
-                    "small", t.text_dim, max_width=desk.right - tx - 4)
+            busy, size_name, _ = fit_lines(self.app.fonts, f"{agent.busy_min:.0f} min",
+                                           desk.right - tx - 4, NAME_STYLES[1:2])
+            ui.text(surface, busy[0], (tx, desk.top + 6 + self.line), size_name, t.text_dim)
         lines = [f"Agent {agent.number + 1} of {team_id}"]
         if agent.contact is None:
             lines.append("Free: ready for the next contact")
@@ -614,9 +723,14 @@ class FloorScreen(Screen):
         inner = rect.inflate(-2 * g, -2 * g)
         y = inner.top
         story = self._story_lines()
+        small = fonts.line_height("small")
         for text, colour in story:
-            y = ui.text(surface, text, (inner.left, y), "small", colour, bold=True,
-                        max_width=inner.width).bottom
+            # the change's whole name, on two lines if need be
+            lines, size, bold = fit_lines(fonts, text, inner.width, (
+                ("small", True, 1), ("small", False, 1), ("small", True, 2)))
+            for line in lines:
+                ui.text(surface, line, (inner.left, y), size, colour, bold=bold)
+                y += small
         if story:
             y += g // 2
         y = ui.text(surface, "Resolvers and suppliers", (inner.left, y),
@@ -625,18 +739,22 @@ class FloorScreen(Screen):
             return
         box_h = max(round(self.line * 2.6), min(round(self.line * 3.4),
                                                  (inner.bottom - y) // len(groups) - g // 2))
-        names = {tm.id: tm.name for tm in self.play.scenario.teams}
-        names.update({s.id: s.name for s in self.play.scenario.suppliers})
+        # short names in the boxes ("Softphone vendor"), the whole name in the tip
+        full = {tm.id: tm.name for tm in self.play.scenario.teams}
+        full.update({s.id: s.name for s in self.play.scenario.suppliers})
+        short = {tm.id: short_name(tm.name, tm.id) for tm in self.play.scenario.teams}
+        short.update({s.id: short_name(s.name, s.id) for s in self.play.scenario.suppliers})
         kpis = self.play.kpis
         for grp in groups:
             if y + box_h > inner.bottom + 2:
                 break
             box = pygame.Rect(inner.left, y, inner.width, box_h)
             pygame.draw.rect(surface, t.panel_high, box, border_radius=6)
-            label = names.get(grp.id) or grp.id
+            label = full.get(grp.id) or grp.id
             kind = "supplier" if grp.kind == "supplier" else f"tier {grp.tier}"
-            ui.text(surface, label, (box.left + 6, box.top + 3), "small",
-                    bold=True, max_width=box.width - 12)
+            name_lines, size, bold = fit_lines(fonts, short.get(grp.id) or grp.id,
+                                               box.width - 12, NAME_STYLES[:2])
+            ui.text(surface, name_lines[0], (box.left + 6, box.top + 3), size, bold=bold)
             # slots: one square per person on duty (or per ticket a supplier holds)
             sq = max(6, self.line // 2)
             x = box.left + 6
@@ -675,10 +793,11 @@ class FloorScreen(Screen):
                 words = {"live": "live", "failed": "FAILED", "rolled_back": "rolled back"}
                 colour = t.bad if state == "failed" else t.warn if state == "live" else \
                     t.text_dim
-                out.append((f"Change: {change.name} — {words[state]}", colour))
+                name = short_name(change.name, change.id)
+                out.append((f"Change: {name} — {words[state]}", colour))
         for inject in sc.injects:
             if snap.injects.get(inject.id) == "running":
-                out.append((f"Now: {inject.name}", t.bad))
+                out.append((f"Now: {short_name(inject.name, inject.id)}", t.bad))
         return out[:4]
 
     def _small_panel(self, surface: pygame.Surface, rect: pygame.Rect,
@@ -691,25 +810,38 @@ class FloorScreen(Screen):
         return inner, inner.top + step, step
 
     def _draw_ticker(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
-        t = self.app.theme
+        t, fonts = self.app.theme, self.app.fonts
         inner, y, step = self._small_panel(surface, rect, "Moments of truth, as they happen")
         ui = self.ui
-        rows = max(1, (inner.height - step) // step)
+        rows = max(1, (inner.bottom - y) // step)
         lines = list(self.play.ticker)[-rows:]
-        marks = {"good": ("✓", t.good), "bad": ("✗", t.bad), "neutral": ("•", t.text_dim)}
-        for line in reversed(lines):  # newest first
-            mark, colour = marks[line.verdict]
-            ui.text(surface, f"{line.clock}", (inner.left, y), "small", t.text_dim)
-            mx = inner.left + self.app.fonts.width("Mon 00:00 ", "small")
-            ui.text(surface, mark, (mx, y), "small", colour, bold=True)
-            tx = mx + self.app.fonts.width("✓ ", "small", bold=True)
-            # a bad moment in its colour from end to end: a bad morning reads at a glance
-            ui.text(surface, line.text, (tx, y), "small", colour if line.verdict == "bad"
-                    else None, max_width=inner.right - tx)
-            y += step
         if not lines:
             ui.text(surface, "Nothing yet: the first contacts are on their way.",
                     (inner.left, y), "small", t.text_dim)
+            return
+        marks = {"good": ("✓", t.good), "bad": ("✗", t.bad), "neutral": ("•", t.text_dim)}
+        mx = inner.left + max(fonts.width(line.clock, "small") for line in lines) \
+            + fonts.width(" ", "small")
+        tx = mx + fonts.width("✓ ", "small", bold=True)
+        for line in reversed(lines):  # newest first
+            # each moment whole, on as many lines as it takes: who, what happened and what
+            # it was about (a cut line lost the last, the cause)
+            room = (inner.bottom - y) // step
+            if room <= 0:
+                break
+            wrapped = wrap(fonts, line.text, inner.right - tx, "small")
+            if len(wrapped) > room:
+                if line is not lines[-1]:
+                    break  # an older moment that does not fit whole waits off screen
+                wrapped = wrap_fit(fonts, line.text, inner.right - tx, room, "small")
+            mark, colour = marks[line.verdict]
+            ui.text(surface, line.clock, (inner.left, y), "small", t.text_dim)
+            ui.text(surface, mark, (mx, y), "small", colour, bold=True)
+            for part in wrapped:
+                # a bad moment in its colour from end to end: a bad morning reads at a glance
+                ui.text(surface, part, (tx, y), "small",
+                        colour if line.verdict == "bad" else None)
+                y += step
 
     def _draw_figures(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
         t = self.app.theme
@@ -753,9 +885,10 @@ class FloorScreen(Screen):
             k = p.age_s / HANG_UP_ANIMATION_S
             x = round(p.x + k * self.line * 8)
             draw_person(surface, t.bad, x, round(p.y) - 2, max(4, round(size * (1 - 0.5 * k))))
-        if self.leaving:
+        words = self.hung_up_words()
+        if words:
             x, y = self._queue_origin
-            self.ui.text(surface, "hung up!", (x + self.line * 9, y - 2), "small", t.bad,
+            self.ui.text(surface, words, (x + self.line * 9, y - 2), "small", t.bad,
                          bold=True, anchor="bottomleft")
 
     # -- names -----------------------------------------------------------------------------

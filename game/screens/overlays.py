@@ -10,7 +10,11 @@ import pygame
 
 from game.levers import LeverChooser
 from game.session import Play
-from game.ui import Ui, hint, reflow, wrap_fit
+from game.ui import Ui, hint, reflow, wrap, wrap_fit
+
+#: The keys for the lever cards of a pop-up, shown beside its buttons.
+CARD_KEYS = ("{numbers} choose a card · Tab / Shift+Tab: a card's evidence, Space chooses "
+             "it · Esc lets go")
 
 
 class Overlay:
@@ -36,7 +40,8 @@ class Overlay:
         rect = pygame.Rect(0, 0, round(w * width_share), round(h * height_share))
         rect.center = (w // 2, h // 2)
         ui.panel(surface, rect, ui.theme.background, ui.theme.accent, 3)
-        ui.area("overlay-box", rect, None)  # clicks inside do not reach the floor
+        # clicks inside do not reach the floor, nor does Tab while the pop-up is open
+        ui.area("overlay-box", rect, None, modal=True)
         return rect
 
 
@@ -56,8 +61,9 @@ def _small_box(surface: pygame.Surface, ui: Ui, overlay: Overlay, width_share: f
     return rect.inflate(-px * 2, -px * 2)
 
 
-def _buttons(surface: pygame.Surface, ui: Ui, rect: pygame.Rect, buttons: list[tuple]) -> None:
-    """A row of buttons along the bottom of `rect`: (id, label, key, action, enabled)."""
+def _buttons(surface: pygame.Surface, ui: Ui, rect: pygame.Rect, buttons: list[tuple]) -> int:
+    """A row of buttons along the bottom of `rect`: (id, label, key, action, enabled).
+    Returns where the row ends on the right."""
     fonts = ui.fonts
     gap = fonts.px() // 2
     h = round(fonts.line_height() * 1.6)
@@ -71,6 +77,7 @@ def _buttons(surface: pygame.Surface, ui: Ui, rect: pygame.Rect, buttons: list[t
         ui.button(surface, button_id, pygame.Rect(x, y, w, h), label, action, key, enabled,
                   hint=hint(key), primary=b is buttons[0])
         x += w + gap
+    return x
 
 
 class _ChooserOverlay(Overlay):
@@ -109,15 +116,24 @@ class _ChooserOverlay(Overlay):
         y = ui.text(surface, heading, inner.topleft, "heading", heading_colour, bold=True,
                     max_width=inner.width).bottom
         for text, colour, bold in lines:
-            y = ui.text(surface, text, (inner.left, y), colour=colour, bold=bold,
-                        max_width=inner.width).bottom
+            for line in wrap_fit(fonts, text, inner.width, 2, "body", bold):
+                y = ui.text(surface, line, (inner.left, y), colour=colour, bold=bold).bottom
         y += fonts.px() // 2
         bottom = inner.bottom - round(fonts.line_height() * 2.2)
         if message:
             ui.text(surface, message, (inner.left, bottom), colour=t.bad)
             bottom -= fonts.line_height()
         self.chooser.draw(ui, surface, pygame.Rect(inner.left, y, inner.width, bottom - y))
-        _buttons(surface, ui, inner, buttons)
+        right = _buttons(surface, ui, inner, buttons) + fonts.px()
+        # the keys for the cards, beside the buttons
+        n = len(self.chooser.levers)
+        keys = wrap(fonts, CARD_KEYS.format(numbers=f"[1-{n}]" if n > 1 else "[1]"),
+                    inner.right - right, "small")
+        step = fonts.line_height("small")
+        row_mid = inner.bottom - round(fonts.line_height() * 1.6) // 2
+        for k, line in enumerate(keys[:2]):
+            ui.text(surface, line, (right, row_mid + (k - len(keys[:2]) / 2) * step), "small",
+                    t.text_dim)
 
 
 class DecisionOverlay(_ChooserOverlay):
@@ -157,7 +173,7 @@ class DecisionOverlay(_ChooserOverlay):
         wearing_off = self.play.wearing_off_words()
         if wearing_off:  # so the player knows what Tuesday looks like without them
             lines += [(line, t.warn, False)
-                      for line in wrap_fit(fonts, wearing_off, inner_width, 1, "body")]
+                      for line in wrap_fit(fonts, wearing_off, inner_width, 2, "body")]
         lines.append((self.chooser.budget_words(),
                       t.text if self.chooser.within_budget else t.bad, True))
         label = "Decide" if self.chooser.chosen else "Do nothing"

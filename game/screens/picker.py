@@ -9,7 +9,7 @@ from pathlib import Path
 import pygame
 
 from game.screens.base import Screen
-from game.ui import Scroll, TextField, wrap
+from game.ui import Scroll, TextField, fit_lines, wrap
 from sim.builtin import list_builtin
 from sim.loader import ScenarioError
 from sim.scenario import Scenario
@@ -120,6 +120,10 @@ class PickerScreen(Screen):
                 return True
         if self.path.handle(event):
             return True
+        if (event.type == pygame.KEYDOWN and event.key == pygame.K_o
+                and event.mod & pygame.KMOD_CTRL):
+            self.path.focus()  # the keyboard's way into the file path
+            return True
         if event.type == pygame.KEYDOWN and self.entries:
             if event.key == pygame.K_DOWN:
                 self.choose((self.selected + 1) % len(self.entries))
@@ -141,7 +145,8 @@ class PickerScreen(Screen):
         w, h = surface.get_size()
         who = f" — {self.app.team}" if self.app.team else ""
         y = self.header(surface, f"Choose a scenario{who}",
-                        "↑ ↓ or 1-9 to choose, Enter to read its briefing")
+                        "↑ ↓ or 1-9 to choose, Enter to read its briefing · Tab moves between "
+                        "the buttons")
         bottom = h - m - round(self.line * 1.7) - g
         list_w = round((w - 2 * m) * 0.42)
         # every scenario in the list: rows shrink to one line on a small window, and when
@@ -166,14 +171,17 @@ class PickerScreen(Screen):
             elif k == len(shown) - 1 and first + visible < len(self.entries):
                 more = f" ▼{len(self.entries) - first - visible}"
             title_y = rect.top + pad // 2 if two_lines else rect.centery - self.line // 2
-            ui.text(surface, f"{i + 1}  {entry.scenario.title}", (rect.left + pad, title_y),
-                    bold=True, max_width=rect.width - 2 * pad - self.app.fonts.width(more))
+            # the whole title where smaller type holds it (the detail on the right has it all)
+            lines, size, _ = fit_lines(self.app.fonts, f"[{i + 1}]  {entry.scenario.title}",
+                                       rect.width - 2 * pad - self.app.fonts.width(more),
+                                       (("body", True, 1), ("small", True, 1)))
+            ui.text(surface, lines[0], (rect.left + pad, title_y), size, bold=True)
             if more:
                 ui.text(surface, more, (rect.right - pad, title_y), colour=t.accent,
                         anchor="topright")
             if two_lines:
                 ui.text(surface, f"{length_words(entry.scenario)} · {entry.source}",
-                        (rect.left + pad + self.app.fonts.width(f"{i + 1}  "),
+                        (rect.left + pad + self.app.fonts.width(f"[{i + 1}]  "),
                          rect.top + pad // 2 + self.line), "small", t.text_dim,
                         max_width=rect.width - 2 * pad)
             ui.area(f"scenario:{entry.source}", rect, lambda i=i: self.choose(i))
@@ -186,7 +194,8 @@ class PickerScreen(Screen):
                               self.entries[self.selected].scenario)
         # open a file
         y2 = bottom - 4 * self.line - g
-        ui.text(surface, "… or open a scenario file (type its path, then Enter):", (m, y2))
+        ui.text(surface, "… or open a scenario file: Ctrl+O (or a click) in the box, type its "
+                "path, then Enter", (m, y2), max_width=w - 2 * m)
         field = pygame.Rect(m, y2 + self.line + g // 2, w - 2 * m - self.line * 8,
                             round(self.line * 1.5))
         self.path.draw(ui, surface, field, "path", placeholder="e.g. scenarios/normal-week.yaml")
@@ -207,8 +216,12 @@ class PickerScreen(Screen):
     def _draw_detail(self, surface: pygame.Surface, rect: pygame.Rect,
                      scenario: Scenario) -> None:
         ui, t = self.ui, self.app.theme
-        y = ui.text(surface, scenario.title, rect.topleft, "heading", bold=True,
-                    max_width=rect.width).bottom + self.gap
+        lines, size, _ = fit_lines(self.app.fonts, scenario.title, rect.width,
+                                   (("heading", True, 1), ("heading", True, 2)))
+        y = rect.top
+        for line in lines:
+            y = ui.text(surface, line, (rect.left, y), size, bold=True).bottom
+        y += self.gap
         facts = (f"{length_words(scenario)} · {len(scenario.departments)} departments, "
                  f"{sum(d.headcount for d in scenario.departments):,} people · "
                  f"{len(scenario.teams)} teams · {len(scenario.decision_points)} decisions")
@@ -224,6 +237,8 @@ class PickerScreen(Screen):
         w, h = surface.get_size()
         box = pygame.Rect(m * 2, h // 5, w - 4 * m, h * 3 // 5)
         ui.panel(surface, box, t.panel_high, t.bad, 3)
+        # clicks on the box do not reach what is below, nor does the focus
+        ui.area("problems-box", box, None, modal=True)
         inner = box.inflate(-2 * self.gap, -2 * self.gap)
         y = ui.text(surface, "This scenario cannot be opened:", inner.topleft, "heading",
                     t.bad, bold=True).bottom + self.gap
@@ -241,7 +256,6 @@ class PickerScreen(Screen):
         close.bottomright = inner.bottomright
         ui.button(surface, "close-problems", close, "Close", self.close_problems,
                   pygame.K_ESCAPE, hint="[Esc]")
-        ui.area("problems-box", box, None)  # clicks on the box do not reach what is below
 
     def close_problems(self) -> None:
         self.problems = []

@@ -5,15 +5,15 @@ from __future__ import annotations
 import pygame
 
 from game.screens.base import Screen
-from game.ui import TextField
+from game.ui import TextField, wrap
 
 TAGLINE = "Every contact between IT and its customers is a moment of truth."
 INTRO = ("You run an IT service desk through a working week. The phones ring, e-mails arrive, "
          "people walk up to the desk. When the game stops to ask, you decide — and at the end "
          "you see what your decisions did to the people on the other end of the phone, and "
          "what would have happened had you chosen otherwise.")
-KEYS = ("Keys everywhere: F11 full screen · F10 colours for a projector · F12 screenshot · "
-        "Ctrl+Q quit")
+KEYS = ("Keys everywhere: Tab / Shift+Tab move between fields and buttons · F11 full screen · "
+        "F10 colours for a projector · F12 screenshot · Ctrl+Q quit")
 
 
 class TitleScreen(Screen):
@@ -23,6 +23,8 @@ class TitleScreen(Screen):
     def __init__(self, app):
         super().__init__(app)
         self.team = TextField(app.team, max_length=40, on_enter=lambda _: self.start())
+        # the first thing asked: typing goes to the name at once, no click needed
+        self.team.focused = True
 
     def start(self) -> None:
         self.app.team = self.team.text.strip()
@@ -67,7 +69,8 @@ class TitleScreen(Screen):
                 (column.left, y), "body", t.text)
         field = pygame.Rect(column.left, y + self.line + self.gap // 2, column.width,
                             round(self.line * 1.6))
-        self.team.draw(ui, surface, field, "team", placeholder="click here and type a name")
+        self.team.draw(ui, surface, field, "team",
+                       placeholder="type a name here (Tab: the buttons, Enter: play)")
         sound = "Sound: on" if self.app.sound.enabled else "Sound: off"
         self.button_row(surface, [
             ("play", "Play", pygame.K_RETURN, self.start, True, True),
@@ -75,5 +78,8 @@ class TitleScreen(Screen):
             ("sound", sound, pygame.K_F3, self.toggle_sound),
             ("quit", "Quit", pygame.K_ESCAPE, self.app.quit),
         ], y=field.bottom + 2 * self.line)
-        ui.text(surface, KEYS, (w // 2, h - m), "small", t.text_dim, anchor="midbottom",
-                max_width=w - 2 * m)
+        keys = wrap(self.app.fonts, KEYS, w - 2 * m, "small")
+        step = self.app.fonts.line_height("small")
+        for k, line in enumerate(keys):
+            ui.text(surface, line, (w // 2, h - m - (len(keys) - 1 - k) * step), "small",
+                    t.text_dim, anchor="midbottom")
