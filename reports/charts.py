@@ -57,7 +57,7 @@ CHANNEL_WORDS = {"phone": "on hold (phone)", "walk_in": "at the service desk\n(w
 # =============================================================================================
 
 
-def queue_and_backlog(outcome, step_min: float = 15.0) -> Figure:
+def queue_and_backlog(outcome, step_min: float = 15.0, width_in: float = WIDTH_IN) -> Figure:
     """Waiting for a first answer by channel, and open contacts and tickets, over the run;
     the story (changes, outages, injects, decisions, levers) drawn as numbered lines and
     spans, explained in a key under the chart."""
@@ -84,7 +84,7 @@ def queue_and_backlog(outcome, step_min: float = 15.0) -> Figure:
                       for k, (name, counts) in enumerate(resolvers)]))
 
     story = _Story.of(outcome)
-    fig, axes, _key = _time_figure(len(panels), story)
+    fig, axes, _key = _time_figure(len(panels), story, width_in=width_in)
     style.title(fig, "Who is waiting, and how much work is open")
     n = len(times)
     for ax, (heading, ylabel, lines) in zip(axes, panels, strict=True):
@@ -113,14 +113,14 @@ def queue_and_backlog(outcome, step_min: float = 15.0) -> Figure:
     return fig
 
 
-def service_by_hour(outcome) -> Figure:
+def service_by_hour(outcome, width_in: float = WIDTH_IN) -> Figure:
     """Phone service hour by hour, by the hour calls came in, day after day: calls
     answered and hung up (top), average speed of answer (middle) and abandonment rate
     (bottom, against the published 5–12% band). A run longer than ten days is pooled by
     week (hour of day over the week's days)."""
     rows = series.service_by_hour(outcome)
     groups = _hour_groups(outcome, rows)
-    fig = style.new_figure(WIDTH_IN, 11.0)
+    fig = style.new_figure(width_in, 11.0)
     ax_calls, ax_asa, ax_abandon = fig.subplots(3, 1, sharex=True)
     style.title(fig, "Phone service, hour by hour")
     # every day gets the same hours (the earliest to the latest with calls on any day), so
@@ -182,27 +182,32 @@ def service_by_hour(outcome) -> Figure:
         named = [(xi, hour) for xi, (hour, _) in zip(x, hours, strict=True) if hour % 2 == 0]
         ax_abandon.xaxis.set_major_locator(FixedLocator([xi for xi, _ in named]))
         ax_abandon.xaxis.set_major_formatter(FixedFormatter([f"{h:02d}" for _, h in named]))
-        ax_abandon.tick_params(axis="x", labelsize=style.TICK_PT - 2)
+        ax_abandon.tick_params(axis="x", labelsize=style.SMALLEST_PT)
         for label, centre in centres:
             ax_abandon.annotate(label, xy=(centre, 0), xycoords=("data", "axes fraction"),
                                 xytext=(0, -26), textcoords="offset points", ha="center",
                                 va="top", fontsize=style.LABEL_PT - 1, fontweight="bold")
         ax_abandon.xaxis.labelpad = 30
-    # legends in the heading row, right: bars reach the top of their panels
+    # the calls' legend in the heading row, right: bars reach the top of their panels; the
+    # band's (long: it names its source) under the chart, where it never meets a heading
     style.legend(ax_calls, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=3)
-    style.legend(ax_abandon, loc="lower right", bbox_to_anchor=(1.0, 1.0))
+    handles, names = ax_abandon.get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, names, loc="outside lower center", fontsize=style.LEGEND_PT,
+                   frameon=False)
     return fig
 
 
-def satisfaction(outcome, step_min: float = 60.0) -> Figure:
+def satisfaction(outcome, step_min: float = 60.0, width_in: float = WIDTH_IN) -> Figure:
     """Each department's satisfaction (0–100) over the run, the axis zoomed to where the
     lines are, with the story drawn on."""
     if not outcome.scenario.departments:
         return _empty_figure("Satisfaction by department",
-                             "This scenario has no departments: nobody's satisfaction to show")
+                             "This scenario has no departments: nobody's satisfaction to show",
+                             width_in)
     times, by_department = satisfaction_over_time(outcome, step_min)
     story = _Story.of(outcome)
-    fig, axes, _key = _time_figure(1, story, panel_in=5.0)
+    fig, axes, _key = _time_figure(1, story, panel_in=5.0, width_in=width_in)
     ax = axes[0]
     style.title(fig, "Satisfaction by department")
     names = {d.id: d.name or d.id for d in outcome.scenario.departments}
@@ -227,7 +232,7 @@ def satisfaction(outcome, step_min: float = 60.0) -> Figure:
     return fig
 
 
-def moments_timeline(outcome, step_min: float = 60.0) -> Figure:
+def moments_timeline(outcome, step_min: float = 60.0, width_in: float = WIDTH_IN) -> Figure:
     """Moments of truth per hour: good and neutral above the line, bad below it, stacked by
     what made them bad (`reports.reasons`: each bad moment once, under the reason that cost
     it the most points), so that a bad hour stands out at a glance and says why; the worst
@@ -237,7 +242,7 @@ def moments_timeline(outcome, step_min: float = 60.0) -> Figure:
     book = ledger(outcome)
     by_reason = moments_by_reason(outcome, step_min)[1]
     story = _Story.of(outcome)
-    fig, axes, _key = _time_figure(1, story, panel_in=5.6)
+    fig, axes, _key = _time_figure(1, story, panel_in=5.6, width_in=width_in)
     ax = axes[0]
     style.title(fig, "Moments of truth, hour by hour, and why the bad ones were bad")
     words = {"good": f"good (score {GOOD_AT_LEAST:g}+)",
@@ -380,7 +385,7 @@ def _label_worst_hours(ax: Axes, outcome, starts: np.ndarray, by_reason: dict,
                           "edgecolor": "#BBBBBB", "alpha": 0.95})
 
 
-def cost_breakdown(outcome) -> Figure:
+def cost_breakdown(outcome, width_in: float = WIDTH_IN) -> Figure:
     """What the run cost, by kind (staff time, supplier fees, levers, lost business time),
     in the scenario's currency. Give a mapping {label: outcome} to compare runs."""
     single = not isinstance(outcome, Mapping)
@@ -389,7 +394,7 @@ def cost_breakdown(outcome) -> Figure:
     currency = first.scenario.currency
     costs = {label: series.cost_breakdown(run) for label, run in runs.items()}
     kinds = list(series.COST_KINDS)
-    fig = style.new_figure(WIDTH_IN, 2.2 + 1.1 * len(kinds) * max(1, len(runs)) ** 0.6)
+    fig = style.new_figure(width_in, 2.2 + 1.1 * len(kinds) * max(1, len(runs)) ** 0.6)
     ax = fig.subplots()
     y = np.arange(len(kinds))[::-1].astype(float)  # staff on top
     height = 0.8 / len(runs)
@@ -439,7 +444,7 @@ TWIN_FIGURES = ("abandonment_rate", "asa_min", "mean_wait_min", "fcr", "backlog_
 
 
 def twin_overlay(first, second=None, labels: Sequence[str] = ("unprepared", "prepared"),
-                 step_min: float = 15.0) -> Figure:
+                 step_min: float = 15.0, width_in: float = WIDTH_IN) -> Figure:
     """Two runs of the same scenario (same seed, other decisions) on the same axes: the
     first dashed, the second solid; waiting for a first answer, open contacts and tickets,
     and satisfaction, with the key figures of both beside them. `first` may also be a
@@ -452,7 +457,8 @@ def twin_overlay(first, second=None, labels: Sequence[str] = ("unprepared", "pre
     story = _Story.of_twins(runs, labels)
     with_satisfaction = bool(first.scenario.departments)
     n_panels = 3 if with_satisfaction else 2
-    fig, axes, _key = _time_figure(n_panels, story, width_in=15.5, side_in=4.4)
+    side_in = TWIN_SIDE_IN
+    fig, axes, _key = _time_figure(n_panels, story, width_in=width_in, side_in=side_in)
     style.title(fig, f"Two runs of the same week: {labels[0]} (dashed) and {labels[1]} (solid)")
     for k, (run, label) in enumerate(zip(runs, labels, strict=True)):
         look = looks[k]
@@ -484,35 +490,42 @@ def twin_overlay(first, second=None, labels: Sequence[str] = ("unprepared", "pre
     for ax in axes:
         style.legend(ax, loc="upper right")
     side = fig.axes[n_panels]  # the column beside the curves (made by _time_figure)
-    _kpi_column(side, runs, labels)
+    _kpi_column(side, runs, labels, side_in)
     return fig
 
 
-def _kpi_column(ax: Axes, runs, labels) -> None:
-    """The key figures of both runs, one above the other: label, then "first → second"."""
+#: the width of the twin chart's column of key figures (inches)
+TWIN_SIDE_IN = 3.7
+
+
+def _kpi_column(ax: Axes, runs, labels, width_in: float) -> None:
+    """The key figures of both runs, one above the other: label (wrapped to the column),
+    then "first → second" in bold, in the chart's note and label sizes."""
     ax.set_axis_off()
     currency = runs[0].scenario.currency
     kpis = [run.kpis() for run in runs]
-    ax.annotate("Key figures", xy=(0, 1), xycoords="axes fraction", va="top",
-                fontsize=style.SUBTITLE_PT, fontweight="bold")
-    ax.annotate(f"{labels[0]} → {labels[1]}", xy=(0, 1), xycoords="axes fraction",
-                xytext=(0, -28), textcoords="offset points", va="top",
-                fontsize=style.NOTE_PT, color=style.GREY)
-    y = -58.0
+    chars = max(16, int(width_in * 72 / (style.NOTE_PT * 0.64)))
+    line_pt = style.NOTE_PT * 1.3
+
+    def write(text: str, y: float, size: float, **kwargs) -> float:
+        """Text at y points below the top, wrapped; returns the y under it."""
+        lines = textwrap.wrap(text, chars) or [""]
+        ax.annotate("\n".join(lines), xy=(0, 1), xycoords="axes fraction", xytext=(0, y),
+                    textcoords="offset points", va="top", fontsize=size, linespacing=1.15,
+                    annotation_clip=False, **kwargs)
+        return y - len(lines) * size * 1.3
+
+    y = write("Key figures", 0.0, style.SUBTITLE_PT, fontweight="bold") - 4
+    y = write(f"{labels[0]} → {labels[1]}", y, style.NOTE_PT, color=style.GREY) - 10
     for name in TWIN_FIGURES:
         if name not in kpis[0] and name not in kpis[1]:
             continue
         label, unit = kpi_label(name)
         a, b = kpis[0].get(name), kpis[1].get(name)
-        ax.annotate(style.shorten(label, 44), xy=(0, 1), xycoords="axes fraction",
-                    xytext=(0, y), textcoords="offset points", va="top",
-                    fontsize=style.NOTE_PT)
+        y = write(label, y, style.NOTE_PT)
         values = (f"{style.value_words(a, unit, currency)} → "
                   f"{style.value_words(b, unit, currency)}")
-        ax.annotate(values, xy=(0, 1), xycoords="axes fraction", xytext=(10, y - 17),
-                    textcoords="offset points", va="top", fontsize=style.NOTE_PT + 1,
-                    fontweight="bold")
-        y -= 40.0
+        y = write(values, y - 1, style.NOTE_PT + 2, fontweight="bold") - line_pt * 0.5
 
 
 # =============================================================================================
@@ -910,7 +923,7 @@ def _write_key(ax: Axes, key_lines: list[list[str]]) -> None:
 
 def _badge(ax: Axes, text: str, xy, offset, coords) -> None:
     ax.annotate(text, xy=xy, xycoords=coords, xytext=offset, textcoords="offset points",
-                ha="center", va="center", fontsize=style.NOTE_PT - 1, fontweight="bold",
+                ha="center", va="center", fontsize=style.SMALLEST_PT, fontweight="bold",
                 color="white", zorder=6, annotation_clip=False,
                 bbox={"boxstyle": "circle,pad=0.25", "facecolor": "black",
                       "edgecolor": "black"})
@@ -1148,7 +1161,7 @@ def _benchmark_band(ax: Axes, benchmark: Benchmark | None) -> None:
     ax.annotate(f"benchmark {benchmark.range_words()}", xy=(1.0, benchmark.high),
                 xycoords=("axes fraction", "data"), xytext=(-4, 3),
                 textcoords="offset points", ha="right", va="bottom",
-                fontsize=style.NOTE_PT - 1, color="#00604A", fontweight="bold", zorder=6,
+                fontsize=style.SMALLEST_PT, color="#00604A", fontweight="bold", zorder=6,
                 bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.85,
                       "edgecolor": "none"})
 
@@ -1176,7 +1189,7 @@ def _goal_line(ax: Axes, name: str, goal, unit: str, currency: str) -> None:
         ax.set_ylim(bottom, value + 0.12 * span)
     ax.annotate(text.lower(), xy=(0.0, value), xycoords=("axes fraction", "data"),
                 xytext=(4, 3), textcoords="offset points", ha="left", va="bottom",
-                fontsize=style.NOTE_PT - 1, fontweight="bold", zorder=6,
+                fontsize=style.SMALLEST_PT, fontweight="bold", zorder=6,
                 bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.85,
                       "edgecolor": "none"})
 
@@ -1212,8 +1225,8 @@ def _note(ax: Axes, text: str) -> None:
             fontsize=style.LABEL_PT, color=style.GREY)
 
 
-def _empty_figure(heading: str, text: str) -> Figure:
-    fig = style.new_figure(WIDTH_IN, 4.0)
+def _empty_figure(heading: str, text: str, width_in: float = WIDTH_IN) -> Figure:
+    fig = style.new_figure(width_in, 4.0)
     ax = fig.subplots()
     ax.set_axis_off()
     style.title(fig, heading)

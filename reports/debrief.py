@@ -7,8 +7,11 @@ experience, the twin run if there is one ("had you decided otherwise…"), and q
 the group. The HTML needs no network: its styles are inline and its charts are embedded as
 images. Every figure comes from the run's event log.
 
-The PDF has one page per section, each shrunk to fit when it would overflow, so that a
-debrief is always the same number of pages (`pdf_pages`).
+The PDF has one page per section and one per chart (`Debrief.pages`): each chart is drawn
+again for the page (`PRINT_WIDTH_IN`) and printed at the page's width, so that its smallest
+text (12 pt on the chart) comes out at 8.5 pt on paper, not shrunk to a third of a page.
+A text section that would overflow its page is shrunk to fit, so that a debrief is always
+the same number of pages.
 """
 
 from __future__ import annotations
@@ -17,23 +20,60 @@ import datetime as _dt
 import html
 import io
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from matplotlib.figure import Figure
 
 from reports import narrative
 from sim.engine import ENGINE_VERSION, Outcome
 from sim.kpis import kpi_label
 
-# The PDF's sections, one page each (the twin's only when there is one).
-PDF_SECTIONS = ("summary", "charts-1", "charts-2", "figures", "people", "twin", "questions")
+# The PDF's sections, one page each, in order: the summary, a page per chart ("chart-1",
+# ...), the figures, the people, the twin's table and its chart (only when there is a twin),
+# the questions.
+PDF_SECTIONS = ("summary", "charts", "figures", "people", "twin", "twin-chart", "questions")
+
+
+#: how wide the debrief's charts are drawn (inches): shown at this size on the screen (12
+#: pt is 16 px), and drawn narrower for the page (PRINT_WIDTH_IN, printed at the frame's
+#: width: 12 pt comes out at 8.5 pt)
+SCREEN_WIDTH_IN = 12.0
+PRINT_WIDTH_IN = 10.0
+PRINT_DPI = 150
+PDF_MARGIN_MM = 15
 
 
 @dataclass
 class Chart:
-    """One chart, rendered: what it shows and its PNG."""
+    """One chart, rendered: what it shows, its PNG, the width it was drawn at (inches) and
+    its smallest text (points); `draw` makes the figure again at another width (the PDF's)."""
 
     title: str
     caption: str
     png: bytes
+    width_in: float = SCREEN_WIDTH_IN
+    smallest_pt: float | None = None
+    draw: Callable[[float], Figure] | None = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def of(cls, title: str, caption: str, draw: Callable[[float], Figure],
+           width_in: float = SCREEN_WIDTH_IN) -> Chart:
+        """`draw(width_in)` rendered for the screen."""
+        from reports.render import png_bytes, smallest_text_pt
+
+        figure = draw(width_in)
+        png = png_bytes(figure)  # drawn: every tick label exists now
+        return cls(title, caption, png, width_in, smallest_text_pt(figure), draw)
+
+    def print_png(self) -> tuple[bytes, float]:
+        """The chart drawn for the page (`PRINT_WIDTH_IN`) and that width; the screen's
+        PNG when it cannot be drawn again."""
+        from reports.render import png_bytes
+
+        if self.draw is None:
+            return self.png, self.width_in
+        return png_bytes(self.draw(PRINT_WIDTH_IN), dpi=PRINT_DPI), PRINT_WIDTH_IN
 
 
 @dataclass
@@ -57,7 +97,17 @@ class Debrief:
 
     @property
     def pages(self) -> list[str]:
-        return [p for p in PDF_SECTIONS if p != "twin" or self.twin is not None]
+        """The PDF's pages, by section (`PDF_SECTIONS`; "charts" is a page per chart)."""
+        pages = []
+        for section in PDF_SECTIONS:
+            if section == "charts":
+                pages += [f"chart-{k}" for k in range(1, len(self.charts) + 1)]
+            elif section == "twin-chart":
+                if self.twin is not None and self.twin.chart is not None:
+                    pages.append(section)
+            elif section != "twin" or self.twin is not None:
+                pages.append(section)
+        return pages
 
 
 @dataclass
@@ -93,25 +143,24 @@ def build(outcome: Outcome, team: str = "", twin: Outcome | None = None,
 def debrief_charts(outcome: Outcome) -> list[Chart]:
     """The debrief's charts, rendered (also what the game's debrief screen shows)."""
     from reports import charts
-    from reports.render import png_bytes
 
     made = [
         ("Queues and open contacts", "Who waited for the service desk, and how many contacts "
          "and tickets were open, with the changes, injects and decisions marked.",
-         charts.queue_and_backlog(outcome)),
+         charts.queue_and_backlog),
         ("Service hour by hour", "How long callers waited to be answered and how many hung "
-         "up, each hour; the band is what call centres aim for.",
-         charts.service_by_hour(outcome)),
+         "up, each hour; the band is what call centres aim for.", charts.service_by_hour),
         ("Satisfaction", "Each department's satisfaction with IT (0–100) over the run.",
-         charts.satisfaction(outcome)),
+         charts.satisfaction),
         ("Moments of truth", "Good, neutral and bad moments as they happened; each bad "
          "moment under what cost it the most points, and the worst hours with their main "
-         "reasons.",
-         charts.moments_timeline(outcome)),
+         "reasons.", charts.moments_timeline),
         ("What it cost", "IT's own costs and the working time people lost, in money.",
-         charts.cost_breakdown(outcome)),
+         charts.cost_breakdown),
     ]
-    return [Chart(title, caption, png_bytes(figure)) for title, caption, figure in made]
+    return [Chart.of(title, caption, lambda width_in, make=make: make(outcome,
+                                                                      width_in=width_in))
+            for title, caption, make in made]
 
 
 def _trainer_questions(note: str) -> list[str]:
@@ -236,7 +285,6 @@ def story_words(story) -> str:
 def twin_part(outcome: Outcome, twin: Outcome, labels: tuple[str, str]) -> TwinPart:
     """The run beside its twin: key figures, the overlaid chart, contacts that differed."""
     from reports import charts
-    from reports.render import png_bytes
     from sim.twin import compare
 
     result = compare(outcome, twin)
@@ -245,9 +293,10 @@ def twin_part(outcome: Outcome, twin: Outcome, labels: tuple[str, str]) -> TwinP
               for name in TWIN_FIGURES if name in result.kpi_deltas]
     examples = [(contact_words(outcome, key, a), story_words(a), story_words(b))
                 for key, a, b in result.turned_out_differently[:5]]
-    chart = Chart("Your run and its twin", f"{labels[0]} (dashed) and {labels[1]} (solid): "
-                  "the same people with the same luck.",
-                  png_bytes(charts.twin_overlay(outcome, twin, labels)))
+    chart = Chart.of("Your run and its twin", f"{labels[0]} (dashed) and {labels[1]} (solid): "
+                     "the same people with the same luck.",
+                     lambda width_in: charts.twin_overlay(outcome, twin, labels,
+                                                          width_in=width_in))
     summary = (f"The same scenario, the same seed, other decisions: {result.summary()}. "
                f"Every difference was caused by the decisions.")
     return TwinPart(labels[0], labels[1], rows, summary, chart, examples, better)
@@ -262,7 +311,7 @@ _CSS = """
         --accent: #0072B2; --paper: #ffffff; --soft: #f4f6f8; }
 * { box-sizing: border-box; }
 body { font: 18px/1.5 "DejaVu Sans", "Segoe UI", Arial, sans-serif; color: var(--ink);
-       background: var(--paper); margin: 0 auto; max-width: 1150px; padding: 28px 32px; }
+       background: var(--paper); margin: 0 auto; max-width: 1250px; padding: 28px 32px; }
 h1 { font-size: 2.1em; margin: 0 0 4px; }
 h2 { font-size: 1.5em; border-bottom: 3px solid var(--accent); padding-bottom: 4px;
      margin-top: 1.8em; }
@@ -271,13 +320,15 @@ h2 { font-size: 1.5em; border-bottom: 3px solid var(--accent); padding-bottom: 4
 .card { background: var(--soft); border-radius: 8px; padding: 12px 16px; min-width: 150px;
         flex: 1 1 150px; }
 .card .value { font-size: 1.7em; font-weight: bold; display: block; }
-.card .label { color: var(--muted); font-size: 0.85em; }
+.card .label { color: var(--muted); font-size: 0.9em; }
 ol.story { padding-left: 0; list-style: none; }
 ol.story li { padding: 8px 0; border-bottom: 1px solid var(--line); }
 ol.story time { font-weight: bold; display: inline-block; min-width: 9em; color: var(--accent); }
 figure { margin: 18px 0 28px; }
-figure img { width: 100%; height: auto; border: 1px solid var(--line); }
-figcaption { color: var(--muted); font-size: 0.9em; }
+/* a chart at its own size (12 in: its 12 pt text is 16 px), smaller only on a smaller screen */
+figure img { max-width: 100%; height: auto; outline: 1px solid var(--line); }
+figcaption { color: var(--muted); font-size: 1em; margin-top: 6px; }
+small { font-size: 0.9em; }
 table { border-collapse: collapse; width: 100%; margin: 10px 0 18px; }
 th, td { text-align: left; padding: 7px 10px; border-bottom: 1px solid var(--line);
          vertical-align: top; }
@@ -293,7 +344,7 @@ ul.levers li { margin-bottom: 4px; }
 .person ol { padding-left: 1.2em; margin: 6px 0; }
 .score-good { color: var(--good); } .score-bad { color: var(--bad); }
 dl.questions dt { font-weight: bold; margin-top: 10px; color: var(--accent); }
-footer { margin-top: 40px; color: var(--muted); font-size: 0.85em; }
+footer { margin-top: 40px; color: var(--muted); font-size: 0.9em; }
 @media print { body { max-width: none; font-size: 12pt; } h2 { break-before: page; }
                figure { break-inside: avoid; } }
 """
@@ -307,6 +358,16 @@ def _data_uri(png: bytes) -> str:
     import base64
 
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def _img(chart: Chart) -> str:
+    """A chart as an image at its own size in CSS inches (so that its points are points:
+    12 pt is 16 px), shrunk only where the screen is narrower; its width and smallest text
+    ride along as data attributes (the browser test reads them)."""
+    smallest = f' data-smallest-pt="{chart.smallest_pt:g}"' if chart.smallest_pt else ""
+    return (f'<img src="{_data_uri(chart.png)}" alt="{_e(chart.title)}" '
+            f'style="width: {chart.width_in:g}in" data-width-in="{chart.width_in:g}"'
+            f"{smallest}>")
 
 
 def to_html(debrief: Debrief) -> str:
@@ -338,7 +399,7 @@ def to_html(debrief: Debrief) -> str:
         parts.append(f'<p class="meta">{_e(note)}</p>')
     parts += ["</section>", '<section id="charts">', "<h2>The run in charts</h2>"]
     for chart in debrief.charts:
-        parts.append(f'<figure><img src="{_data_uri(chart.png)}" alt="{_e(chart.title)}">'
+        parts.append(f"<figure>{_img(chart)}"
                      f"<figcaption><b>{_e(chart.title)}.</b> {_e(chart.caption)}"
                      f"</figcaption></figure>")
     parts += ["</section>", '<section id="goals">', "<h2>Against the goals</h2>",
@@ -391,8 +452,7 @@ def to_html(debrief: Debrief) -> str:
                              f"<td>{_e(there)}</td></tr>")
             parts.append("</table>")
         if twin.chart is not None:
-            parts.append(f'<figure><img src="{_data_uri(twin.chart.png)}" '
-                         f'alt="{_e(twin.chart.title)}"><figcaption>'
+            parts.append(f"<figure>{_img(twin.chart)}<figcaption>"
                          f"{_e(twin.chart.caption)}</figcaption></figure>")
         parts.append("</section>")
     parts += ['<section id="questions">', "<h2>Questions for the group</h2>",
@@ -489,7 +549,9 @@ def to_pdf(debrief: Debrief) -> bytes:
                         spaceAfter=6)
     h2 = ParagraphStyle("h2", parent=body, fontName=font + "-Bold", fontSize=14, leading=18,
                         spaceBefore=4, spaceAfter=6, textColor=colors.HexColor("#0072B2"))
-    width, height = A4[0] - 36 * mm, A4[1] - 36 * mm
+    margin = PDF_MARGIN_MM * mm
+    # the frame inside the margins, less its own padding (6 pt a side)
+    width, height = A4[0] - 2 * margin - 12, A4[1] - 2 * margin - 12
     o = debrief.outcome
 
     def p(text: str, style=body) -> Paragraph:
@@ -507,16 +569,18 @@ def to_pdf(debrief: Debrief) -> bytes:
             ("VALIGN", (0, 0), (-1, -1), "TOP")]))
         return t
 
-    def image(chart: Chart, share: float) -> list:
+    def chart_page(chart: Chart) -> list:
+        """A chart drawn for the page, at the frame's width (its points printed at
+        width / PRINT_WIDTH_IN of their size); narrower only if it is too tall."""
         from reportlab.lib.utils import ImageReader
 
-        reader = ImageReader(io.BytesIO(chart.png))
-        w, h = reader.getSize()
-        draw_w = width
-        draw_h = min(draw_w * h / w, height * share)
-        draw_w = draw_h * w / h
-        return [p(chart.title, h2), Image(io.BytesIO(chart.png), draw_w, draw_h),
-                p(chart.caption, small), Spacer(1, 4 * mm)]
+        png, drawn_in = chart.print_png()
+        w, h = ImageReader(io.BytesIO(png)).getSize()
+        heading, caption = p(chart.title, h2), p(chart.caption, small)
+        room = height - sum(x.wrap(width, height)[1] for x in (heading, caption)) - 30
+        draw_w = min(width, room * w / h)
+        return [heading, Image(io.BytesIO(png), draw_w, draw_w * h / w), Spacer(1, 3 * mm),
+                caption]
 
     sections: dict[str, list] = {}
     who = f"{debrief.team} · " if debrief.team else ""
@@ -532,8 +596,8 @@ def to_pdf(debrief: Debrief) -> bytes:
     if note:
         summary.append(p(note, small))
     sections["summary"] = summary
-    sections["charts-1"] = [x for chart in debrief.charts[:2] for x in image(chart, 0.42)]
-    sections["charts-2"] = [x for chart in debrief.charts[2:] for x in image(chart, 0.27)]
+    for k, chart in enumerate(debrief.charts, start=1):
+        sections[f"chart-{k}"] = chart_page(chart)
     sections["figures"] = [
         p("Against the goals", h2),
         table([["Figure", "This run", "Goal", ""]] +
@@ -561,9 +625,13 @@ def to_pdf(debrief: Debrief) -> bytes:
         part = [p("Had you decided otherwise", h2), p(twin.summary),
                 table([["Figure", twin.label, twin.other_label, "Difference"]] +
                       [list(r) for r in twin.rows], [0.4, 0.2, 0.2, 0.2])]
-        if twin.chart is not None:
-            part += image(twin.chart, 0.4)
+        if twin.examples:
+            part += [Spacer(1, 4 * mm),
+                     table([["Contact", twin.label, twin.other_label]]
+                           + [list(row) for row in twin.examples], [0.36, 0.32, 0.32])]
         sections["twin"] = part
+        if twin.chart is not None:
+            sections["twin-chart"] = chart_page(twin.chart)
     questions = [p("Questions for the group", h2)]
     questions += [p(f"{kind}: {text}") for kind, text in debrief.questions]
     questions += [p(f"Ask: {text}") for text in debrief.trainer_questions]
@@ -575,8 +643,8 @@ def to_pdf(debrief: Debrief) -> bytes:
             story.append(PageBreak())
         story.append(KeepInFrame(width, height, sections[page], mode="shrink"))
     buffer = io.BytesIO()
-    document = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm,
-                                 topMargin=18 * mm, bottomMargin=18 * mm,
+    document = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=margin, rightMargin=margin,
+                                 topMargin=margin, bottomMargin=margin,
                                  title=f"Debrief — {debrief.title}",
                                  author="Moments of Truth")
     document.build(story)

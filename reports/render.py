@@ -40,3 +40,22 @@ def svg_text(fig: Figure) -> str:
 def data_uri(fig: Figure, dpi: float = 110) -> str:
     """"data:image/png;base64,..." for an <img src=...> in a self-contained HTML page."""
     return "data:image/png;base64," + base64.b64encode(png_bytes(fig, dpi)).decode("ascii")
+
+
+
+def smallest_text_pt(fig: Figure) -> float | None:
+    """The size (points) of the smallest text drawn on the figure: titles, labels, tick
+    labels, legends, notes. Render the figure first, so that its tick labels exist; the
+    unused ticks of an axes drawn without axes (a column of text) do not count."""
+    from matplotlib.text import Text
+
+    sizes = []
+    for text in fig.findobj(Text):
+        if not text.get_visible() or not text.get_text().strip():
+            continue
+        ax = text.axes
+        if ax is not None and not ax.axison and text not in ax.texts \
+                and text is not ax.title:
+            continue  # a tick label of an axes drawn as a text column: never drawn
+        sizes.append(text.get_fontsize())
+    return float(min(sizes)) if sizes else None

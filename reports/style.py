@@ -38,7 +38,11 @@ OKABE_ITO: dict[str, str] = {
 GREY = "#7F7F7F"
 LIGHT_GREY = "#EDEDED"
 
-# Type sizes in points: readable from the back of a room at 110 dpi on a 12-inch figure.
+# Type sizes in points: readable from the back of a room. A chart shown at its own size
+# (12 inches wide: 1,152 CSS px) puts 12 pt at 16 px on the screen; printed on A4 from a
+# 10-inch figure (`reports.debrief`), 12 pt comes out at 8.5 pt. So nothing is smaller
+# than SMALLEST_PT.
+SMALLEST_PT = 12
 TITLE_PT = 20
 SUBTITLE_PT = 17
 LABEL_PT = 15
@@ -165,8 +169,10 @@ def new_figure(width_in: float = 12.0, height_in: float = 7.0) -> Figure:
 
 
 def title(fig: Figure, text: str) -> None:
-    """The figure's title, in plain words."""
-    fig.suptitle(text, fontsize=TITLE_PT, fontweight="bold")
+    """The figure's title, in plain words, wrapped to the figure's width."""
+    chars = max(30, int(fig.get_figwidth() * 72 / (0.62 * TITLE_PT)))
+    wrapped = "\n".join(textwrap.fill(line, chars) for line in text.split("\n"))
+    fig.suptitle(wrapped, fontsize=TITLE_PT, fontweight="bold")
 
 
 def style_axes(ax: Axes, heading: str | None = None, xlabel: str | None = None,

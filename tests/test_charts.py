@@ -94,6 +94,11 @@ def data_lines(ax) -> list:
     return [line for line in ax.get_lines() if not line.get_label().startswith("_")]
 
 
+def title_words(fig: Figure) -> str:
+    """The figure's title with its line breaks folded (long titles wrap to the figure)."""
+    return " ".join(fig.get_suptitle().split())
+
+
 def legend_texts(ax) -> list[str]:
     legend = ax.get_legend()
     assert legend is not None
@@ -189,7 +194,8 @@ def test_service_by_hour(unprepared):
     shaded = band(abandonment, ABANDONMENT)
     low, high = shaded.get_y(), shaded.get_y() + shaded.get_height()
     assert (low, high) == pytest.approx((0.05, 0.12))
-    assert legend_texts(abandonment) == [
+    # (under the chart: a legend that long would run into the panel's heading)
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == [
         "Benchmark 5–12% (call-centre benchmarks, docs/data-sources.md)"]
     assert "benchmark 5–12%" in [t.get_text() for t in abandonment.texts]
     # a group of hours per day, named under the axis
@@ -519,7 +525,7 @@ def test_a_swept_lever_target_is_said_in_words():
     softphone = load_builtin("softphone-cutover")
     fig = charts.sweep_chart([0, 1], "teams.service-desk.staff (add)", estimates,
                              scenario=softphone)
-    assert fig.get_suptitle() == "What changes with extra agents on the service desk"
+    assert title_words(fig) == "What changes with extra agents on the service desk"
     assert fig.axes[0].get_xlabel() == "Extra agents on the service desk"
     fig = charts.sweep_chart([0, 1], "teams.service-desk.staff (add), "
                              "categories.softphone-howto.handle.mean ×0.75", estimates,
@@ -537,14 +543,38 @@ def test_experiment_charts_say_which_part_of_the_runs_they_measure():
     estimates = {"abandonment_rate": [Estimate(m, 0.01, 8) for m in (0.13, 0.09)]}
     window = "mon 00:00 to tue 00:00 (minutes 0 to 1440) only"
     fig = charts.sweep_chart([0, 1], "Extra agents", estimates, measured=window)
-    assert fig.get_suptitle() == f"What changes with extra agents\nFigures of {window}"
+    # on two lines at least (a long title wraps to the figure's width)
+    assert fig.get_suptitle().startswith("What changes with extra agents\nFigures of ")
+    assert title_words(fig) == f"What changes with extra agents Figures of {window}"
     assert_renders(fig)
     fig = charts.variants_chart(made_up_comparison(), ["abandonment_rate"], measured=window)
-    assert fig.get_suptitle().endswith(f"each)\nFigures of {window}")
+    assert "each)\nFigures of " in fig.get_suptitle()
+    assert title_words(fig).endswith(f"each) Figures of {window}")
     assert_renders(fig)
 
 
 # -- rendering, benchmarks, architecture --------------------------------------------------------
+
+
+def test_no_text_on_any_chart_is_smaller_than_12_pt(week):
+    """12 pt is 16 px when a chart is shown at its own size, and 8.5 pt when the debrief
+    prints it (reports.style.SMALLEST_PT): tick labels, legends, notes, badges and the story's
+    key included, at the screen's width and the page's."""
+    first, second = week["unprepared"], week["prepared"]
+    for width_in in (charts.WIDTH_IN, 10.0):
+        made = [make(first, width_in=width_in) for make in (
+            charts.queue_and_backlog, charts.service_by_hour, charts.satisfaction,
+            charts.moments_timeline, charts.cost_breakdown)]
+        made.append(charts.twin_overlay(first, second, width_in=width_in))
+        for fig in made:
+            assert fig.get_figwidth() == width_in
+            render.png_bytes(fig, dpi=20)  # drawn: the tick labels exist now
+            assert render.smallest_text_pt(fig) >= style.SMALLEST_PT == 12, fig.get_suptitle()
+    estimates = {"abandonment_rate": [Estimate(m, 0.01, 8) for m in (0.13, 0.09)]}
+    for fig in (charts.variants_chart(made_up_comparison(), ["abandonment_rate", "fcr"]),
+                charts.sweep_chart([0, 1], "Extra agents", estimates)):
+        render.png_bytes(fig, dpi=20)
+        assert render.smallest_text_pt(fig) >= 12
 
 
 def test_render_formats(unprepared):

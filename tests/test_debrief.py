@@ -3,9 +3,10 @@
 The HTML must open anywhere with no network (styles inline, charts embedded), lead with the
 story of the run told from its event log, and show what a trainer checks: figures against
 goals, decisions and their cost, three people's experience, the twin, questions. The PDF has
-one page per section. In CI the HTML is also opened in headless Chromium (Debian's chromium
-and chromium-driver, installed by .ci/run): the page must not be blank and every image must
-have loaded.
+one page per section and one per chart, its chart text printed at 8 pt or more. In CI the
+HTML is also opened in headless Chromium (Debian's chromium and chromium-driver, installed
+by .ci/run): the page must not be blank, every image must have loaded, and no text, in the
+page or on a chart, may be smaller than 16 px on a projector's 1280 px wide screen.
 """
 
 from __future__ import annotations
@@ -434,20 +435,74 @@ def test_a_story_without_levers_has_no_note_about_them(unprepared):
         debrief.build(unprepared))
 
 
-def test_pdf_has_one_page_per_section_and_the_key_figures(made, firefighting):
+def drawn_images(page, reader) -> list[tuple[float, float]]:
+    """(width, height) in points of every image drawn on a PDF page, through the page's
+    transformations (q/Q and cm, as reportlab writes them)."""
+    from pypdf.generic import ContentStream
+
+    def times(m, n):
+        a, b, c, d, e, f = m
+        a2, b2, c2, d2, e2, f2 = n
+        return (a * a2 + b * c2, a * b2 + b * d2, c * a2 + d * c2, c * b2 + d * d2,
+                e * a2 + f * c2 + e2, e * b2 + f * d2 + f2)
+
+    ctm, stack, drawn = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0), [], []
+    for operands, op in ContentStream(page.get_contents(), reader).operations:
+        if op == b"q":
+            stack.append(ctm)
+        elif op == b"Q":
+            ctm = stack.pop()
+        elif op == b"cm":
+            ctm = times(tuple(float(x) for x in operands), ctm)
+        elif op == b"Do":
+            drawn.append((abs(ctm[0]), abs(ctm[3])))
+    return drawn
+
+
+def test_pdf_has_a_page_per_section_and_chart_and_the_key_figures(made, firefighting):
     from pypdf import PdfReader
 
     pdf = PdfReader(io.BytesIO(debrief.to_pdf(made)))
-    assert len(pdf.pages) == len(made.pages) == 7
+    # summary, five charts, figures, people, twin, twin chart, questions
+    assert made.pages == ["summary", "chart-1", "chart-2", "chart-3", "chart-4", "chart-5",
+                          "figures", "people", "twin", "twin-chart", "questions"]
+    assert len(pdf.pages) == len(made.pages) == 11
     # (extracted text keeps the PDF's line breaks: compare with whitespace folded)
-    text = " ".join(" ".join(page.extract_text() for page in pdf.pages).split())
+    pages = [" ".join(page.extract_text().split()) for page in pdf.pages]
+    text = " ".join(pages)
     kpis = firefighting.kpis()
     assert made.title in text
     assert f"{100 * kpis['abandonment_rate']:.1f}%" in text
+    assert f"{kpis['cost_total']:,.0f} EUR" in text
     assert "What happened" in text and "Questions for the group" in text
     assert "Had you decided otherwise" in text
+    assert "+2 agents on the service desk" in text  # the levers, in words
+    for k, chart in enumerate(made.charts, start=1):  # each chart on its own page
+        assert pages[k].startswith(chart.title), (k, pages[k][:60])
+    assert pages[9].startswith("Your run and its twin")
     alone = debrief.build(firefighting)
-    assert len(PdfReader(io.BytesIO(debrief.to_pdf(alone))).pages) == 6  # no twin page
+    assert len(PdfReader(io.BytesIO(debrief.to_pdf(alone))).pages) == len(alone.pages) == 9
+
+
+def test_pdf_charts_print_their_smallest_text_at_8_pt_or_more(made):
+    """Each chart is drawn again for the page and printed at the page's width: its smallest
+    text (tick labels, legends, the story's key) comes out at 8 pt or more on paper."""
+    from pypdf import PdfReader
+
+    from reports.render import png_bytes, smallest_text_pt
+
+    reader = PdfReader(io.BytesIO(debrief.to_pdf(made)))
+    charts = {f"chart-{k}": c for k, c in enumerate(made.charts, start=1)}
+    charts["twin-chart"] = made.twin.chart
+    for page_name, chart in charts.items():
+        page = reader.pages[made.pages.index(page_name)]
+        (drawn,) = drawn_images(page, reader)
+        figure = chart.draw(debrief.PRINT_WIDTH_IN)
+        png_bytes(figure, dpi=20)  # drawn, so that its tick labels exist
+        smallest = smallest_text_pt(figure)
+        printed = smallest * drawn[0] / (figure.get_figwidth() * 72)
+        assert printed >= 8.0, (chart.title, smallest, drawn, printed)
+        assert drawn[0] <= float(page.mediabox.width) - 2 * 15 * 72 / 25.4 + 1  # on the page
 
 
 def chromium() -> tuple[str, str] | None:
@@ -481,6 +536,27 @@ def test_the_html_opens_in_headless_chromium(made, tmp_path):
         loaded = driver.execute_script(
             "return Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)")
         assert loaded and all(loaded), loaded
+        # on a projector's 1280 px: every text of the page 16 px or more ...
+        sizes = driver.execute_script("""
+            const out = [];
+            for (const el of document.body.querySelectorAll('*')) {
+              const own = Array.from(el.childNodes).some(
+                n => n.nodeType === 3 && n.textContent.trim());
+              if (own) out.push([el.tagName + '.' + el.className,
+                                 parseFloat(getComputedStyle(el).fontSize)]);
+            }
+            return out;""")
+        small = [(tag, px) for tag, px in sizes if px < 16]
+        assert sizes and not small, small
+        # ... and every chart shown at its own size, so that its smallest text (in points)
+        # comes out at 16 px or more too (12 pt is 16 px at 96 px an inch)
+        charts = driver.execute_script(
+            "return Array.from(document.images).map(i => [i.alt, i.clientWidth, "
+            "parseFloat(i.dataset.widthIn), parseFloat(i.dataset.smallestPt)])")
+        assert len(charts) == 6
+        for alt, shown_px, width_in, smallest_pt in charts:
+            smallest_px = smallest_pt * 96 / 72 * shown_px / (width_in * 96)
+            assert smallest_px >= 16 - 1e-6, (alt, shown_px, width_in, smallest_pt)
         png = driver.get_screenshot_as_png()
         assert driver.title.startswith("Debrief")
     finally:
@@ -505,7 +581,7 @@ def test_itsm_report_writes_html_and_pdf(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert out.stat().st_size > 100_000 and out.with_suffix(".pdf").stat().st_size > 50_000
-    assert "(7 pages)" in result.stderr
+    assert "(11 pages)" in result.stderr
 
 
 def test_itsm_report_of_a_replay_file(tmp_path):
