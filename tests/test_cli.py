@@ -10,7 +10,12 @@ reaches the terminal. What is checked:
 - `itsm run` prints one JSON object with the agreed keys (`--json`) or a readable table,
   gives the same figures for the same seed whatever the number of workers, different ones
   for another seed, writes the event log with `--events-csv`, and refuses bad input with
-  exit 2 and a message (unknown scenario id, bad file, `--replications 0`);
+  exit 2 and a message (unknown scenario id, bad file, `--replications 0`), and says which
+  decision points were asked, when and with which levers (over replications: in how many
+  runs), and which never were;
+- `itsm compare` shows each variant's mean ± 95% CI and the paired difference, within the
+  terminal's width;
+- `itsm replay --scenario PATH` refuses a changed scenario naming PATH and the line;
 - `itsm play` without a display says so on stderr and shows the demo (make demo's
   comparison) or, for a scenario without policies, one headless run.
 """
