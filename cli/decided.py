@@ -6,14 +6,12 @@ figures, not find it out from a replay file. For one run each asking is listed w
 moment; over replications, in how many runs each point was asked and each lever pulled.
 
 The key figures come from the same runs: `run_keeping_decisions` is `run_replications`
-that also keeps, per run, what was decided (a few lines per run, never the event log).
+keeping, per run, what was decided (a few lines per run, never the event log).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
 #: Askings of one point listed for a single run; the rest are counted ("and 37 more").
@@ -50,52 +48,15 @@ def decided(outcome) -> Decided:
     return found
 
 
-def _decided_batch(scenario, seed: int, replications: list[int], plan
-                   ) -> list[tuple[int, dict, Decided]]:
-    """Some replications, in a worker process: each run's key figures and decisions."""
-    from sim.engine import Simulation
-
-    out = []
-    for r in replications:
-        outcome = Simulation(scenario, seed=seed, replication=r, decisions=plan).run()
-        out.append((r, outcome.kpis(), decided(outcome)))
-    return out
-
-
 def run_keeping_decisions(scenario, seed: int, replications: int, workers: int | None,
                           progress: Callable[[float, float], None], plan):
-    """`sim.run_replications` (the same seeds, the same figures) that also keeps what each
-    run decided. Returns (Replications, [Decided per replication], the outcome of
-    replication 0 when it ran in this process, else None)."""
-    from sim.engine import Simulation
-    from sim.replications import Replications
+    """`sim.run_replications` (the same runs, the same figures) keeping what each run
+    decided. Returns (Replications, [Decided per replication])."""
+    from sim.replications import run_replications
 
-    runs: dict[int, tuple[dict, Decided]] = {}
-    first = None
-    workers = workers or os.cpu_count() or 1
-    if workers == 1 or replications == 1:
-        for r in range(replications):
-            sim = Simulation(scenario, seed=seed, replication=r, decisions=plan)
-            for step in range(1, PROGRESS_STEPS + 1):
-                sim.advance(sim.horizon_min * step / PROGRESS_STEPS)
-                progress(r + step / PROGRESS_STEPS, replications)
-            outcome = sim.run()
-            if first is None:
-                first = outcome
-            runs[r] = (outcome.kpis(), decided(outcome))
-    else:
-        tasks = min(replications, max(4 * workers, PROGRESS_STEPS))
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(_decided_batch, scenario, seed,
-                                   list(range(i, replications, tasks)), plan)
-                       for i in range(tasks)]
-            for future in as_completed(futures):
-                for r, kpis, what in future.result():
-                    runs[r] = (kpis, what)
-                progress(len(runs), replications)
-    order = range(replications)
-    return (Replications(scenario.id, seed, [runs[r][0] for r in order]),
-            [runs[r][1] for r in order], first)
+    result = run_replications(scenario, seed, replications, workers=workers,
+                              progress=progress, decisions=plan, keep=decided)
+    return result, result.kept
 
 
 # -- words --------------------------------------------------------------------------------------

@@ -362,10 +362,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     events_file = _OutputFile(args.events_csv, "--events-csv") if args.events_csv else None
     try:
         with _Progress() as progress:
-            result, decided, outcome = run_keeping_decisions(
+            result, decided = run_keeping_decisions(
                 scenario, args.seed, args.replications, args.workers, progress.update, plan)
-        if (events_file or replay_file or record) and outcome is None:
-            outcome = first_run()
+        outcome = first_run() if (events_file or replay_file or record) else None
         if events_file:
             from sim.export import write_events_csv
 

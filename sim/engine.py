@@ -741,15 +741,6 @@ class Simulation:
         self._add_source(source)
         return source
 
-    def _affected(self, departments: list[str] | None, service: str | None) -> list:
-        scenario = self.scenario
-        if departments is not None:
-            return [d for d in scenario.departments if d.id in set(departments)]
-        if service is not None:
-            return [d for d in scenario.departments
-                    if d.services is None or service in d.services]
-        return list(scenario.departments)
-
     def _demand_sources(self, owner, kind: str, demands: list, people: list, channels,
                         thinned_by: str | None) -> list[FadingDemand]:
         """The sources of a change's or an inject's demand; `thinned_by` is the target path
@@ -766,7 +757,7 @@ class Simulation:
         names = self.log.names
         for change in self.changes.values():
             model = change.model
-            people = self._affected(model.departments, model.service)
+            people = self.scenario.concerned(model.departments, model.service)
             change.sources = self._demand_sources(change, "change", model.demand, people,
                                                   model.channels, f"changes.{change.id}")
             if model.failure is not None:
@@ -779,7 +770,7 @@ class Simulation:
         for inject in self.injects.values():
             model = inject.model
             service = model.outage.service if model.outage else None
-            people = self._affected(model.departments, service)
+            people = self.scenario.concerned(model.departments, service)
             inject.sources = self._demand_sources(inject, "inject", model.demand, people,
                                                   model.channels, f"injects.{inject.id}")
             if model.outage is not None:

@@ -17,6 +17,7 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -65,6 +66,9 @@ class Replications:
     scenario_id: str
     seed: int
     per_replication: list[dict[str, float | None]]
+    #: what `run_replications(keep=...)` kept of each run, in replication order (None when
+    #: nothing was asked for)
+    kept: list[Any] | None = None
 
     @property
     def replications(self) -> int:
@@ -91,9 +95,13 @@ def run_one(scenario: Scenario, seed: int, replication: int = 0,
 
 
 def _run_batch(scenario: Scenario, seed: int, replications: list[int],
-               decisions: DecisionPlan | None = None
-               ) -> list[tuple[int, dict[str, float | None]]]:
-    return [(r, run_one(scenario, seed, r, decisions)) for r in replications]
+               decisions: DecisionPlan | None = None, keep: Callable | None = None
+               ) -> list[tuple[int, dict[str, float | None], Any]]:
+    out = []
+    for r in replications:
+        outcome = Simulation(scenario, seed=seed, replication=r, decisions=decisions).run()
+        out.append((r, outcome.kpis(), keep(outcome) if keep else None))
+    return out
 
 
 def _batches(n: int, tasks: int) -> list[list[int]]:
@@ -109,16 +117,20 @@ PROGRESS_STEPS = 50
 def run_replications(scenario: Scenario, seed: int = 0, replications: int = 10,
                      workers: int | None = None, executor: Executor | None = None,
                      progress: Callable[[int, int], None] | None = None,
-                     decisions: DecisionPlan | None = None) -> Replications:
+                     decisions: DecisionPlan | None = None,
+                     keep: Callable[[Any], Any] | None = None) -> Replications:
     """Run `replications` replications of `scenario` from `seed`, with `decisions`.
 
     `workers`: processes to use (default: all cores; 1 runs in this process). `executor`:
     run on this executor instead (e.g. a dask.distributed client's). `progress(done, total)`
-    is called as replications finish.
+    is called as replications finish. `keep(outcome)`: something small to keep of each run
+    beside its key figures (a module-level function, so that it reaches worker processes;
+    never the outcome itself, whose event log is big), in `Replications.kept`.
     """
     if replications < 1:
         raise ValueError("replications must be at least 1")
     results: dict[int, dict[str, float | None]] = {}
+    kept: dict[int, Any] = {}
     workers = workers or os.cpu_count() or 1
     if executor is None and (workers == 1 or replications == 1):
         for r in range(replications):
@@ -128,7 +140,9 @@ def run_replications(scenario: Scenario, seed: int = 0, replications: int = 10,
                 for step in range(1, PROGRESS_STEPS + 1):
                     sim.advance(horizon * step / PROGRESS_STEPS)
                     progress(r + step / PROGRESS_STEPS, replications)
-            results[r] = sim.run().kpis()
+            outcome = sim.run()
+            results[r] = outcome.kpis()
+            kept[r] = keep(outcome) if keep else None
     else:
         # batches big enough to pay for shipping, small and many enough to balance the
         # workers and move the progress bar in small steps
@@ -136,17 +150,20 @@ def run_replications(scenario: Scenario, seed: int = 0, replications: int = 10,
         own_pool = executor is None
         pool = executor or ProcessPoolExecutor(max_workers=workers)
         try:
-            futures = [pool.submit(_run_batch, scenario, seed, batch, decisions)
+            futures = [pool.submit(_run_batch, scenario, seed, batch, decisions, keep)
                        for batch in batches]
             for future in as_completed(futures):
-                for r, kpis in future.result():
+                for r, kpis, what in future.result():
                     results[r] = kpis
+                    kept[r] = what
                 if progress:
                     progress(len(results), replications)
         finally:
             if own_pool:
                 pool.shutdown()
-    return Replications(scenario.id, seed, [results[r] for r in range(replications)])
+    order = range(replications)
+    return Replications(scenario.id, seed, [results[r] for r in order],
+                        [kept[r] for r in order] if keep else None)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -70,9 +70,11 @@ def broken_file(tmp_path) -> Path:
     return path
 
 
-def itsm(*args: str, env_drop: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+def itsm(*args: str, env_drop: tuple[str, ...] = (),
+         env_set: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """`itsm ARGS` as a separate process, from the repository root."""
     env = {k: v for k, v in os.environ.items() if k not in env_drop and k != "ITSM_SCENARIOS"}
+    env.update(env_set or {})
     result = subprocess.run([sys.executable, "-m", "cli.main", *args], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=120)
     # whatever happens, a user never sees a traceback
@@ -296,6 +298,7 @@ def test_play_without_a_display_says_so_and_shows_the_demo(capsys, monkeypatch):
 
 def test_play_a_named_scenario_without_a_display_compares_its_policies(capsys, monkeypatch):
     monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    monkeypatch.setenv("COLUMNS", "100")  # the wide table (pytest-xdist's workers say 80)
     story = str(ROOT / "tests" / "data" / "scenarios" / "story.yaml")
     assert main(["play", story]) == 0
     captured = capsys.readouterr()
@@ -325,7 +328,9 @@ def test_play_with_a_bad_scenario_reports_it_before_opening_anything(capsys, tmp
 
 
 def test_play_as_a_process_without_a_display_exits_0():
-    result = itsm("play", env_drop=("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER"))
+    # the table's layout follows the terminal's width (pytest-xdist's workers say 80)
+    result = itsm("play", env_drop=("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER"),
+                  env_set={"COLUMNS": "100"})
     assert result.returncode == 0
     assert "no display" in result.stderr and "the demo" in result.stderr
     assert "prepared − unprepared" in result.stdout

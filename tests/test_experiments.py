@@ -403,7 +403,7 @@ def test_another_kind_of_file_is_named_for_what_it_is(tmp_path):
         decisions: f"{decisions}: this is a decisions file (policy, decisions), not an "
                    "experiment file: expected an experiment (a mapping with scenario, and "
                    "variants or sweep: see docs/experiments.md)",
-        empty: f"{empty}: the file is empty: expected an experiment (a mapping with "
+        empty: f"{empty}:1: the file is empty: expected an experiment (a mapping with "
                "scenario, and variants or sweep: see docs/experiments.md)",
     }
     for path, message in expected.items():
