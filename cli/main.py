@@ -429,7 +429,7 @@ def _record(outcome, args: argparse.Namespace) -> None:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    from sim import resolve_scenario
+    from sim import ENGINE_VERSION, resolve_scenario
     from sim.replay import load_replay, replay, scenario_for
 
     saved = load_replay(args.file)
@@ -455,6 +455,10 @@ def cmd_replay(args: argparse.Namespace) -> int:
         print(f"Replay of {scenario.title} ({scenario.id}), seed {saved.seed}{who}: "
               + ("reproduced exactly (same event log)" if exact else
                  "NOT the same event log as when it was saved"))
+        if not exact and saved.engine_version != ENGINE_VERSION:
+            # the usual reason: the engine's behaviour changed between the two versions
+            print(f"  (saved by engine {saved.engine_version}, replayed by engine "
+                  f"{ENGINE_VERSION}: the engine's rules changed between the two)")
         for decision in saved.decisions:
             when = f"at minute {decision.at_min:g}" if decision.at_min is not None else ""
             what = ", ".join(decision.levers) or "no lever"

@@ -34,6 +34,7 @@ from pathlib import Path
 import pytest
 
 from cli.main import main
+from sim import ENGINE_VERSION
 
 ROOT = Path(__file__).resolve().parent.parent
 NORMAL_WEEK = "scenarios/normal-week.yaml"
@@ -601,6 +602,21 @@ def test_replay_with_a_changed_scenario_file_names_that_file_and_the_line(capsys
     # the scenario as it was replays exactly
     assert main(["replay", str(saved)]) == 0
     assert "reproduced exactly" in capsys.readouterr().out
+
+
+def test_a_replay_saved_by_another_engine_says_so_when_its_log_differs(capsys, tmp_path):
+    """An old replay whose event log no longer comes out the same: exit 1, and the two
+    engine versions named, which is why (a replay from this engine reproduces exactly)."""
+    saved = tmp_path / "run.json"
+    assert main(["run", "normal-week", "--save-replay", str(saved)]) == 0
+    data = json.loads(saved.read_text())
+    data["engine_version"], data["event_log_sha256"] = "0.1.0", "0" * 64
+    saved.write_text(json.dumps(data, indent=2))
+    capsys.readouterr()
+    assert main(["replay", str(saved)]) == 1
+    out = capsys.readouterr().out
+    assert "NOT the same event log as when it was saved" in out
+    assert f"(saved by engine 0.1.0, replayed by engine {ENGINE_VERSION}" in out
 
 
 # -- compare -------------------------------------------------------------------------------------
