@@ -163,7 +163,7 @@ def write_charts(result, folder: Path) -> list[str]:
                      for kpi in experiment.kpis}
         label = f"{axis.label}, {title}" if title else axis.label
         figure = sweep_chart(values, label, estimates, goals, currency=currency,
-                             measured=measured)
+                             measured=measured, scenario=experiment.base_scenario)
         name = "sweep.png"
         if title:  # one chart per value of the second parameter
             second = experiment.axes[1]
@@ -243,6 +243,15 @@ def measured_words(experiment) -> str:
             f"in it count.")
 
 
+def _axis_words(axis, scenario) -> str:
+    """A swept parameter in words, with the path a designer wrote: "extra agents on the
+    service desk (teams.service-desk.staff, add)"."""
+    from sim.names import parameter_words
+
+    return f"{parameter_words(axis.target, axis.operation, scenario)} ({axis.target}, " \
+           f"{axis.operation})"
+
+
 def print_result(result) -> None:
     from cli.main import _format, _format_ci
     from sim.kpis import kpi_label
@@ -257,7 +266,7 @@ def print_result(result) -> None:
         who = "point"
         run = next(iter(experiment.runs.values()))
         decided = _decided_words(run.decided, [])
-        print("Sweep of " + " × ".join(a.label for a in experiment.axes)
+        print("Sweep of " + " × ".join(_axis_words(a, scenario) for a in experiment.axes)
               + (f"; every point: {decided}" if decided else ""))
     else:
         who = "variant"
@@ -306,6 +315,7 @@ def _print_goals(result) -> None:
     from sim.kpis import kpi_label
 
     experiment = result.experiment
+    scenario = experiment.base_scenario
     who = "points" if experiment.kind == "sweep" else "variants"
     goals = ", ".join(f"{kpi_label(k)[0].lower()} {_goal_value(g, kpi_label(k)[1], experiment.base_scenario.currency)}"
                       for k, g in experiment.goals.items())
@@ -322,7 +332,7 @@ def _print_goals(result) -> None:
         axis = experiment.axes[0]
         smallest = result.smallest_meeting()
         if smallest is None:
-            print(f"  No value of {axis.label} tried meets every goal.")
+            print(f"  No value of {_axis_words(axis, scenario)} tried meets every goal.")
             return
         figures = []
         for kpi in experiment.goals:
@@ -333,7 +343,8 @@ def _print_goals(result) -> None:
         share = result.share_meeting_every_goal(smallest)
         if share is not None:
             figures.append(f"{100 * share:.0f}% of the runs met every goal")
-        line = (f"  The smallest {axis.label} that meets every goal: {smallest} "
+        line = (f"  The smallest value of {_axis_words(axis, scenario)} that meets every goal: "
+                f"{smallest} "
                 f"({'; '.join(figures)})")
         confident = result.smallest_meeting(confident=True)
         if confident != smallest:
