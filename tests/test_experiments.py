@@ -637,9 +637,11 @@ def test_the_command_answers_a_sweep_with_goals(folder, capsys):
     code, out, err = run_cli(capsys, str(folder / "sweep.yaml"), "--workers", "1")
     assert code == 0, f"itsm experiment failed (are reports.charts and reports.render " \
                       f"there?): {err}"
-    assert "Sweep of teams.desk.staff (add); every point: policy none" in out
-    assert re.search(r"The smallest teams\.desk\.staff \(add\) that meets every goal: "
-                     r"\+[12] \(abandonment rate", out), out
+    # the parameter in words, with the path the designer wrote
+    assert ("Sweep of extra agents on the desk (teams.desk.staff, add); every point: policy "
+            "none") in out
+    assert re.search(r"The smallest value of extra agents on the desk \(teams\.desk\.staff, "
+                     r"add\) that meets every goal: \+[12] \(abandonment rate", out), out
     results = folder / "sweep-results"
     with open(results / "results.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
