@@ -69,11 +69,13 @@ def main() -> int:
     record("game", game)
     bench_game.report(game)
 
-    # experiments: 1,000 softphone replications, 1 worker vs 2 vs dask (a few minutes)
+    # experiments: 1,000 softphone replications on 1 worker vs 2, and what a task costs on
+    # the process pool and on dask (several minutes)
     import bench_experiments
 
-    print("\nexperiments: 1,000 replications of softphone-cutover (policy unprepared), "
-          "1 worker, 2 workers and dask (2 workers), alternating:")
+    print("\nexperiments: 1,000 replications of softphone-cutover (policy unprepared) on 1 "
+          "worker and on 2, alternating; then what one task costs on a warm process pool "
+          "and on a warm dask LocalCluster, and their start-up:")
     experiments = bench_experiments.measure(replications=1000, rounds=2)
     record("experiments", experiments)
     print()
