@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pygame
 
-from game.ui import Ui, fit_lines, hint, wrap, wrap_fit
+from game.ui import Ui, fit_lines, hint, wrap
 from sim.names import short_names  # the engine's moment reasons use the same words
 from sim.scenario import Effect, Lever, Scenario
 
@@ -213,16 +213,21 @@ class LeverChooser:
             # lever, when it fits whole (the tip has it all)
             room = max(0, (inner.bottom - y) // small)
             lines: list[tuple[str, tuple]] = []
-            for e in lever.effects:
-                left = room - len(lines)
-                if left <= 0:
+            effects = [wrap(fonts, "• " + effect_short(e, self.names), inner.width, "small")
+                       for e in lever.effects]
+            if sum(map(len, effects)) > room:
+                # what it does matters more than what it acts on: drop the latter
+                effects = [wrap(fonts, "• " + effect_short(e, self.names, owner=False),
+                                inner.width, "small") for e in lever.effects]
+            for k, effect in enumerate(effects):
+                more = len(effects) - k - 1
+                # room for this one, and for a line saying how many more if any are left
+                if len(lines) + len(effect) + (1 if more else 0) > room:
+                    if room - len(lines) >= 1:
+                        lines.append((f"• and {len(effects) - k} more: hover or Tab",
+                                      t.text_dim if offered else t.idle))
                     break
-                text = "• " + effect_short(e, self.names)
-                if len(wrap(fonts, text, inner.width, "small")) > left:
-                    # what it does matters more than what it acts on: drop the latter
-                    text = "• " + effect_short(e, self.names, owner=False)
-                for w in wrap_fit(fonts, text, inner.width, left, "small"):
-                    lines.append((w, t.text if offered else t.idle))
+                lines += [(w, t.text if offered else t.idle) for w in effect]
             story = " ".join((lever.description or "").split())
             first = story.split(". ")[0].rstrip(".") + "." if story else ""
             for candidate in (story, first):

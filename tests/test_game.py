@@ -26,6 +26,14 @@ def floor(driver: Driver) -> FloorScreen:
     return driver.screen
 
 
+def show_debrief(driver: Driver, debrief) -> None:
+    """Show the journey's debrief in `driver`'s window (the screen and its widgets draw with
+    that window's fonts from now on)."""
+    debrief.app = debrief.ui.app = driver.app
+    driver.app.show(debrief)
+    driver.step()
+
+
 def answer_decision(driver: Driver) -> None:
     """Choose the levers ANSWERS names on the open decision pop-up, then decide."""
     point = floor(driver).play.pending.point.id
@@ -91,7 +99,9 @@ def journey(tmp_path_factory):
     debrief = d.screen
     d.click("history")
     seen["history"] = d.shot("history")
-    return {"driver": d, "play": play, "debrief": debrief, "seen": seen, "tmp": tmp}
+    cuts = {where: set(texts) for where, texts in d.cuts_seen.items()}
+    return {"driver": d, "play": play, "debrief": debrief, "seen": seen, "tmp": tmp,
+            "cuts": cuts}
 
 
 def test_the_journey_visits_every_screen_and_each_screenshot_is_a_new_picture(journey):
@@ -160,9 +170,7 @@ def test_the_twin_is_the_same_week_with_other_decisions(journey):
 def test_export_writes_the_html_debrief_and_a_replay_that_replays(journey, tmp_path):
     d = Driver(tmp_path)
     debrief = journey["debrief"]
-    d.app.show(debrief)
-    debrief.app = debrief.ui.app = d.app  # the debrief of the journey, in this window
-    d.step()
+    show_debrief(d, debrief)  # the debrief of the journey, exported from this window
     d.click("export")
     # the export runs on the background thread: the window goes on drawing meanwhile, and
     # says so, with the button greyed out until it is done
@@ -173,6 +181,7 @@ def test_export_writes_the_html_debrief_and_a_replay_that_replays(journey, tmp_p
     html = sorted((tmp_path / "exports").glob("debrief-*.html"))
     assert html and f"Debrief written: {html[0]}" in debrief.message
     assert d.shows("Debrief written")
+    assert not [cut for cut in d.cut_texts() if "Debrief written" in cut[0]]  # path whole
     assert d.screen.ui.find("export").enabled
     text = html[0].read_text(encoding="utf-8")
     assert "Blue team" in text and "<img" in text
@@ -189,15 +198,12 @@ def test_export_writes_the_html_debrief_and_a_replay_that_replays(journey, tmp_p
 def test_same_luck_starts_the_same_week_again(journey):
     debrief = journey["debrief"]
     d = journey["driver"]
-    d.app.show(debrief)
-    debrief.app = d.app
-    d.step()
+    show_debrief(d, debrief)
     d.click("same-luck")
     assert d.screen.name == "preparation" and d.screen.play.seed == journey["play"].seed
     d.click("confirm")
     assert d.screen.name == "floor"
-    d.app.show(debrief)
-    d.step()
+    show_debrief(d, debrief)
     d.click("new-luck")
     assert d.screen.play.seed == journey["play"].seed + 1
 
@@ -289,7 +295,9 @@ def test_the_speed_control_and_pause(tmp_path):
     assert d.screen.name == "title"
 
 
-def test_hovering_shows_details_and_clicking_pins_them(tmp_path):
+def monday_at_ten_past_eight(tmp_path) -> tuple[Driver, FloorScreen]:
+    """The softphone floor on Monday at 08:10, unprepared, played there through the
+    screens."""
     d = Driver(tmp_path, scenario="softphone-cutover")
     d.click("start")
     d.click("confirm")
@@ -297,6 +305,11 @@ def test_hovering_shows_details_and_clicking_pins_them(tmp_path):
     d.until(lambda: fl.play.now_min > 8 * 60 + 10, dt=0.5)
     while fl.overlay is not None:
         answer_decision(d)
+    return d, fl
+
+
+def test_hovering_shows_details_and_clicking_pins_them(tmp_path):
+    d, fl = monday_at_ten_past_eight(tmp_path)
     d.click("pause")
     dept = d.screen.ui.find("department:sales")
     pygame.event.post(pygame.event.Event(pygame.MOUSEMOTION, pos=dept.rect.center, rel=(0, 0),
@@ -425,6 +438,11 @@ def test_lever_cards_say_what_a_lever_does_in_words():
     assert words["temp-staff"] == ["Service desk: staff +2"]
     # a roll-back says what it does to the change, not "phones ... no longer in force"
     assert words["roll-back"] == ["undoes the change: Desk phones switched off"]
+    from game.levers import effect_short
+
+    roll_back = next(lever for lever in scenario.levers if lever.id == "roll-back")
+    assert effect_short(roll_back.effects[0], names) == \
+        "undoes the change: Desk phones switched off"
     assert words["postpone"] == ["Desk phones switched off: go-live +7 days"]
     assert "Desk phones switched off: users warned beforehand" in words["clear-communication"]
     assert "How do I ... on the softphone?: contacts the change brings −40%" in \
@@ -475,7 +493,375 @@ def test_at_1280x720_the_floor_its_pop_ups_and_the_debrief_cut_no_text(journey):
     debrief with the twin — drew its words whole: nothing ended in "…". (The picker, the
     title and the history are not covered: a long scenario title may still be cut in the
     picker's list, whose detail panel shows it whole.)"""
-    seen = journey["driver"].cuts_seen
-    cut = {where: sorted(texts) for where, texts in seen.items()
+    cut = {where: sorted(texts) for where, texts in journey["cuts"].items()
            if where[0] in ("floor", "debrief")}
     assert cut == {}
+
+
+# -- the keyboard alone -----------------------------------------------------------------------
+
+
+def tab_to(d: Driver, target: str, most: int = 40, shift: bool = False) -> None:
+    """Press Tab (or Shift+Tab) until `target` has the focus, as a keyboard user would."""
+    for _ in range(most):
+        if d.screen.ui.focus_id == target:
+            return
+        d.key(pygame.K_TAB, mod=pygame.KMOD_SHIFT if shift else 0)
+    raise AssertionError(f"Tab never reached {target!r} on {d.screen.name}: {d.ids()}")
+
+
+def test_a_team_name_and_a_scenario_file_are_typed_without_a_mouse(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: broken\ntitle: Broken\nclock: {duration: -5}\nteams: []\n")
+    d = Driver(tmp_path)
+    # the title asks for a name and takes the typing at once; the keys are on screen
+    assert d.shows("Tab / Shift+Tab move between fields and buttons")
+    d.type("Green team")
+    assert d.screen.team.text == "Green team"
+    # Tab leaves the name for the buttons; Enter presses the one in focus, not "Play"
+    tab_to(d, "history")
+    d.key(pygame.K_RETURN)
+    assert d.screen.name == "history" and d.app.team == "Green team"
+    d.key(pygame.K_ESCAPE)
+    assert d.screen.name == "title" and d.screen.ui.focus_id == "history"  # (its ring)
+    tab_to(d, "play", shift=True)
+    d.key(pygame.K_RETURN)
+    assert d.screen.name == "picker"
+    # the file path: Tab to its box, type, Enter
+    assert d.shows("Tab moves between the buttons") and d.shows("Ctrl+O")
+    tab_to(d, "path")
+    assert d.screen.path.focused
+    d.type(str(bad))
+    d.key(pygame.K_RETURN)
+    assert d.screen.problems and any("clock.duration" in p for p in d.screen.problems)
+    d.key(pygame.K_ESCAPE)
+    assert not d.screen.problems
+    # ... or Ctrl+O straight into it (opening the file let go of the box)
+    assert d.screen.name == "picker" and not d.screen.path.focused
+    d.key(pygame.K_o, mod=pygame.KMOD_CTRL)
+    assert d.screen.path.focused and d.screen.ui.focus_id == "path"
+    d.key(pygame.K_BACKSPACE)
+    assert d.screen.path.text == str(bad)[:-1]
+
+
+def test_tab_shows_the_details_of_each_part_of_the_floor_and_esc_lets_go(tmp_path):
+    d, fl = monday_at_ten_past_eight(tmp_path)
+    d.key(pygame.K_SPACE)  # pause
+    assert fl.paused
+    assert d.shows("Tab: the details of each part")
+    sales = next(dep for dep in fl.play.scenario.departments if dep.id == "sales")
+    tab_to(d, "department:sales")
+    # the department's details beside it, as hovering shows them, with no mouse
+    assert d.shows(f"Sales: {sales.headcount:,} people")
+    tab_to(d, "group:softphone-vendor")
+    # the box says "Softphone vendor"; its details have the whole name
+    assert d.shows("Softphone vendor (support contract) (supplier)")
+    assert not d.shows(f"Sales: {sales.headcount:,} people")
+    tab_to(d, "queue:service-desk:phone", shift=True)
+    assert d.shows("On hold: ")
+    d.key(pygame.K_ESCAPE)  # lets go of the details ...
+    assert d.screen.ui.focus_id is None and not d.shows("On hold: ")
+    assert fl.overlay is None
+    d.key(pygame.K_ESCAPE)  # ... and then opens the menu
+    assert "resume" in d.ids()
+
+
+def test_tab_reaches_a_lever_cards_evidence_and_space_chooses_it(tmp_path):
+    d = Driver(tmp_path, scenario="softphone-cutover")
+    d.click("start")
+    assert d.screen.name == "preparation"
+    assert d.shows("Tab / Shift+Tab to it, for the evidence")
+    lever = d.screen.chooser.levers[1]
+    tab_to(d, f"lever:{lever.id}")
+    assert d.shows(f"Evidence: {lever.evidence}"[:40]) if lever.evidence else True
+    assert d.shows(f"Costs {lever.cost:,.0f}")
+    d.key(pygame.K_SPACE)
+    assert d.screen.chooser.chosen == [lever.id]
+    d.key(pygame.K_SPACE)
+    assert d.screen.chooser.chosen == []
+    d.key(pygame.K_SPACE)
+    # Enter with a card in focus is still the screen's "Start the week"
+    d.key(pygame.K_RETURN)
+    assert d.screen.name == "floor"
+    assert [dec.levers for dec in d.screen.play.sim.decisions_taken] == [(lever.id,)]
+
+
+# -- looks --------------------------------------------------------------------------------------
+
+#: Colours that text is drawn in (WCAG 2: 4.5:1 for body text), and colours drawn only as
+#: shapes or on controls not on offer — faces, free desks, gauges, greyed-out cards (3:1).
+TEXT_COLOURS = ("text", "text_dim", "accent", "good", "bad", "warn", "phone", "ticket",
+                "walk_in")
+SHAPE_COLOURS = ("so_so", "idle")
+#: What they are drawn on: the window, the panels, the raised panels (desks, tips, hover).
+SURFACES = ("background", "panel", "panel_high")
+
+
+def contrast_ratio(a, b) -> float:
+    """The WCAG 2 contrast ratio of two sRGB colours."""
+    def luminance(colour) -> float:
+        def channel(value: int) -> float:
+            c = value / 255
+            return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+        r, g, b = (channel(v) for v in colour[:3])
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_contrast_ratio_is_the_wcag_one():
+    assert contrast_ratio((0, 0, 0), (255, 255, 255)) == pytest.approx(21.0)
+    assert contrast_ratio((118, 118, 118), (255, 255, 255)) == pytest.approx(4.54, abs=0.01)
+
+
+@pytest.mark.parametrize("palette", ["dark", "projector"])
+def test_every_palette_reads_at_the_back_of_a_room(palette):
+    """From theme.yaml itself: each text colour at least 4.5:1 against every surface it is
+    drawn on, each shape colour at least 3:1, and the selected tab's text (the background
+    colour on the accent) 4.5:1."""
+    from game.theme import load_theme
+
+    colours = load_theme(palette=palette).palettes[palette]
+    weak = [(name, surface, round(contrast_ratio(colours[name], colours[surface]), 2))
+            for names, least in ((TEXT_COLOURS, 4.5), (SHAPE_COLOURS, 3.0))
+            for name in names for surface in SURFACES
+            if contrast_ratio(colours[name], colours[surface]) < least]
+    assert weak == []
+    assert contrast_ratio(colours["background"], colours["accent"]) >= 4.5
+
+
+def test_the_theme_says_which_key_switches_the_palette():
+    import game.theme
+
+    assert "F10" in game.theme.__doc__ and "with T" not in game.theme.__doc__
+
+
+# -- the clock ---------------------------------------------------------------------------------
+
+
+def test_the_night_fast_forward_stops_exactly_when_the_desk_opens():
+    """While the desk is closed the clock runs 20 times faster — up to the opening minute,
+    not through it: Monday's first hour at the desk is played at the chosen speed, even with
+    long frames."""
+    from game.session import MAX_FRAME_S
+
+    scenario = load_builtin("softphone-cutover")
+    play = Play(scenario, seed=1)
+    play.decide([])
+    speed = 15.0
+    times = [play.now_min]
+    while play.now_min < 11 * 60:
+        if play.pending is not None:
+            play.decide([])
+        was_open = play.snapshot.is_open
+        before = play.now_min
+        play.step(0.25, speed, closed_factor=20.0)  # a slow machine: 4 frames a second
+        times.append(play.now_min)
+        if was_open:  # open time: never more than a capped frame's worth
+            assert play.now_min - before <= speed * MAX_FRAME_S + 1e-9, (before, play.now_min)
+    opens = 8 * 60
+    assert opens in times  # the fast-forward ended at 08:00 exactly
+    assert all(b - a <= speed * MAX_FRAME_S + 1e-9 for a, b in zip(times, times[1:],
+                                                                  strict=False) if a >= opens)
+    # a stalled frame (five seconds) at 240 min/s jumps no more than a capped frame either
+    before = play.now_min
+    play.step(5.0, 240.0, closed_factor=20.0)
+    assert play.now_min - before <= 240.0 * MAX_FRAME_S + 1e-9
+
+
+def test_the_floors_figures_keep_up_with_the_clock_at_240_minutes_a_second():
+    """The ticker, the faces and the key figures are read again every few simulated minutes
+    whatever the real time (a headless run's frames take no time at all), and at once when
+    the clock is paused."""
+    from game.session import REFRESH_EVERY_SIM_MIN
+
+    scenario = load_builtin("softphone-cutover")
+    play = Play(scenario, seed=1)
+    play.decide([])
+    frame_min = 240.0 / 60
+    while play.now_min < 2 * 24 * 60:
+        if play.pending is not None:
+            play.decide([])
+        play.step(1 / 60, 240.0, closed_factor=20.0)
+        if play.snapshot.is_open:
+            assert play.now_min - play.figures_as_of_min <= REFRESH_EVERY_SIM_MIN + frame_min
+    play.refresh(settled=True)  # paused
+    assert play.figures_as_of_min == play.now_min
+
+
+def test_a_paused_floor_shows_the_moments_up_to_the_clock(tmp_path):
+    d = Driver(tmp_path, scenario="softphone-cutover")
+    d.click("start")
+    d.click("confirm")
+    fl = floor(d)
+    fl.speed_index = d.app.theme.speed_steps.index(240)
+    d.until(lambda: fl.play.now_min > 9 * 60 + 40 or fl.overlay is not None)
+    while fl.overlay is not None:
+        answer_decision(d)
+    d.key(pygame.K_SPACE)
+    d.step()
+    assert fl.play.figures_as_of_min == fl.play.now_min
+    newest = fl.play.ticker[-1]
+    assert fl.play.now_min - newest.time_min < 10  # Monday morning: moments every minute
+    assert d.shows(newest.clock)
+
+
+# -- the floor's pictures -------------------------------------------------------------------------
+
+
+def _floor_at(tmp_path, minute: float, size=(1280, 720)) -> tuple[Driver, FloorScreen]:
+    d = Driver(tmp_path, scenario="softphone-cutover", size=size)
+    d.click("start")
+    d.click("confirm")
+    fl = floor(d)
+    while fl.play.now_min < minute:
+        if fl.play.pending is not None:
+            fl.play.decide([])
+        fl.play.step(1.0, 60.0, closed_factor=20.0)
+    fl.overlay = None
+    d.step()
+    return d, fl
+
+
+def test_many_hang_ups_at_once_walk_off_in_single_file_with_their_count(tmp_path):
+    from game.screens.floor import LEAVING_APART_S, MAX_LEAVING
+    from game.session import TickerLine
+
+    d, fl = _floor_at(tmp_path, 9 * 60)
+    d.click("pause")  # the floor stands still; the animation goes on
+    lines = [TickerLine(540.0, "Mon 09:00", "Sales — hung up", "bad", 10.0, "sales", "phone",
+                        True) for _ in range(30)]
+    fl._hang_ups(lines)
+    d.step()
+    assert d.shows("30 hung up")
+    assert len(fl.leaving) == MAX_LEAVING
+    # one after another from the front of the queue, never back over its label
+    ages = sorted(p.age_s for p in fl.leaving)
+    assert all(b - a >= LEAVING_APART_S - 1e-9 for a, b in zip(ages, ages[1:], strict=False))
+    queue_x = fl._queue_origin[0]
+    assert all(p.x >= queue_x for p in fl.leaving)
+    d.step(int(3 / (1 / 60)))  # and then they are gone, and so is the count
+    assert not fl.leaving and not d.shows("30 hung up") and fl.hung_up_words() == ""
+
+
+def test_the_speed_buttons_stay_put_whatever_the_status_beside_them(tmp_path):
+    """Laid out before the status words: a night fast-forward, the open desk and a pause
+    leave every speed button where it was, with the same label."""
+    d, fl = _floor_at(tmp_path, 0)
+    ids = ("pause", "slower", "faster", "fastest")
+
+    def buttons():
+        return [(b, tuple(d.screen.ui.find(b).rect)) for b in ids], \
+            [t for t in d.texts() if t.endswith(("Slower", "Faster", "−", "+"))]
+
+    assert fl.state_words() == "night: ×20 faster"
+    night = buttons()
+    while fl.play.now_min < 10 * 60:
+        if fl.play.pending is not None:
+            fl.play.decide([])
+        fl.play.step(1.0, 60.0, closed_factor=20.0)
+    fl.overlay = None
+    d.step()
+    assert fl.state_words() == "desk open"
+    assert buttons() == night
+    d.key(pygame.K_SPACE)
+    assert fl.speed_words() == "paused" and buttons() == night
+    assert d.shows("Slower") and d.shows("Faster")  # whole words at 1280×720
+
+
+def test_the_progress_strip_sits_clear_of_the_date_line(tmp_path):
+    d, fl = _floor_at(tmp_path, 9 * 60)
+    assert fl.progress_rect.top >= fl.date_rect.bottom + 2
+    assert fl.top_rect.contains(fl.progress_rect)
+
+
+def test_chart_page_buttons_are_clear_of_the_chart(journey):
+    d = journey["driver"]
+    debrief = journey["debrief"]
+    show_debrief(d, debrief)
+    d.click("tab:charts")
+    d.wait_background()
+    for _ in range(len(debrief._chart_pages())):
+        for button in ("chart-prev", "chart-next"):
+            assert not d.screen.ui.find(button).rect.colliderect(debrief.chart_rect)
+        d.click("chart-next")
+
+
+# -- words ---------------------------------------------------------------------------------------
+
+
+def test_card_numbers_read_as_keys(tmp_path):
+    d = Driver(tmp_path, scenario="softphone-cutover")
+    d.click("start")
+    first = d.screen.chooser.levers[0]
+    assert d.shows(f"[1] {first.name.split()[0]}")
+    assert not d.shows(f"1  {first.name}")
+
+
+def test_the_other_ways_are_named_in_words_and_the_twin_counts_in_the_trainees(journey):
+    from game.screens.debrief import policy_title
+
+    d, debrief = journey["driver"], journey["debrief"]
+    show_debrief(d, debrief)
+    d.click("tab:whatif")
+    d.wait_background()
+    names = [name for name, _, _ in debrief.alternatives]
+    assert policy_title("brief-only") == "Brief only"
+    for i, name in enumerate(names):
+        assert d.shows(f"[{i + 1}]  {policy_title(name)}")
+    texts = d.texts()
+    assert not [t for t in texts if "brief-only" in t or "firefighting" in t]
+    # the counts, in the trainee's words, as `sim.twin.compare` counts them
+    from sim.twin import compare
+
+    other = policy_title(names[debrief.twin_choice])
+    result = compare(debrief.outcome, debrief.twin_outcome)
+    summary = debrief.twin_summary
+    assert f"{result.same:,} went the same way" in summary
+    assert f"{len(result.turned_out_differently):,} turned out differently" in summary
+    assert f"{len(result.only_in_second):,} contacts in ‘{other}’ did not happen in your " \
+        "run" in summary
+    assert "only in the first run" not in summary
+    assert d.shows("Same people, same luck.")
+
+
+def test_the_twin_words_say_what_the_extra_contacts_were():
+    from game.screens.debrief import twin_words
+    from sim.twin import Comparison
+
+    retry = ("category:how-to", 7, 1)          # somebody calling again after hanging up
+    brought = ("change:softphone:softphone-howto", 3, 0)   # a question the change brought
+    result = Comparison(first=None, second=None, kpi_deltas={}, same=40,
+                        turned_out_differently=[None] * 5, only_in_first=[retry],
+                        only_in_second=[retry, brought, brought])
+    assert twin_words(result, "‘Unprepared’") == (
+        "Same people, same luck. Of the contacts in both runs, 40 went the same way and 5 "
+        "turned out differently. 3 contacts in ‘Unprepared’ did not happen in your run (1 "
+        "person trying again after giving up, 2 contacts a change brought). 1 contact in "
+        "your run did not happen in ‘Unprepared’ (1 person trying again after giving up). "
+        "Every difference was caused by the decisions.")
+
+
+def test_at_960x600_the_lever_cards_keep_their_titles_whole(tmp_path):
+    """The smallest window: the preparation's cards and each decision pop-up's draw every
+    lever's title whole (in smaller type, on up to three lines)."""
+    d = Driver(tmp_path, scenario="softphone-cutover", size=(960, 600))
+    d.click("start")
+    d.step()
+    titles = {lever.name for lever in d.screen.chooser.levers}
+    d.key(pygame.K_RETURN)
+    fl = floor(d)
+    fl.fastest()
+    while not fl.play.finished:
+        if fl.overlay is not None and "decide" in d.ids():
+            titles |= {lever.name for lever in fl.overlay.chooser.levers}
+            d.step()
+            d.key(pygame.K_RETURN)
+        elif fl.overlay is not None:
+            break
+        d.step()
+    cut_titles = [whole for texts in d.cuts_seen.values() for whole, _ in texts
+                  if any(name in whole for name in titles)]
+    assert cut_titles == []
+    assert len(titles) >= 8

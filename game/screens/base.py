@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import pygame
 
-from game.ui import Ui, fit_lines, hint
+from game.ui import Ui, fit_lines, hint, wrap_fit
 
 if TYPE_CHECKING:
     from game.app import App
@@ -148,12 +148,17 @@ class Screen:
             return
         t, fonts = self.app.theme, self.app.fonts
         m, g = self.margin, self.gap
-        width = min(fonts.width(self.message) + 4 * g, surface.get_width() - 2 * m)
-        h = round(self.line * 1.5)
+        # a path in a note is the point of it: the note wraps rather than cuts
+        most = surface.get_width() - 2 * m
+        lines = wrap_fit(fonts, self.message, most - 4 * g, 3)
+        width = min(max(fonts.width(line) for line in lines) + 4 * g, most)
+        h = round(self.line * 1.5) + (len(lines) - 1) * self.line
         rect = pygame.Rect(0, 0, width, h)
         rect.midbottom = self.message_spot(surface)
         rect.clamp_ip(surface.get_rect().inflate(-2 * m, -2 * m))
         colour = self.message_colour or t.accent
         self.ui.panel(surface, rect, t.panel_high, colour, 2)
-        self.ui.text(surface, self.message, rect.center, "body", colour, anchor="center",
-                     max_width=rect.width - 2 * g)
+        top = rect.centery - len(lines) * self.line // 2
+        for k, line in enumerate(lines):
+            self.ui.text(surface, line, (rect.centerx, top + k * self.line), "body", colour,
+                         anchor="midtop")

@@ -119,6 +119,7 @@ class DebriefScreen(Screen):
         self.left_scroll = Scroll()      # the summary's left column: targets, decisions
         self.chart_offset_px = 0         # how far down a tall chart is scrolled
         self._left_rect = pygame.Rect(0, 0, 0, 0)
+        self.chart_rect = pygame.Rect(0, 0, 0, 0)  # where the chart on show was drawn
         # charts, drawn in the background
         self.chart_index = 0
         self._charts_future: Future | None = None
@@ -541,8 +542,11 @@ class DebriefScreen(Screen):
                 "▲ the top (↑)"
             ui.text(surface, more, (area.right, area.top - 4), "small", t.accent,
                     bold=True, anchor="bottomright")
+            self.chart_rect = pygame.Rect(place.left, area.top, scaled.get_width(),
+                                          area.height)
         else:
             surface.blit(scaled, place)
+            self.chart_rect = place
 
     def _page(self, step: int) -> None:
         n = len(self._chart_pages()) or 1
@@ -599,9 +603,14 @@ class DebriefScreen(Screen):
         ui = self.ui
         y = right.top
         for text, size, colour, bold in head:
-            # the heading stops short of the Switch button beside it
-            y = ui.text(surface, text, (right.left, y), size, colour, bold,
-                        max_width=right.width - self.line * 7 - self.gap).bottom
+            # the heading stops short of the Switch button beside it, in smaller type if
+            # need be
+            lines, size, bold = fit_lines(self.app.fonts, text,
+                                          right.width - self.line * 7 - self.gap,
+                                          ((size, bold, 1), ("small", bold, 1),
+                                           ("small", bold, 2)))
+            for line in lines:
+                y = ui.text(surface, line, (right.left, y), size, colour, bold).bottom
         ui.button(surface, "filter", pygame.Rect(right.right - self.line * 7, right.top,
                   self.line * 7, self.line), "Switch", self.cycle_filter, pygame.K_f,
                   hint="[F]", size="small")

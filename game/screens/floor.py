@@ -51,6 +51,10 @@ LEAVING_APART_S = 0.3
 NAME_STYLES = (("small", True, 1), ("small", False, 1), ("small", False, 2))
 
 
+#: Key figures in the fewest words, for a narrow window (SHORT_LABELS first).
+TIGHT_LABELS = {"csat": "CSAT", "asa_min": "Answer speed", "abandonment_rate": "Hung up",
+                "fcr": "First-contact fix", "satisfaction": "Satisfaction",
+                "sla_breach_rate": "SLA breaches"}
 #: The keys of the floor, shown at its foot (the buttons show their own).
 FLOOR_KEYS = "Tab: the details of each part (Shift+Tab: back) · Esc: close · Esc: menu"
 
@@ -145,6 +149,8 @@ class FloorScreen(Screen):
         self._draw_cost_s = 0.0
         self._desk_rect = pygame.Rect(0, 0, 0, 0)
         self._clock_widths: dict[int, int] = {}  # by body type size
+        # the top bar, its date line and progress strip, as last drawn (tests look)
+        self.top_rect = self.date_rect = self.progress_rect = pygame.Rect(0, 0, 0, 0)
         self._open_overlays()
 
     # -- speed ---------------------------------------------------------------------------------
@@ -418,6 +424,7 @@ class FloorScreen(Screen):
         # how far through the run, clear of the date line above it
         strip = pygame.Rect(rect.left + pad, sub.bottom + PROGRESS_GAP_PX, column_w,
                             PROGRESS_PX)
+        self.top_rect, self.date_rect, self.progress_rect = rect.copy(), sub, strip
         pygame.draw.rect(surface, t.panel_high, strip)
         done = strip.copy()
         done.width = round(strip.width * min(1.0, snap.now_min / max(1.0, snap.horizon_min)))
@@ -507,7 +514,8 @@ class FloorScreen(Screen):
             tx = row.left + 2 * radius + g
             small = fonts.line_height("small")
             # the whole name: bold, else regular, else on two lines when the row has room
-            styles = NAME_STYLES if row_h >= 3 * small + 8 else NAME_STYLES[:2]
+            # (on a small window a name on two lines leaves out "lately …": the tip has it)
+            styles = NAME_STYLES if row_h >= 3 * small + 2 else NAME_STYLES[:2]
             name_lines, size, bold = fit_lines(fonts, d.name or d.id, row.right - tx, styles)
             name_y = row.top + 2
             for line in name_lines:
@@ -733,12 +741,15 @@ class FloorScreen(Screen):
                 y += small
         if story:
             y += g // 2
-        y = ui.text(surface, "Resolvers and suppliers", (inner.left, y),
-                    bold=True, max_width=inner.width).bottom + g // 2
+        heading, size, bold = fit_lines(fonts, "Resolvers and suppliers", inner.width,
+                                        (("body", True, 1), ("small", True, 1)))
+        y = ui.text(surface, heading[0], (inner.left, y), size, bold=bold).bottom + g // 2
         if not groups:
             return
         box_h = max(round(self.line * 2.6), min(round(self.line * 3.4),
                                                  (inner.bottom - y) // len(groups) - g // 2))
+        # a name that needs two lines gets them where every box can be a line taller
+        tall = (inner.bottom - y) // len(groups) - g // 2 >= 4 * small + 8
         # short names in the boxes ("Softphone vendor"), the whole name in the tip
         full = {tm.id: tm.name for tm in self.play.scenario.teams}
         full.update({s.id: s.name for s in self.play.scenario.suppliers})
@@ -753,12 +764,18 @@ class FloorScreen(Screen):
             label = full.get(grp.id) or grp.id
             kind = "supplier" if grp.kind == "supplier" else f"tier {grp.tier}"
             name_lines, size, bold = fit_lines(fonts, short.get(grp.id) or grp.id,
-                                               box.width - 12, NAME_STYLES[:2])
-            ui.text(surface, name_lines[0], (box.left + 6, box.top + 3), size, bold=bold)
+                                               box.width - 12,
+                                               NAME_STYLES if tall else NAME_STYLES[:2])
+            if len(name_lines) > 1:
+                box.height = max(box.height, (len(name_lines) + 2) * small + 8)
+                pygame.draw.rect(surface, t.panel_high, box, border_radius=6)
+            for k, line in enumerate(name_lines):
+                ui.text(surface, line, (box.left + 6, box.top + 3 + k * small), size,
+                        bold=bold)
             # slots: one square per person on duty (or per ticket a supplier holds)
             sq = max(6, self.line // 2)
             x = box.left + 6
-            sy = box.top + 4 + fonts.line_height("small")
+            sy = box.top + 4 + len(name_lines) * small
             slots = grp.busy if grp.kind == "supplier" else grp.on_duty
             busy = grp.busy
             for s in range(min(slots, 14)):
@@ -781,7 +798,7 @@ class FloorScreen(Screen):
                 tip.append(f"Mean wait in its queue so far: {format_figure(mean_wait, 'min')}")
             ui.tip(box, tip)
             ui.area(f"group:{grp.id}", box, None)
-            y += box_h + g // 2
+            y += box.height + g // 2
 
     def _story_lines(self) -> list[tuple[str, tuple]]:
         """The changes and injects that are live or done, in a word each."""
@@ -867,8 +884,13 @@ class FloorScreen(Screen):
             ui.text(surface, value, (inner.right, y), "small", colour, bold=True,
                     anchor="topright")
             goal = f" ({goal_symbol(fig.goal_text)})" if fig.goal_text else ""
-            ui.text(surface, f"{label}{goal}", (x, y), "small",
-                    max_width=inner.right - value_w - x - 6)
+            # the label with its target; on a narrow window the fewest words, then without
+            # the target (the pop-ups and the debrief have both)
+            tight = TIGHT_LABELS.get(fig.name, label)
+            room = inner.right - value_w - x - 6
+            shown = next((w for w in (f"{label}{goal}", f"{tight}{goal}", tight)
+                          if self.app.fonts.width(w, "small") <= room), tight)
+            ui.text(surface, shown, (x, y), "small", max_width=room)
             y += step
         if y + step <= inner.bottom + 2:
             x = inner.left + self.app.fonts.width("✓ ", "small", bold=True)
@@ -888,8 +910,11 @@ class FloorScreen(Screen):
         words = self.hung_up_words()
         if words:
             x, y = self._queue_origin
-            self.ui.text(surface, words, (x + self.line * 9, y - 2), "small", t.bad,
-                         bold=True, anchor="bottomleft")
+            # where the figures walk to, inside the desk's panel
+            right = self._desk_rect.right - self.gap - self.app.fonts.width(words, "small",
+                                                                            True)
+            self.ui.text(surface, words, (min(x + self.line * 9, right), y - 2), "small",
+                         t.bad, bold=True, anchor="bottomleft")
 
     # -- names -----------------------------------------------------------------------------
 

@@ -65,10 +65,10 @@ class PreparationScreen(Screen):
         # the cards end where the hint line above the buttons begins
         bottom = h - m - round(self.line * 1.7) - 2 * g - self.app.fonts.line_height("small")
         self.chooser.draw(ui, surface, pygame.Rect(m, y, w - 2 * m, bottom - y))
-        choose = ("Click a card or press its number [1-9] to choose it · hover, or Tab / "
-                  "Shift+Tab to it, for the evidence; Space chooses the card in focus")
+        choose = ("[1-9] or a click chooses a card · hover, or Tab / Shift+Tab to it, for the "
+                  "evidence · Space chooses the card in focus")
         ui.text(surface, choose, (m, bottom + g // 2), "small", t.text_dim,
-                max_width=w - 2 * m)  # (at 960 wide it still fits whole)
+                max_width=w - 2 * m)
         label = "Start the week" if self.chooser.chosen else "Start with no preparation"
         self.button_row(surface, [
             ("confirm", label, pygame.K_RETURN, self.confirm, self.chooser.within_budget, True),
