@@ -31,16 +31,12 @@ from sim.moments import GAVE_UP, STILL_OPEN, ledger
 from sim.scenario import Lever, Scenario
 from sim.series import clock_words
 
-#: How often the slower figures (key figures, satisfaction, the ticker) are read again:
-#: every this many real seconds...
-REFRESH_EVERY_S = 0.5
-#: ...when the clock has moved on by at least this many simulated minutes since (at slow
-#: speeds the figures would hardly change)...
-REFRESH_AFTER_MIN = 5.0
-#: ...and whatever the real time, once the clock has moved on by this many simulated
-#: minutes: at 240 min/s half a second is two hours, and the ticker would run behind the
-#: clock. Also at once when the run stops for a decision, ends, or is paused.
-REFRESH_EVERY_SIM_MIN = 10.0
+#: The slower figures (key figures, satisfaction, the ticker) are read again once the clock
+#: has moved on by this many simulated minutes — by the simulated clock, not the real one:
+#: at 240 min/s half a real second is two hours, and the ticker would run behind the clock
+#: (reading them takes 1-2 ms at the end of a four-week run). Also at once when the run
+#: stops for a decision, ends, or is paused.
+REFRESH_EVERY_SIM_MIN = 5.0
 #: A frame counts as at most this many real seconds: a stall (a window drag, a slow disk)
 #: must not jump the clock through the morning.
 MAX_FRAME_S = 0.1
@@ -143,7 +139,6 @@ class Play:
         self._week_scores: dict[str | None, list] = {}  # department: [sum of scores, count]
         self._seen: set[tuple[int, float]] = set()
         self._shown_until = 0.0
-        self._refreshed_real = -1e9
         self._refresh_cost_s = 0.0  # how long the last reading of the figures took
         self._refreshed_min = -1e9
         self.snapshot: Snapshot = self.sim.snapshot()
@@ -217,23 +212,19 @@ class Play:
     # -- what the screens read ----------------------------------------------------------------
 
     def refresh(self, force: bool = False, settled: bool = False) -> list[TickerLine]:
-        """Read the slower figures again if it is time to (see `REFRESH_EVERY_S` and
-        `REFRESH_EVERY_SIM_MIN`); `settled`: the clock stands still (paused), so read them
-        up to its minute now."""
-        now_real = time.perf_counter()
+        """Read the slower figures again if it is time to (`REFRESH_EVERY_SIM_MIN`);
+        `settled`: the clock stands still (paused), so read them up to its minute now."""
         stopped = self.pending is not None or self.finished or settled
         moved_min = self.now_min - self._refreshed_min
-        due = (stopped or moved_min >= REFRESH_EVERY_SIM_MIN
-               or (now_real - self._refreshed_real >= REFRESH_EVERY_S
-                   and moved_min >= REFRESH_AFTER_MIN))
+        due = stopped or moved_min >= REFRESH_EVERY_SIM_MIN
         if not force and (not due or moved_min == 0):
             return []
-        self._refreshed_real = now_real
+        started = time.perf_counter()
         self._refreshed_min = self.now_min
         try:
             return self._read_figures()
         finally:
-            self._refresh_cost_s = time.perf_counter() - now_real
+            self._refresh_cost_s = time.perf_counter() - started
 
     def _read_figures(self) -> list[TickerLine]:
         outcome = self.sim.outcome()

@@ -865,3 +865,24 @@ def test_at_960x600_the_lever_cards_keep_their_titles_whole(tmp_path):
                   if any(name in whole for name in titles)]
     assert cut_titles == []
     assert len(titles) >= 8
+
+
+def test_tuesdays_pop_up_names_every_lever_that_wears_off_whole(tmp_path):
+    """Prepared with everything that lasts two days, Tuesday's pop-up at 1280×720 says which
+    wear off — all of them, no "…"."""
+    d = Driver(tmp_path, scenario="softphone-cutover")
+    d.click("start")
+    for lever in ("floor-walkers", "hypercare", "pilot-group", "brief-help-desk"):
+        d.click(f"lever:{lever}")
+    d.click("confirm")
+    fl = floor(d)
+    fl.fastest()
+    while fl.play.pending is None or fl.play.pending.point.id != "tuesday-morning":
+        if fl.overlay is not None:
+            d.key(pygame.K_RETURN)
+        d.step()
+    d.step()
+    words = fl.play.wearing_off_words()
+    assert "Floor walkers" in words and "Hypercare" in words
+    assert d.shows("Hypercare on Monday and")  # (its line wraps before "Tuesday")
+    assert d.cut_texts() == []
