@@ -548,7 +548,7 @@ def test_tab_shows_the_details_of_each_part_of_the_floor_and_esc_lets_go(tmp_pat
     d, fl = monday_at_ten_past_eight(tmp_path)
     d.key(pygame.K_SPACE)  # pause
     assert fl.paused
-    assert d.shows("Tab: the details of each part")
+    assert d.shows("Tab / Shift+Tab: each part's details")
     sales = next(dep for dep in fl.play.scenario.departments if dep.id == "sales")
     tab_to(d, "department:sales")
     # the department's details beside it, as hovering shows them, with no mouse

@@ -56,7 +56,7 @@ TIGHT_LABELS = {"csat": "CSAT", "asa_min": "Answer speed", "abandonment_rate": "
                 "fcr": "First-contact fix", "satisfaction": "Satisfaction",
                 "sla_breach_rate": "SLA breaches"}
 #: The keys of the floor, shown at its foot (the buttons show their own).
-FLOOR_KEYS = "Tab: the details of each part (Shift+Tab: back) · Esc: close · Esc: menu"
+FLOOR_KEYS = "Tab / Shift+Tab: each part's details · Esc: close, then the menu"
 
 
 @dataclass
