@@ -473,6 +473,11 @@ def test_the_debrief_keys_choose_the_twin_and_the_ledger_filter(tmp_path):
     before = d.screen.ledger_filter
     d.key(pygame.K_f)
     assert d.screen.ledger_filter != before
+    # Ctrl+Tab goes to the next tab; Tab alone moves the focus, as on every screen
+    d.key(pygame.K_TAB, mod=pygame.KMOD_CTRL)
+    assert d.screen.tab == "whatif"
+    d.key(pygame.K_TAB)
+    assert d.screen.tab == "whatif" and d.screen.ui.focus_id is not None
 
 
 def test_the_ticker_says_what_happened_first():
