@@ -9,7 +9,10 @@ from collections.abc import Callable
 import pygame
 
 from game.ui import Ui, fit_lines, hint, wrap
-from sim.names import short_names  # the engine's moment reasons use the same words
+from sim.names import (
+    evidence_words,
+    short_names,  # the engine's moment reasons use the same words
+)
 from sim.scenario import Effect, Lever, Scenario
 
 #: The last part of a target path, in words.
@@ -96,7 +99,8 @@ def lever_lines(lever: Lever, currency: str, names: dict[str, str] | None = None
     if lever.duration_min:
         lines.append(f"Lasts {lever.duration_min / 60:g} h of the clock, then wears off")
     if lever.evidence:
-        lines.append(f"Evidence: {lever.evidence}")
+        # the grade letters in words, as the debrief says them ("Our assumption", ...)
+        lines.append(f"Where the sizes come from: {evidence_words(lever.evidence)}")
     return lines
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from reports.narrative import goal_met
 from sim import Simulation, Snapshot
 from sim.decisions import DecisionPlan
 from sim.engine import Outcome
@@ -303,10 +304,10 @@ class Play:
             if goal is not None:
                 if goal.at_most is not None:
                     goal_text = f"at most {_short(goal.at_most, unit)}"
-                    met = None if value is None else value <= goal.at_most
                 else:
                     goal_text = f"at least {_short(goal.at_least, unit)}"
-                    met = None if value is None else value >= goal.at_least
+                # on the figures as shown, as the debrief decides: 74.0 is at least 74.0
+                met = None if value is None else goal_met(value, unit, goal)
             out.append(LiveFigure(name, label, unit, value, goal_text, met,
                                   self._basis(name, value, kpis)))
         return out

@@ -714,15 +714,12 @@ def goals_table(outcome: Outcome) -> list[dict]:
         for name, goal in goals.items():
             label, unit = kpi_label(name)
             value = kpis.get(name)
-            if goal.at_most is not None:
-                target = f"at most {format_figure(goal.at_most, unit, currency)}"
-                met = _as_shown(value, unit, goal.at_most, operator.le)
-            else:
-                target = f"at least {format_figure(goal.at_least, unit, currency)}"
-                met = _as_shown(value, unit, goal.at_least, operator.ge)
+            bound = goal.at_most if goal.at_most is not None else goal.at_least
+            side = "at most" if goal.at_most is not None else "at least"
             rows.append({"kpi": name, "label": label,
-                         "value": format_figure(value, unit, currency), "goal": target,
-                         "met": met, "source": "the scenario's goal"})
+                         "value": format_figure(value, unit, currency),
+                         "goal": f"{side} {format_figure(bound, unit, currency)}",
+                         "met": goal_met(value, unit, goal), "source": "the scenario's goal"})
     else:
         from reports.benchmarks import benchmark_for
 
@@ -736,6 +733,15 @@ def goals_table(outcome: Outcome) -> list[dict]:
                          "goal": f"{format_figure(low, unit)} – {format_figure(high, unit)}",
                          "met": _within(name, value, low, high, unit), "source": source})
     return rows
+
+
+def goal_met(value: float | None, unit: str, goal) -> bool:
+    """Whether a figure meets a scenario's goal (`sim.scenario.Goal`), on the two as
+    `format_figure` shows them — the debrief's goals table and the game's figures decide
+    alike; no value (none measured) meets nothing."""
+    if goal.at_most is not None:
+        return _as_shown(value, unit, goal.at_most, operator.le)
+    return _as_shown(value, unit, goal.at_least, operator.ge)
 
 
 def _as_shown(value: float | None, unit: str, bound: float, holds: Callable) -> bool:

@@ -14,6 +14,7 @@ from game.session import Play
 from sim import Simulation, load_builtin
 from sim.decisions import DecisionPlan
 from sim.history import History
+from sim.names import evidence_words
 from tests.game_driver import Driver
 
 #: What the trainee chooses at each decision point of the softphone scenario.
@@ -578,7 +579,9 @@ def test_tab_reaches_a_lever_cards_evidence_and_space_chooses_it(tmp_path):
     assert d.shows("Tab / Shift+Tab to it, for the evidence")
     lever = d.screen.chooser.levers[1]
     tab_to(d, f"lever:{lever.id}")
-    assert d.shows(f"Evidence: {lever.evidence}"[:40]) if lever.evidence else True
+    assert lever.evidence  # the tip says where its sizes come from, grades in words
+    assert d.shows(f"Where the sizes come from: {evidence_words(lever.evidence)}"[:40])
+    assert not d.shows("Asm")
     assert d.shows(f"Costs {lever.cost:,.0f}")
     d.key(pygame.K_SPACE)
     assert d.screen.chooser.chosen == [lever.id]
@@ -891,3 +894,15 @@ def test_tuesdays_pop_up_names_every_lever_that_wears_off_whole(tmp_path):
     assert "Floor walkers" in words and "Hypercare" in words
     assert d.shows("Hypercare on Monday and")  # (its line wraps before "Tuesday")
     assert d.cut_texts() == []
+
+
+def test_the_floor_decides_goals_on_the_figures_as_shown_as_the_debrief_does():
+    """73.98 shows as 74.0: against "at least 74" it is met on the floor, as in the
+    debrief's goals table; 9.96% shows as 10.0%, within "at most 10%"; 10.06% is not."""
+    play = Play(load_builtin("softphone-cutover"), seed=1)
+    met = {f.name: f.met for f in play._figures({"satisfaction": 73.98,
+                                                 "abandonment_rate": 0.0996,
+                                                 "fcr": 0.6494, "asa_min": 1.06})}
+    assert met["satisfaction"] is True and met["abandonment_rate"] is True
+    assert met["fcr"] is False and met["asa_min"] is False
+    assert met["csat"] is None  # nothing measured yet: neither met nor missed
