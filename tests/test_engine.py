@@ -420,7 +420,9 @@ def test_times_past_midnight_and_business_hours_without_a_calendar_are_refused()
                            'teams: [{id: d, staff: 1}]\n'
                            'categories: [{id: c, handle: {dist: exponential, mean: 1}}]\n'
                            'changes: [{id: x, name: x, at: "24:30"}]\n')
-    with pytest.raises(ScenarioError, match="works business hours, but there is no calendar"):
+    # located at the supplier's hours, with what to do about it
+    with pytest.raises(ScenarioError, match=r":5: suppliers\[s\]\.hours: business hours need a "
+                                            r"calendar, and this scenario has none"):
         scenario_from_text('id: t\ntitle: t\nclock: {duration: 100}\n'
                            'teams: [{id: d, staff: 1}]\n'
                            'suppliers: [{id: s, hours: business, '
