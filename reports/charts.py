@@ -37,6 +37,7 @@ from matplotlib.ticker import FixedFormatter, FixedLocator, FuncFormatter, MaxNL
 
 from reports import reasons, style
 from reports.benchmarks import Benchmark, benchmark_for
+from reports.narrative import figure_unit, format_alike
 from sim import series
 from sim.kpis import backlog_over_time, kpi_label
 from sim.moments import BAD, BAD_BELOW, GOOD_AT_LEAST, ledger, satisfaction_over_time
@@ -459,7 +460,7 @@ def twin_overlay(first, second=None, labels: Sequence[str] = ("unprepared", "pre
     n_panels = 3 if with_satisfaction else 2
     side_in = TWIN_SIDE_IN
     fig, axes, _key = _time_figure(n_panels, story, width_in=width_in, side_in=side_in)
-    style.title(fig, f"Two runs of the same week: {labels[0]} (dashed) and {labels[1]} (solid)")
+    style.title(fig, f"Two runs with the same luck — dashed: {labels[0]}, solid: {labels[1]}")
     for k, (run, label) in enumerate(zip(runs, labels, strict=True)):
         look = looks[k]
         times, queues = series.queue_over_time(run, step_min)
@@ -520,11 +521,11 @@ def _kpi_column(ax: Axes, runs, labels, width_in: float) -> None:
     for name in TWIN_FIGURES:
         if name not in kpis[0] and name not in kpis[1]:
             continue
-        label, unit = kpi_label(name)
+        label, unit = kpi_label(name)[0], figure_unit(name)
         a, b = kpis[0].get(name), kpis[1].get(name)
         y = write(label, y, style.NOTE_PT)
-        values = (f"{style.value_words(a, unit, currency)} → "
-                  f"{style.value_words(b, unit, currency)}")
+        # both as the debrief's tables show them: the same decimals in both runs
+        values = " → ".join(format_alike((a, b), unit, currency))
         y = write(values, y - 1, style.NOTE_PT + 2, fontweight="bold") - line_pt * 0.5
 
 

@@ -135,7 +135,7 @@ def build(outcome: Outcome, team: str = "", twin: Outcome | None = None,
         charts=debrief_charts(outcome), goals=narrative.goals_table(outcome),
         decisions=narrative.decisions_table(outcome), journeys=narrative.journeys(outcome),
         questions=narrative.reflection(outcome),
-        trainer_questions=_trainer_questions(scenario.trainer_note),
+        trainer_questions=narrative.trainer_questions(outcome),
         twin=twin_part(outcome, twin, labels) if twin is not None else None,
     )
 
@@ -163,47 +163,36 @@ def debrief_charts(outcome: Outcome) -> list[Chart]:
             for title, caption, make in made]
 
 
-def _trainer_questions(note: str) -> list[str]:
-    """The questions in the trainer's note: its sentences that end with '?'."""
-    import re
-
-    text = " ".join(note.split())
-    questions = []
-    for sentence in re.findall(r"[^.?!]*\?", text):
-        sentence = sentence.split(":")[-1].strip()  # "Debrief questions: who ...?" -> "who ...?"
-        if len(sentence) > 15:
-            questions.append(sentence[0].upper() + sentence[1:])
-    return questions[:6]
-
-
 #: The figures of the twin table, in order.
 TWIN_FIGURES = ("score", "csat", "satisfaction", "abandonment_rate", "asa_min", "fcr",
                 "moments_bad", "lost_work_hours", "cost_total")
 
 
 def twin_rows(kpi_deltas: dict, currency: str) -> list[tuple[str, str, str, str]]:
-    """(figure, this run, the twin, difference) for the twin table. The difference is taken
-    between the figures as shown, rounded, so that the table adds up when read (12.3% and
-    20.1% differ by 7.8 points, whatever the unrounded values)."""
+    """(figure, this run, the twin, difference) for the twin table, both runs shown alike
+    (`narrative.format_alike`: the same decimals, minutes in hours in both or in neither).
+    The difference is taken between the figures as shown, rounded, so that the table adds
+    up when read (12.3% and 20.1% differ by 7.8 points, whatever the unrounded values)."""
     rows = []
     for name in TWIN_FIGURES:
         if name not in kpi_deltas:
             continue
         here, there, _ = kpi_deltas[name]
-        label, unit = kpi_label(name)
+        label, unit = kpi_label(name)[0], narrative.figure_unit(name)
+        hours = narrative.in_hours((here, there), unit)
         if here is None or there is None:
             diff = "—"
         else:
-            delta = narrative.shown_value(there, unit) - narrative.shown_value(here, unit)
+            delta = (narrative.shown_value(there, unit, hours=hours)
+                     - narrative.shown_value(here, unit, hours=hours))
             if unit == "share":  # a difference of two percentages is in percentage points
                 points = round(100 * delta, 1) + 0.0  # + 0.0: no "-0.0"
                 diff = f"{'+' if points > 0 else ''}{points:.1f} pts"
             else:
-                delta = narrative.shown_value(delta, unit) + 0.0
+                delta = narrative.shown_value(delta, unit, hours=hours) + 0.0
                 diff = f"{'+' if delta > 0 else ''}" \
-                       f"{narrative.format_figure(delta, unit, currency)}"
-        rows.append((label, narrative.format_figure(here, unit, currency),
-                     narrative.format_figure(there, unit, currency), diff))
+                       f"{narrative.format_figure(delta, unit, currency, hours=hours)}"
+        rows.append((label, *narrative.format_alike((here, there), unit, currency), diff))
     return rows
 
 
@@ -214,8 +203,10 @@ def _better(name: str, here: float | None, there: float | None) -> str:
 
     if here is None or there is None:
         return ""
-    unit = kpi_label(name)[1]
-    here, there = narrative.shown_value(here, unit), narrative.shown_value(there, unit)
+    unit = narrative.figure_unit(name)
+    hours = narrative.in_hours((here, there), unit)
+    here, there = (narrative.shown_value(here, unit, hours=hours),
+                   narrative.shown_value(there, unit, hours=hours))
     if here == there:  # equal as the table shows them
         return ""
     try:
@@ -293,13 +284,48 @@ def twin_part(outcome: Outcome, twin: Outcome, labels: tuple[str, str]) -> TwinP
               for name in TWIN_FIGURES if name in result.kpi_deltas]
     examples = [(contact_words(outcome, key, a), story_words(a), story_words(b))
                 for key, a, b in result.turned_out_differently[:5]]
-    chart = Chart.of("Your run and its twin", f"{labels[0]} (dashed) and {labels[1]} (solid): "
-                     "the same people with the same luck.",
+    chart = Chart.of("Your run and its twin", f"Dashed: {labels[0]}; solid: {labels[1]}. The "
+                     "same people with the same luck.",
                      lambda width_in: charts.twin_overlay(outcome, twin, labels,
                                                           width_in=width_in))
-    summary = (f"The same scenario, the same seed, other decisions: {result.summary()}. "
-               f"Every difference was caused by the decisions.")
-    return TwinPart(labels[0], labels[1], rows, summary, chart, examples, better)
+    return TwinPart(labels[0], labels[1], rows, twin_summary(result, labels), chart, examples,
+                    better)
+
+
+def twin_summary(result, labels: tuple[str, str]) -> str:
+    """The twin comparison (`sim.twin.Comparison`) in a trainer's words, each run by its
+    label, never "the first run": which contacts went the same way, which turned out
+    differently, and which happened in one run only — and what those were."""
+    text = (f"The same scenario, the same seed, other decisions. Of the contacts in both "
+            f"runs, {result.same:,} went the same way and "
+            f"{len(result.turned_out_differently):,} turned out differently.")
+    for keys, label in ((result.only_in_first, labels[0]), (result.only_in_second, labels[1])):
+        if keys:
+            text += (f" {_contacts(len(keys))} happened only in “{label}”"
+                     f"{_what_they_were(keys)}.")
+    return text + " Every difference was caused by the decisions."
+
+
+def _contacts(n: int) -> str:
+    return f"{n:,} contact{'' if n == 1 else 's'}"
+
+
+def _what_they_were(keys: list[tuple]) -> str:
+    """ " (110 people trying again after giving up, 68 brought by the change)": a contact is
+    known by its source, its number in it and its attempt (`sim.twin`); a change's extra
+    demand has a source of its own."""
+    again = sum(1 for key in keys if key[2] > 0)
+    brought = sum(1 for key in keys if key[2] == 0 and str(key[0]).startswith("change"))
+    parts = []
+    if again:
+        parts.append(f"{again:,} {'person' if again == 1 else 'people'} trying again after "
+                     f"giving up")
+    if brought:
+        parts.append(f"{brought:,} brought by the change")
+    other = len(keys) - again - brought
+    if parts and other:
+        parts.append(f"{other:,} other{'s' if other != 1 else ''}")
+    return f" ({', '.join(parts)})" if parts else ""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -317,13 +343,15 @@ h2 { font-size: 1.5em; border-bottom: 3px solid var(--accent); padding-bottom: 4
      margin-top: 1.8em; }
 .meta { color: var(--muted); margin: 0 0 18px; }
 .cards { display: flex; flex-wrap: wrap; gap: 12px; }
-.card { background: var(--soft); border-radius: 8px; padding: 12px 16px; min-width: 150px;
-        flex: 1 1 150px; }
-.card .value { font-size: 1.7em; font-weight: bold; display: block; }
+/* a card is at least as wide as its figure: a value never breaks between its number and
+   its unit ("0.5 / min"), the cards wrap onto another row instead */
+.card { background: var(--soft); border-radius: 8px; padding: 12px 16px; flex: 1 1 150px; }
+.card .value { font-size: 1.7em; font-weight: bold; display: block; white-space: nowrap; }
 .card .label { color: var(--muted); font-size: 0.9em; }
 ol.story { padding-left: 0; list-style: none; }
-ol.story li { padding: 8px 0; border-bottom: 1px solid var(--line); }
-ol.story time { font-weight: bold; display: inline-block; min-width: 9em; color: var(--accent); }
+ol.story li { padding: 8px 0; border-bottom: 1px solid var(--line); display: grid;
+              grid-template-columns: 10.5em 1fr; column-gap: 0.6em; }
+ol.story time { font-weight: bold; color: var(--accent); }
 figure { margin: 18px 0 28px; }
 /* a chart at its own size (12 in: its 12 pt text is 16 px), smaller only on a smaller screen */
 figure img { max-width: 100%; height: auto; outline: 1px solid var(--line); }
@@ -390,9 +418,10 @@ def to_html(debrief: Debrief) -> str:
     parts += ["</section>", '<section id="story">', "<h2>What happened</h2>",
               '<ol class="story">']
     for beat in debrief.story:
-        parts.append(f"<li><time>{_e(beat.when)}</time> {_e(beat.text)}</li>")
+        parts.append(f"<li><time>{_e(beat.when)}</time><span>{_e(beat.text)}</span></li>")
     if not debrief.story:
-        parts.append("<li>A quiet run: nothing out of the ordinary happened.</li>")
+        parts.append('<li><span style="grid-column: 1 / -1">A quiet run: nothing out of '
+                     'the ordinary happened.</span></li>')
     parts.append("</ol>")
     note = narrative.counterfactual_note(debrief.story)
     if note:
@@ -430,7 +459,8 @@ def to_html(debrief: Debrief) -> str:
             css = {"good": "score-good", "bad": "score-bad"}.get(moment["verdict"], "")
             parts.append(f"<li><b>{_e(narrative.when(o, moment['time_min']))}</b> "
                          f"{_e(moment['reason'].split(' — ', 1)[-1])} "
-                         f'<span class="{css}">({moment["score"]:.0f})</span></li>')
+                         f'<span class="{css}">— scored {moment["score"]:.0f}/100</span>'
+                         f"</li>")
         parts.append("</ol></div>")
     parts += ["</div>", "</section>"]
     if debrief.twin is not None:
@@ -616,7 +646,8 @@ def to_pdf(debrief: Debrief) -> bytes:
                         f"remember it as {journey.remembered:.0f}/100",
                         ParagraphStyle("h3", parent=body, fontName=font + "-Bold")))
         people += [p(f"{narrative.when(o, m['time_min'])}  "
-                     f"{m['reason'].split(' — ', 1)[-1]} ({m['score']:.0f})", small)
+                     f"{m['reason'].split(' — ', 1)[-1]} — scored {m['score']:.0f}/100",
+                     small)
                    for m in journey.moments]
         people.append(Spacer(1, 3 * mm))
     sections["people"] = people

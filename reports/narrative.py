@@ -2,11 +2,19 @@
 
 A debrief leads with what happened, as cause and effect a group can follow on the projector:
 
-    Mon 08:00  Desk phones switched off went live → 41 contacts in the next two hours
-               against 6 on a usual morning (6.8×) → callers waited up to 4.2 min →
-               48% hung up that day → Sales satisfaction fell from 75.0 to 73.9 by 18:00
-    Mon 09:20  you pulled “Two temporary agents…” (1,500 EUR) → in the rest of Monday 19
+    Mon 08:00  The change “Desk phones switched off…” went live → 62 contacts in the next
+               two hours against 11 on a usual day (5.6×) → in the worst hour callers
+               waited 7.4 min on average → 68% of callers hung up that day → satisfaction
+               in Management fell from 75.0 to 73.9 (out of 100) by 18:00
+    Mon 09:20  You pulled “Two temporary agents…” (1,500 EUR) → in the rest of Monday 19
                of 59 callers hung up (32%); without it, 57 of 82 (70%) would have
+    Fri (whole day)  a normal day, 31 contacts, 2% of callers hung up
+
+Every day of the run has a line, so that no day goes missing: a day far busier than usual,
+or one on which many callers hung up, on its own; the calm days in a few words, several in
+a row on one line ("Wed–Fri: normal days, ..."); days the calendar closes too. Every figure
+carries its unit ("7.5 tickets", "2,136 hours", "74.8 out of 100"), and counts read as
+whole numbers but for averages over time ("on average 7.5 tickets were open").
 
 then the figures against the scenario's goals, the decisions and what each cost, three
 people's journeys (one good, one bad, one typical), and questions for the group. Every
@@ -58,6 +66,7 @@ not compared with anything, and a usual day with no contacts is said to have non
 from __future__ import annotations
 
 import operator
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -122,34 +131,66 @@ def when(outcome: Outcome, t_min: float) -> str:
     return f"{prefix} {minute // 60:02d}:{minute % 60:02d}"
 
 
-def format_figure(value: float | None, unit: str, currency: str = "EUR") -> str:
-    """A key figure as a trainer reads it."""
+def figure_unit(name: str) -> str:
+    """The unit a key figure is shown in: `sim.kpis.kpi_label`'s, but "average" for a count
+    averaged over time ("Open contacts and tickets, average": 4.3, not 4 — and never 14
+    beside 4.32)."""
+    label, unit = kpi_label(name)
+    return "average" if unit == "count" and "average" in label.lower() else unit
+
+
+def format_figure(value: float | None, unit: str, currency: str = "EUR", *,
+                  hours: bool | None = None) -> str:
+    """A key figure as a trainer reads it, with the same number of decimals whatever its
+    size: "12.4%", "3.2 min" (or "2.1 h" from 100 minutes), "1,500 EUR", "74.0" (points),
+    "690 h", "4.3" (an average of a count), "192" (a count). `hours`: minutes in hours
+    (True) or in minutes (False) whatever their size, so that values shown side by side
+    are shown alike (`format_alike`)."""
     if value is None:
         return "—"
     if unit == "share":
         return f"{100 * value:.1f}%"
     if unit == "min":
-        return f"{value:.1f} min" if value < 100 else f"{value / 60:.1f} h"
+        in_hours = abs(value) >= 100 if hours is None else hours
+        return f"{value / 60:,.1f} h" if in_hours else f"{value:,.1f} min"
     if unit == "money":
         return f"{value:,.0f} {currency}"
     if unit == "points":
         return f"{value:.1f}"
     if unit == "hours":
         return f"{value:,.0f} h"
+    if unit == "average":
+        return f"{value:,.1f}"
     return f"{value:,.0f}"
 
 
-def shown_value(value: float, unit: str) -> float:
+def shown_value(value: float, unit: str, *, hours: bool | None = None) -> float:
     """The value `format_figure` shows, as a number: 0.1235 (a share) as 0.124 (12.4%,
     rounded as the text is), 123 minutes as 120 (2.0 h). Differences of shown values agree
     with the values shown."""
     if unit == "share":
         return float(f"{100 * value:.1f}") / 100
     if unit == "min":
-        return float(f"{value:.1f}") if value < 100 else float(f"{value / 60:.1f}") * 60
-    if unit == "points":
+        in_hours = abs(value) >= 100 if hours is None else hours
+        return float(f"{value / 60:.1f}") * 60 if in_hours else float(f"{value:.1f}")
+    if unit in ("points", "average"):
         return float(f"{value:.1f}")
     return float(f"{value:.0f}")  # money, hours, counts: whole numbers
+
+
+def in_hours(values, unit: str) -> bool | None:
+    """Whether values of one figure shown side by side (a run and its twin, and their
+    difference) are all shown in hours: minutes are, when any of them is 100 minutes or
+    more ("1.7 h → 0.1 h", never "1.7 h → 5.9 min"); None for any other unit."""
+    if unit != "min":
+        return None
+    return any(v is not None and abs(v) >= 100 for v in values)
+
+
+def format_alike(values, unit: str, currency: str = "EUR") -> list[str]:
+    """Values of one figure side by side, shown alike (`in_hours`)."""
+    hours = in_hours(values, unit)
+    return [format_figure(v, unit, currency, hours=hours) for v in values]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -221,13 +262,23 @@ class _Facts:
 
     def usual_between(self, t0: float, t1: float) -> float | None:
         """What the same hours usually bring: the usual arrivals in the same window on the
-        other days of the run (the expected level, not the day's own); None when the run
-        has no other day to compare with (a run of one day)."""
+        other days of the run of the same kind (working days for a working day, so that a
+        weekend's silence does not make every Monday look busy; the expected level, not the
+        day's own), on average, leaving out a day that was itself out of the ordinary (more
+        than twice the median of them: the outage that multiplied Friday's calls is not a
+        usual Friday); None when the run has no other such day to compare with (a run of
+        one day)."""
         days = int(self.outcome.end_min // 1440) + 1
-        counts = [self.contacts_between(t0 + 1440 * k, t1 + 1440 * k, usual_only=True)
-                  for k in range(-days, days + 1)
-                  if k != 0 and 0 <= t0 + 1440 * k < self.outcome.end_min]
-        return float(np.mean(counts)) if counts else None
+        calendar = self.outcome.calendar
+        working = calendar.is_working_day(int(t0 // 1440))
+        counts = np.array([self.contacts_between(t0 + 1440 * k, t1 + 1440 * k, usual_only=True)
+                           for k in range(-days, days + 1)
+                           if k != 0 and 0 <= t0 + 1440 * k < self.outcome.end_min
+                           and calendar.is_working_day(int(t0 // 1440) + k) == working])
+        if not counts.size:
+            return None
+        median = float(np.median(counts))
+        return float(np.mean(counts[counts <= 2 * median] if median > 0 else counts))
 
     def setting_at(self, path: str, initial: float, t: float) -> float:
         """The value of a live parameter (a lever target such as `changes.softphone.warned`)
@@ -357,15 +408,16 @@ def _effects(facts: _Facts, t: float) -> list[str]:
     end = _end_of_day(outcome, t)
     worst = facts.worst_wait(t, end)
     if worst is not None and worst >= 1.0:
-        effects.append(f"callers waited up to {worst:.1f} min on average in an hour")
+        effects.append(f"in the worst hour callers waited {format_figure(worst, 'min')} on "
+                       f"average")
     gave_up = facts.abandonment(t, end)
     if gave_up is not None and gave_up >= 0.12:
         effects.append(f"{100 * gave_up:.0f}% of callers hung up that day")
     fall = facts.biggest_fall(t, end)
     if fall is not None:
         department, before, after = fall
-        effects.append(f"{_department_name(outcome, department)} satisfaction fell from "
-                       f"{before:.1f} to {after:.1f} by {when(outcome, end)[-5:]}")
+        effects.append(f"satisfaction in {_department_name(outcome, department)} fell from "
+                       f"{before:.1f} to {after:.1f} (out of 100) by {when(outcome, end)[-5:]}")
     return effects
 
 
@@ -574,13 +626,19 @@ def _tickets_difference(facts: _Facts, other: _Facts, t: float, reach: _Reach,
     there = other.open_tickets(t, end, reach.groups, reach.categories)
     if here is None or there is None:
         return None
-    a, b = f"{here:.1f}", f"{there:.1f}"
+    a, b = format_figure(here, "average"), format_figure(there, "average")
     words, where = _rest_words(facts.outcome, t), _where(facts.outcome, reach)
-    if _worth_telling(float(a), float(b), TICKETS_NEWS):
-        return (f"{words} there were {a} open tickets {where} on average; without {it}, {b}",
-                True)
-    return (f"made little difference to the open tickets {where}: {a} on average {words}"
-            f"{_either_way(a, b, it)}", False)
+    if _worth_telling(shown_value(here, "average"), shown_value(there, "average"),
+                      TICKETS_NEWS):
+        return (f"{words}, on average {_tickets(a)} were open {where}; without {it}, "
+                f"{_tickets(b)}", True)
+    return (f"made little difference to the tickets open {where}: on average {_tickets(a)} "
+            f"{words}{_either_way(_tickets(a), _tickets(b), it)}", False)
+
+
+def _tickets(figure: str) -> str:
+    """ "7.5 tickets", "1.0 ticket" (an average, shown with its tenths)."""
+    return f"{figure} ticket{'' if figure == '1.0' else 's'}"
 
 
 def _lost_work_difference(facts: _Facts, other: _Facts, t: float, reach: _Reach,
@@ -595,9 +653,9 @@ def _lost_work_difference(facts: _Facts, other: _Facts, t: float, reach: _Reach,
     here, there = float(a.replace(",", "")), float(b.replace(",", ""))
     span = _rest_words(facts.outcome, 0.0)
     if _worth_telling(here, there, LOST_HOURS_NEWS):
-        return f"{span} people lost {a} hours of work; without {it}, {b}", True
+        return f"{span} people lost {a} hours of work; without {it}, {b} hours", True
     return (f"made little difference to the work people lost: {a} hours {span}"
-            f"{_either_way(a, b, it)}", False)
+            f"{_either_way(f'{a} hours', f'{b} hours', it)}", False)
 
 
 def _satisfaction_difference(facts: _Facts, other: _Facts, t: float, reach: _Reach,
@@ -609,9 +667,10 @@ def _satisfaction_difference(facts: _Facts, other: _Facts, t: float, reach: _Rea
     b = f"{satisfaction_now(other.outcome):.1f}"
     words = _rest_words(facts.outcome, t, at_end=True)
     if abs(float(a) - float(b)) >= SATISFACTION_NEWS - 1e-9:
-        return f"satisfaction stood at {a} {words}; without {it}, {b}", True
-    return (f"made little difference to satisfaction: {a} {words}{_either_way(a, b, it)}",
-            False)
+        return (f"everybody's satisfaction stood at {a} out of 100 {words}; without {it}, "
+                f"{b} out of 100", True)
+    return (f"made little difference to satisfaction: {a} out of 100 {words}"
+            f"{_either_way(f'{a} out of 100', f'{b} out of 100', it)}", False)
 
 
 def _lever_effects(facts: _Facts, t: float, levers) -> list[str]:
@@ -647,15 +706,17 @@ def story(outcome: Outcome) -> list[Beat]:
         t, event, item = float(v.time[i]), int(v.event[i]), int(v.agent[i])
         if event == CHANGE_LIVE:
             change = changes[names.changes[item]]
-            cause = f"{change.name} went live{_told(facts, change, t)}"
+            cause = f"The change “{change.name}” went live{_told(facts, change, t)}"
             beats.append(Beat(t, when(outcome, t), cause, _effects(facts, t)))
         elif event == CHANGE_FAILED:
             change = changes[names.changes[item]]
-            beats.append(Beat(t, when(outcome, t), f"{change.name} failed: the service was "
-                              f"down for the people it affects", _effects(facts, t)))
+            beats.append(Beat(t, when(outcome, t), f"The change “{change.name}” failed: the "
+                              f"service was down for the people it affects",
+                              _effects(facts, t)))
         elif event == CHANGE_ROLLED_BACK:
             change = changes[names.changes[item]]
-            beats.append(Beat(t, when(outcome, t), f"{change.name} was rolled back"))
+            beats.append(Beat(t, when(outcome, t), f"The change “{change.name}” was rolled "
+                              f"back"))
         elif event == INJECT_START:
             inject = injects[names.injects[item]]
             beats.append(Beat(t, when(outcome, t), inject.name, _effects(facts, t)))
@@ -666,33 +727,170 @@ def story(outcome: Outcome) -> list[Beat]:
             pulled_at[t][1].append(facts.levers[names.levers[item]])
     for t, (beat, levers) in pulled_at.items():
         # what followed is told once, for all of them: they acted together
-        beat.cause = f"you pulled {_pulled_words(levers, scenario.currency)}"
+        beat.cause = f"You pulled {_pulled_words(levers, scenario.currency)}"
         beat.effects = _lever_effects(facts, t, levers)
-    beats.extend(_busy_days(facts))
+    beats.extend(_day_lines(facts, beats))
     beats.sort(key=lambda b: b.time_min)
     return beats
 
 
-def _busy_days(facts: _Facts) -> list[Beat]:
-    """A line for each day far busier than usual: how many came, and how many of the
-    callers hung up."""
+def _day_lines(facts: _Facts, told: list[Beat]) -> list[Beat]:
+    """A line for every day of the run, so that no day goes missing from the account. A day
+    far busier than usual (`BUSY_CONTACTS`, `BUSY_RATIO`), or one on which many callers hung
+    up (`ROUGH_SHARE`), has a line of its own: how many came, against a usual day, and how
+    many of the callers hung up. The other days are said in a few words ("a normal day, 31
+    contacts, 2% of callers hung up"), days the calendar closes too ("not a working day, no
+    contacts"); consecutive days of a kind share a line ("Wed–Fri: normal days, ..."), but
+    never over a day the story tells something else about (`told`). A day the run stopped
+    in is told up to where it stopped ("Tue (to 12:00)")."""
     outcome = facts.outcome
-    beats = []
-    days = int(outcome.end_min // 1440) + (outcome.end_min % 1440 > 0)
+    end = float(outcome.end_min)
+    days = int(end // 1440) + (end % 1440 > 0)
+    eventful = {int(b.time_min // 1440) for b in told}
+    lines: list[Beat] = []
+    group: list[_Day] = []
+
+    def flush() -> None:
+        if group:
+            lines.append(_calm_line(outcome, group))
+            group.clear()
+
     for day in range(days):
+        found = _Day.of(facts, day)
+        if (found.kind in ("busy", "rough") or day in eventful
+                or found.t1 < (day + 1) * 1440.0):
+            flush()
+            lines.append(Beat(found.t1 - 1, _day_label(outcome, day, found), found.words()))
+            continue
+        if group and group[-1].kind != found.kind:
+            flush()
+        group.append(found)
+    flush()
+    return lines
+
+
+#: a day is far busier than usual with at least BUSY_CONTACTS contacts and more than
+#: BUSY_RATIO times a usual day's; many callers hung up on it above ROUGH_SHARE (the top of
+#: the call centres' band, 5-12%), with at least HANG_UPS_NEWS of them
+BUSY_CONTACTS, BUSY_RATIO, ROUGH_SHARE = 10, 1.5, 0.12
+
+
+@dataclass
+class _Day:
+    """One day of the run, as the day lines tell it."""
+
+    day: int
+    t1: float                 # the end of the day, or of the run
+    came: int                 # contacts that came
+    usual: float | None       # on a usual day of its kind (None: nothing to compare with)
+    calls: int                # phone calls answered or hung up in it
+    hung_up: int
+    kind: str                 # "busy", "rough", "normal", "quiet", "closed"
+
+    @classmethod
+    def of(cls, facts: _Facts, day: int) -> _Day:
         t0 = day * 1440.0
-        came = facts.contacts_between(t0, t0 + 1440)
-        usual = facts.usual_between(t0, t0 + 1440)
-        if came >= 10 and (usual is None or came > 1.5 * max(usual, 1.0)):
-            gave_up = facts.abandonment(t0, t0 + 1440)
-            text = f"{came} contacts that day"
-            if usual is not None:
-                text += (", where a usual day has none" if round(usual) == 0
-                         else f", {came / max(usual, 1):.1f}× a usual day")
-            if gave_up is not None:
-                text += f"; {100 * gave_up:.0f}% of callers hung up"
-            beats.append(Beat(t0 + 1439, f"{when(outcome, t0)[:3]} (whole day)", text))
-    return beats
+        t1 = min(t0 + 1440.0, float(facts.outcome.end_min))
+        came = facts.contacts_between(t0, t1)
+        usual = facts.usual_between(t0, t1)
+        waits, hung_up = facts.phone_outcomes(t0, t1)
+        calls, gave_up = len(waits) + int(hung_up.sum()), int(hung_up.sum())
+        if came >= BUSY_CONTACTS and (usual is None or came > BUSY_RATIO * max(usual, 1.0)):
+            kind = "busy"
+        elif gave_up >= HANG_UPS_NEWS and gave_up > ROUGH_SHARE * calls:
+            kind = "rough"
+        elif not facts.outcome.calendar.is_working_day(day):
+            kind = "closed"
+        elif usual is not None and came < 0.5 * usual:
+            kind = "quiet"
+        else:
+            kind = "normal"
+        return cls(day, t1, came, usual, calls, gave_up, kind)
+
+    def words(self) -> str:
+        """The line of a busy or rough day, or of one day alone."""
+        contacts = _contacts(self.came)
+        if self.kind == "busy":
+            text = f"{contacts} that day"
+            if self.usual is not None:
+                text += (", where a usual day has none" if round(self.usual) == 0
+                         else f", {self.came / max(self.usual, 1):.1f}× a usual day")
+            if not self.calls:
+                return text
+            return text + ("; no caller hung up" if not self.hung_up else
+                           f"; {100 * self.hung_up / self.calls:.0f}% of callers hung up")
+        if self.kind == "rough":
+            usual = ("" if self.usual is None
+                     else f" (a usual day has {self.usual:.0f})" if round(self.usual) != self.came
+                     else ", as on a usual day")
+            return (f"{contacts}{usual}, but {self.hung_up} of {self.calls} callers hung up "
+                    f"({100 * self.hung_up / self.calls:.0f}%)")
+        return _calm_words([self])
+
+
+def _contacts(n: int) -> str:
+    return f"{n:,} contact{'' if n == 1 else 's'}"
+
+
+def _hung_up_words(hung_up: int, calls: int) -> str:
+    """On a calm day: "5% of callers hung up", "no caller hung up", or, when a few of
+    few callers make a large share, "2 of 11 callers hung up"."""
+    if not hung_up:
+        return "no caller hung up"
+    if hung_up > ROUGH_SHARE * calls:
+        return f"{hung_up} of {calls} callers hung up"
+    return f"{100 * hung_up / calls:.0f}% of callers hung up"
+
+
+_CALM_WORDS = {"normal": ("a normal day", "normal days"), "quiet": ("a quiet day", "quiet days"),
+               "closed": ("not a working day", "not working days")}
+
+
+def _calm_words(days: list[_Day]) -> str:
+    """ "a normal day, 31 contacts, 2% of callers hung up"; "normal days, 29 to 33 contacts
+    a day, 1% of callers hung up" (the callers of them all); "not working days, no
+    contacts"."""
+    one, many = _CALM_WORDS[days[0].kind]
+    came = [d.came for d in days]
+    calls, hung_up = sum(d.calls for d in days), sum(d.hung_up for d in days)
+    if not any(came):
+        return f"{one if len(days) == 1 else many}, no contacts"
+    if len(days) == 1:
+        counted = _contacts(came[0])
+    elif min(came) == max(came):
+        counted = f"{_contacts(came[0])} a day"
+    else:
+        counted = f"{min(came):,} to {_contacts(max(came))} a day"
+    text = f"{one if len(days) == 1 else many}, {counted}"
+    return text + (f", {_hung_up_words(hung_up, calls)}" if calls else "")
+
+
+def _calm_line(outcome: Outcome, days: list[_Day]) -> Beat:
+    if len(days) == 1:
+        return Beat(days[0].t1 - 1, _day_label(outcome, days[0].day, days[0]),
+                    days[0].words())
+    first, last = days[0].day, days[-1].day
+    if first // 7 == last // 7:
+        label = (f"{DAY_NAMES[outcome.calendar.weekday(first)]}–"
+                 f"{DAY_NAMES[outcome.calendar.weekday(last)]}"
+                 + (f" (week {last // 7 + 1})" if last >= 7 else ""))
+    else:
+        label = f"{_day_name(outcome, first)} to {_day_name(outcome, last)}"
+    return Beat(days[-1].t1 - 1, label, _calm_words(days))
+
+
+def _day_name(outcome: Outcome, day: int) -> str:
+    """ "Mon", "Mon (week 2)"."""
+    name = DAY_NAMES[outcome.calendar.weekday(day)]
+    return name if day < 7 else f"{name} (week {day // 7 + 1})"
+
+
+def _day_label(outcome: Outcome, day: int, found: _Day) -> str:
+    """ "Mon (whole day)", "Mon (week 2, whole day)", "Tue (to 12:00)" (the run stopped)."""
+    name = DAY_NAMES[outcome.calendar.weekday(day)]
+    span = ("whole day" if found.t1 >= (day + 1) * 1440.0
+            else f"to {when(outcome, found.t1)[-5:]}")
+    return f"{name} ({span})" if day < 7 else f"{name} (week {day // 7 + 1}, {span})"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -712,7 +910,7 @@ def goals_table(outcome: Outcome) -> list[dict]:
     goals = outcome.scenario.goals
     if goals:
         for name, goal in goals.items():
-            label, unit = kpi_label(name)
+            label, unit = kpi_label(name)[0], figure_unit(name)
             value = kpis.get(name)
             bound = goal.at_most if goal.at_most is not None else goal.at_least
             side = "at most" if goal.at_most is not None else "at least"
@@ -726,7 +924,7 @@ def goals_table(outcome: Outcome) -> list[dict]:
         for name in ("fcr", "abandonment_rate", "handle_min"):
             band = benchmark_for(name)
             low, high, source = band.low, band.high, band.source
-            label, unit = kpi_label(name)
+            label, unit = kpi_label(name)[0], figure_unit(name)
             value = kpis.get(name)
             rows.append({"kpi": name, "label": label,
                          "value": format_figure(value, unit, currency),
@@ -862,37 +1060,132 @@ def journeys(outcome: Outcome) -> list[Journey]:
 
 
 def reflection(outcome: Outcome) -> list[tuple[str, str]]:
-    """Questions for the group — stop, start, continue — each grounded in the run's figures."""
+    """Questions for the group — stop, start, continue — each grounded in the run's figures,
+    shown as the figures are everywhere else (`format_figure`: "17.8%", as on the cards),
+    beside the scenario's goal where it has one. A question about the decisions taken is
+    asked only when a lever was pulled; a run with none is asked about the decisions not
+    taken."""
+    from reports.benchmarks import ABANDONMENT, FIRST_CONTACT_RESOLUTION
+
     kpis = outcome.kpis()
     book = ledger(outcome)
     prompts: list[tuple[str, str]] = []
     abandonment = kpis.get("abandonment_rate")
-    if abandonment is not None and abandonment > 0.12:
-        prompts.append(("Stop", f"{100 * abandonment:.0f}% of callers hung up (call centres "
-                                f"aim for 5–12%). What did we do, or not do, that made people "
-                                f"wait — and what should we stop doing?"))
+    goal, aim = _goal_words(outcome, "abandonment_rate")
+    band = ABANDONMENT.range_words()
+    aim = f"{aim}, and call centres aim for {band}" if aim else f"call centres aim for {band}"
+    if abandonment is not None and (abandonment > ABANDONMENT.high or goal is False):
+        prompts.append(("Stop", f"{format_figure(abandonment, 'share')} of callers hung up "
+                                f"({aim}). What did we do, or not do, that made people wait "
+                                f"— and what should we stop doing?"))
     passed_on = int(np.sum(book.ending == PASSED_ON))
-    if passed_on and kpis.get("fcr") is not None and kpis["fcr"] < 0.66:
-        prompts.append(("Stop", f"{passed_on} contacts could not be fixed at first contact "
-                                f"(first-contact resolution {100 * kpis['fcr']:.0f}%; the "
-                                f"benchmark is 66–74%). What made the desk pass them on?"))
-    from_change = int(np.sum((book.change >= 0) & ~book._second))
-    if from_change:
-        prompts.append(("Start", f"{from_change} contacts came with the change. Which of "
+    fcr = kpis.get("fcr")
+    goal, aim = _goal_words(outcome, "fcr")
+    band = FIRST_CONTACT_RESOLUTION.range_words()
+    aim = f"{aim}, the benchmark {band}" if aim else f"the benchmark is {band}"
+    if passed_on and fcr is not None and (fcr < FIRST_CONTACT_RESOLUTION.low or goal is False):
+        prompts.append(("Stop", f"{passed_on:,} contacts could not be fixed at first contact "
+                                f"(first-contact resolution {format_figure(fcr, 'share')}; "
+                                f"{aim}). What made the desk pass them on?"))
+    brought = book.change[(book.change >= 0) & ~book._second]
+    if brought.size:
+        changes = "the change" if np.unique(brought).size == 1 else "the changes"
+        prompts.append(("Start", f"{brought.size:,} contacts came with {changes}. Which of "
                                  f"them could we have prevented — training, a clear message, "
                                  f"a pilot — and what would we start doing before the next "
                                  f"one?"))
     lost = kpis.get("lost_work_hours")
     if lost:
-        prompts.append(("Start", f"People lost {lost:,.0f} hours of work waiting for IT. What "
-                                 f"would have got them working sooner?"))
+        prompts.append(("Start", f"People lost {format_figure(lost, 'hours')[:-2]} hours of "
+                                 f"work waiting for IT. What would have got them working "
+                                 f"sooner?"))
+    taken = levers_taken(outcome)
+    if not taken and outcome.scenario.levers:
+        prompts.append(("Start", "No lever was pulled in this run. Which of those on offer "
+                                 "would have helped, who would have been its customer, and "
+                                 "when would they have needed to know?"))
     good = kpis.get("moments_good")
     if good:
-        prompts.append(("Continue", f"{good:.0f} moments of truth went well. What made them "
+        prompts.append(("Continue", f"{good:,.0f} moments of truth went well. What made them "
                                     f"go well, and how do we keep doing it?"))
-    prompts.append(("Continue", "Who was the customer of each decision you took, and did "
-                                "they know about it in time?"))
+    if taken:
+        prompts.append(("Continue", "Who was the customer of each decision you took, and did "
+                                    "they know about it in time?"))
     return prompts
+
+
+def _goal_words(outcome: Outcome, name: str) -> tuple[bool | None, str]:
+    """Whether the run met the scenario's goal on a figure, and the goal in words ("the
+    goal was at most 10.0%"); (None, "") when the scenario has no goal for it."""
+    goal = outcome.scenario.goals.get(name) if outcome.scenario.goals else None
+    if goal is None:
+        return None, ""
+    unit = figure_unit(name)
+    side, bound = (("at most", goal.at_most) if goal.at_most is not None
+                   else ("at least", goal.at_least))
+    return (goal_met(outcome.kpis().get(name), unit, goal),
+            f"the goal was {side} {format_figure(bound, unit)}")
+
+
+def levers_taken(outcome: Outcome) -> set[str]:
+    """The ids of the levers pulled in the run, from the log."""
+    v = LogView(outcome)
+    names = outcome.log.names.levers
+    return {names[int(i)] for i in v.agent[v.event == LEVER]}
+
+
+#: words that make a question about what might have been, not about what was done
+_HYPOTHETICAL = re.compile(r"\b(would|could|should|might)\b", re.IGNORECASE)
+#: words that make a question about the levers pulled, whichever they were
+_ABOUT_LEVERS = re.compile(r"\b(levers?|decisions? you took|your costs)\b", re.IGNORECASE)
+#: the label before a scenario's questions, dropped ("Debrief questions: who ...?")
+_QUESTIONS_LABEL = re.compile(r"^\s*(debrief questions|questions|ask)\s*:\s*", re.IGNORECASE)
+
+
+def trainer_questions(outcome: Outcome, limit: int = 6) -> list[str]:
+    """The questions of the scenario's trainer note that this run can answer.
+
+    Its sentences that end with '?', from "Debrief questions:" on when the note has that
+    label (a question asked in passing before it, in brackets, is the note's own), each
+    without its label; a question keeps the words before a colon that are not a label
+    ("Your own business customers can change supplier too: what would they say ...?").
+    A question about a lever — it names one by its id's words, "postponing" for
+    `postpone`, "a major incident" for `major-incident` — is asked only when that lever was
+    pulled, and one about the levers pulled ("which lever ...", "your costs") only when
+    any was; a question of what might have been ("would", "could") is always asked."""
+    text = " ".join(outcome.scenario.trainer_note.split())
+    found = re.search(r"debrief questions\s*:", text, re.IGNORECASE)
+    if found:
+        text = text[found.start():]
+    taken = levers_taken(outcome)
+    questions = []
+    for sentence in re.findall(r"[^.?!]*\?", text):
+        sentence = _QUESTIONS_LABEL.sub("", sentence.strip())
+        if len(sentence) <= 15 or not _askable(sentence, outcome.scenario.levers, taken):
+            continue
+        questions.append(sentence[0].upper() + sentence[1:])
+    return questions[:limit]
+
+
+def _askable(question: str, levers, taken: set[str]) -> bool:
+    """Whether a trainer's question fits a run that pulled the levers `taken`."""
+    if _HYPOTHETICAL.search(question):
+        return True
+    if _ABOUT_LEVERS.search(question) and not taken:
+        return False
+    words = _stems(question)
+    for lever in levers:
+        named = _stems(lever.id.replace("-", " "))
+        if lever.id not in taken and any(words[i:i + len(named)] == named
+                                         for i in range(len(words) - len(named) + 1)):
+            return False
+    return True
+
+
+def _stems(text: str) -> list[str]:
+    """Words without the endings that make "postponing", "postponed" and "postpone" one."""
+    return [re.sub(r"(ing|ed|es|e|s)$", "", word) if len(word) > 4 else word
+            for word in re.findall(r"[a-z]+", text.lower())]
 
 
 def headline(outcome: Outcome) -> list[tuple[str, str]]:
@@ -903,7 +1196,7 @@ def headline(outcome: Outcome) -> list[tuple[str, str]]:
     for name in ("score", "satisfaction", "abandonment_rate", "asa_min", "fcr",
                  "moments_bad", "cost_total"):
         if name in kpis:
-            label, unit = kpi_label(name)
+            label, unit = kpi_label(name)[0], figure_unit(name)
             out.append((label, format_figure(kpis[name], unit, currency)))
     return out
 

@@ -428,7 +428,20 @@ def test_twin_overlay(week):
     assert curves[0].get_ylabel() == "contacts waiting (count)"
     side = "\n".join(t.get_text() for t in fig.axes[3].texts)
     a, b = first.kpis()["abandonment_rate"], second.kpis()["abandonment_rate"]
-    assert f"{a * 100:.0f}% → {b * 100:.0f}%" in side
+    assert f"{a * 100:.1f}% → {b * 100:.1f}%" in side
+    # each figure in both runs as the debrief's tables show it: the same decimals and the
+    # same unit on both sides of the arrow ("14.0 → 4.3", never "14 → 4.32")
+    pairs = re.findall(r"^(.+) → (.+)$", side, flags=re.MULTILINE)[1:]  # (not the labels)
+    assert len(pairs) == len(charts.TWIN_FIGURES), pairs
+
+    def shape(figure: str) -> tuple[int, str]:
+        number, unit = re.fullmatch(r"([\d,]+(?:\.(\d+))?)(.*)", figure).group(1, 3)
+        return (len(number.split(".")[1]) if "." in number else 0), unit
+
+    for here, there in pairs:
+        assert shape(here) == shape(there), (here, there)
+    backlog = [first.kpis()["backlog_mean"], second.kpis()["backlog_mean"]]
+    assert f"{backlog[0]:.1f} → {backlog[1]:.1f}" in side  # an average over time: tenths
     key = key_text(fig)
     assert "unprepared: Decision: The weekend before → nothing pulled" in key
     assert "prepared: Decision: The weekend before → Brief the help desk" in key

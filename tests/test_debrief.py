@@ -91,7 +91,11 @@ def test_the_story_of_day_one_is_told_from_the_log(unprepared):
     text = first.text
     assert re.search(r"\d+ contacts in the next two hours against \d+ on a usual day", text)
     assert re.search(r"\d+% of callers hung up that day", text)
-    assert re.search(r"satisfaction fell from 75\.0 to \d\d\.\d", text)
+    assert re.search(r"satisfaction in Management fell from 75\.0 to \d\d\.\d \(out of 100\) "
+                     r"by 18:00", text)
+    # the worst wait, said plainly (not "waited up to 7.4 min on average in an hour")
+    assert re.search(r"→ in the worst hour callers waited \d+\.\d min on average →", text)
+    assert "in an hour" not in text and "up to" not in text
     # the figures in the story are the log's: the day's hang-ups agree with the key figures
     monday = next(b for b in beats if b.when.startswith("Mon (whole day)"))
     assert "% of callers hung up" in monday.text
@@ -102,10 +106,10 @@ def test_levers_pulled_together_are_one_beat_measured_against_the_run_without_th
     """What a lever did is the difference from the same run (same seed, same other
     decisions) without it, over the same hours: never a before-and-after."""
     beats = narrative.story(firefighting)
-    pulled = [b for b in beats if b.cause.startswith("you pulled")]
+    pulled = [b for b in beats if b.cause.startswith("You pulled")]
     # the two levers pulled at 09:20 share one beat: what followed is told once, for both
     assert [b.when for b in pulled] == ["Mon 09:20", "Tue 07:30"]
-    assert pulled[0].cause == ("you pulled “Two temporary agents for the rest of the week” "
+    assert pulled[0].cause == ("You pulled “Two temporary agents for the rest of the week” "
                                "(1,500 EUR) and “Send an FAQ e-mail to everyone” (200 EUR) "
                                "together")
     words = " ".join(b.text for b in beats)
@@ -123,9 +127,10 @@ def test_levers_pulled_together_are_one_beat_measured_against_the_run_without_th
     assert there - here >= 10  # the extra agents and the FAQ kept many callers on the line
     # a lever on a resolver team is measured by the tickets open there, not by the phones
     incident = pulled[1].text
-    found = re.search(r"→ over the rest of the week there were (\d+\.\d) open tickets at "
-                      r"Infrastructure and telephony or about “Softphone does not work” on "
-                      r"average; without it, (\d+\.\d)$", incident)
+    # (an average over time: in tenths, and said to be an average; each figure with its unit)
+    found = re.search(r"→ over the rest of the week, on average (\d+\.\d) tickets were open "
+                      r"at Infrastructure and telephony or about “Softphone does not work”; "
+                      r"without it, (\d+\.\d) tickets$", incident)
     assert found, incident
     assert float(found[2]) > float(found[1]) + 1 and "callers" not in incident
 
@@ -135,7 +140,7 @@ def test_temp_staff_in_an_unprepared_run_is_credited_with_what_the_counterfactua
     """Nobody prepared, two temporary agents from Monday 09:00: the story credits them with
     the difference from the very run without them (the unprepared week, same luck)."""
     run = with_levers(softphone, "unprepared", ("temp-staff",), 540.0)
-    beat = next(b for b in narrative.story(run) if b.cause.startswith("you pulled"))
+    beat = next(b for b in narrative.story(run) if b.cause.startswith("You pulled"))
     assert beat.when == "Mon 09:00"
     found = re.search(LEVER_ON_THE_DESK, beat.text)
     assert found, beat.text
@@ -151,7 +156,7 @@ def test_the_faq_email_in_a_prepared_run_is_not_credited_with_a_fall(softphone, 
     run = with_levers(softphone, "prepared", ("faq-email",), 600.0)
     beats = narrative.story(run)
     faq = next(b for b in beats if b.when == "Mon 10:00")
-    assert faq.cause == "you pulled “Send an FAQ e-mail to everyone” (200 EUR)"
+    assert faq.cause == "You pulled “Send an FAQ e-mail to everyone” (200 EUR)"
     assert faq.effects == [
         "made little difference to the queue: the desk was already keeping up (in the rest "
         "of Monday {} of {} callers hung up; without it, {} of {})".format(
@@ -679,5 +684,5 @@ def test_a_run_stopped_early_is_measured_up_to_where_it_stopped(softphone):
     stopped = sim.outcome()
     beat = next(b for b in narrative.story(stopped) if b.pulled)
     assert narrative.without_beat(stopped, beat.time_min).end_min == 2160.0
-    assert "over the run there were" in beat.text and "at the end of the run" in beat.text
+    assert "over the run, on average" in beat.text and "at the end of the run" in beat.text
     assert "week" not in " ".join(beat.effects)
