@@ -20,6 +20,7 @@ import datetime as _dt
 import html
 import io
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -342,11 +343,14 @@ h1 { font-size: 2.1em; margin: 0 0 4px; }
 h2 { font-size: 1.5em; border-bottom: 3px solid var(--accent); padding-bottom: 4px;
      margin-top: 1.8em; }
 .meta { color: var(--muted); margin: 0 0 18px; }
-.cards { display: flex; flex-wrap: wrap; gap: 12px; }
-/* a card is at least as wide as its figure: a value never breaks between its number and
-   its unit ("0.5 / min"), the cards wrap onto another row instead */
-.card { background: var(--soft); border-radius: 8px; padding: 12px 16px; flex: 1 1 150px; }
+/* cards wide enough for their figures (four a row on a projector's 1280 px): a value
+   never breaks between its number and its unit ("0.5 / min"), nor a label inside its
+   brackets ("(0- / 100)") */
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(250px, 1fr));
+         gap: 12px; }
+.card { background: var(--soft); border-radius: 8px; padding: 12px 16px; }
 .card .value { font-size: 1.7em; font-weight: bold; display: block; white-space: nowrap; }
+.nobr { white-space: nowrap; }
 .card .label { color: var(--muted); font-size: 0.9em; }
 ol.story { padding-left: 0; list-style: none; }
 ol.story li { padding: 8px 0; border-bottom: 1px solid var(--line); display: grid;
@@ -378,8 +382,26 @@ footer { margin-top: 40px; color: var(--muted); font-size: 0.9em; }
 """
 
 
+#: a number and its unit, which a line must not break between: "2.8 min", "1,500 EUR",
+#: "6 h 12 min", "4.4 pts" (not "6 h" at the end of one line and "12 min" on the next)
+_FIGURE_AND_UNIT = re.compile(r"(?<=\d) (?=(?:s|min|h|days?|pts|[A-Z]{3})\b)"
+                              r"|(?<=\d h) (?=\d+ min\b)")
+
+
+def together(text: str) -> str:
+    """Text whose figures keep their units on the same line (non-breaking spaces)."""
+    return _FIGURE_AND_UNIT.sub("\u00a0", text)
+
+
 def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
+    """Text for the page, escaped, its figures kept with their units (`together`)."""
+    return html.escape(together(str(text)), quote=True)
+
+
+def _unbroken_brackets(text: str) -> str:
+    """Escaped text whose bracketed parts do not break across lines: "Balanced score
+    (0-100)" wraps before the bracket, never as "(0-" and "100)"."""
+    return re.sub(r"\([^()]*\)", lambda m: f'<span class="nobr">{m[0]}</span>', _e(text))
 
 
 def _data_uri(png: bytes) -> str:
@@ -414,7 +436,7 @@ def to_html(debrief: Debrief) -> str:
     ]
     for label, value in debrief.headline:
         parts.append(f'<div class="card"><span class="value">{_e(value)}</span>'
-                     f'<span class="label">{_e(label)}</span></div>')
+                     f'<span class="label">{_unbroken_brackets(label)}</span></div>')
     parts += ["</section>", '<section id="story">', "<h2>What happened</h2>",
               '<ol class="story">']
     for beat in debrief.story:
@@ -585,10 +607,11 @@ def to_pdf(debrief: Debrief) -> bytes:
     o = debrief.outcome
 
     def p(text: str, style=body) -> Paragraph:
-        return Paragraph(html.escape(text), style)
+        return Paragraph(html.escape(together(text)), style)
 
     def table(rows: list[list[str]], widths: list[float]) -> Table:
-        data = [[Paragraph("<br/>".join(html.escape(part) for part in str(c).split("\n")),
+        data = [[Paragraph("<br/>".join(html.escape(together(part))
+                                        for part in str(c).split("\n")),
                            small if r else
                            ParagraphStyle("th", parent=small, fontName=font + "-Bold"))
                  for c in row] for r, row in enumerate(rows)]

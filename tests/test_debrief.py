@@ -27,6 +27,7 @@ from reports import debrief, narrative
 from sim import load_builtin
 from sim.decisions import Decision, DecisionPlan
 from sim.engine import Simulation
+from sim.eventlog import ARRIVAL
 from sim.kpis import LogView, kpi_label
 from sim.twin import compare
 
@@ -516,6 +517,28 @@ def chromium() -> tuple[str, str] | None:
     return (browser, driver) if browser and driver else None
 
 
+#: For each summary card: its value's text, on how many lines the browser laid it out, by
+#: how many pixels it sticks out of its card, and on how many lines each bracketed part of
+#: its label is (a line is a distinct top among the text's boxes).
+CARD_LINES = """
+    const lines = el => {
+      const range = document.createRange();
+      range.selectNodeContents(el);
+      return new Set(Array.from(range.getClientRects()).filter(r => r.width > 0)
+                     .map(r => Math.round(r.top))).size;
+    };
+    return Array.from(document.querySelectorAll('#headline .card')).map(card => {
+      const value = card.querySelector('.value');
+      const range = document.createRange();
+      range.selectNodeContents(value);
+      const text = range.getBoundingClientRect(), box = card.getBoundingClientRect();
+      const inside = parseFloat(getComputedStyle(card).paddingRight);
+      return [value.textContent.replace(/\u00a0/g, ' '), lines(value),
+              text.right - (box.right - inside),
+              Array.from(card.querySelectorAll('.label .nobr')).map(lines)];
+    });"""
+
+
 def test_the_html_opens_in_headless_chromium(made, tmp_path):
     found = chromium()
     if found is None:
@@ -564,6 +587,17 @@ def test_the_html_opens_in_headless_chromium(made, tmp_path):
             assert smallest_px >= 16 - 1e-6, (alt, shown_px, width_in, smallest_pt)
         png = driver.get_screenshot_as_png()
         assert driver.title.startswith("Debrief")
+        # every summary card's figure on one line, inside its card, with its unit beside it
+        # ("0.5 min", never "0.5" over "min"); a label's brackets unbroken ("(0-100)"), on
+        # the projector's 1280 px and on narrower windows
+        for width in (1280, 1024, 800, 600):
+            driver.set_window_size(width, 2000)
+            cards = driver.execute_script(CARD_LINES)
+            assert len(cards) == len(made.headline), (width, cards)
+            for text, lines, overflow, brackets in cards:
+                assert lines == 1 and overflow <= 0.5, (width, text, lines, overflow)
+                assert all(n == 1 for n in brackets), (width, text, brackets)
+            assert [c[0] for c in cards] == [value for _, value in made.headline]
     finally:
         driver.quit()
     import matplotlib.image as mpimg
@@ -686,3 +720,215 @@ def test_a_run_stopped_early_is_measured_up_to_where_it_stopped(softphone):
     assert narrative.without_beat(stopped, beat.time_min).end_min == 2160.0
     assert "over the run, on average" in beat.text and "at the end of the run" in beat.text
     assert "week" not in " ".join(beat.effects)
+
+
+# -- what a trainer reads: every day, every unit, questions that fit the run -----------------
+
+DAY = r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
+
+
+def days_told(outcome, story) -> list[int]:
+    """The days of the run the story's day lines cover, read from their labels as a trainer
+    reads them: "Tue (whole day)", "Mon (week 2, whole day)", "Tue (to 12:00)", "Wed–Fri",
+    "Sat–Sun (week 2)", "Fri (week 1) to Mon (week 2)"."""
+    first = outcome.calendar.weekday(0)
+
+    def day(name: str, week: str | None) -> int:
+        return (int(week or 1) - 1) * 7 + (narrative.DAY_NAMES.index(name) - first) % 7
+
+    told = []
+    for beat in story:
+        one = re.fullmatch(DAY + r" \((?:week (\d+), )?(?:whole day|to \d\d:\d\d)\)", beat.when)
+        span = re.fullmatch(DAY + "–" + DAY + r"(?: \(week (\d+)\))?", beat.when)
+        across = re.fullmatch(DAY + r"(?: \(week (\d+)\))? to " + DAY + r" \(week (\d+)\)",
+                              beat.when)
+        if one:
+            told.append(day(one[1], one[2]))
+        elif span:
+            told += range(day(span[1], span[3]), day(span[2], span[3]) + 1)
+        elif across:
+            told += range(day(across[1], across[2]), day(across[3], across[4]) + 1)
+        else:
+            assert re.match(DAY + r"( \(week \d+\))? \d\d:\d\d$", beat.when), beat.when
+    return told
+
+
+def arrivals_on(outcome, day: int) -> int:
+    """Contacts that came on a day of the run, counted here from the log."""
+    v = LogView(outcome)
+    came = v.time[v.event == ARRIVAL]
+    return int(((came >= day * 1440) & (came < (day + 1) * 1440)).sum())
+
+
+@pytest.mark.parametrize("policy", ["unprepared", "prepared", "firefighting", "postponed"])
+def test_what_happened_tells_every_day_of_the_week(softphone, policy):
+    """The trial's runs listed Mon–Thu (unprepared) and Mon, Wed, Thu (prepared): every day
+    now has its line, a calm one in a few words, with the log's count of contacts."""
+    run = Simulation(softphone, seed=1,
+                     decisions=DecisionPlan.from_policy(softphone, policy)).run()
+    story = narrative.story(run)
+    assert sorted(days_told(run, story)) == [0, 1, 2, 3, 4], [b.when for b in story]
+    for beat in story:
+        found = re.fullmatch(r"(a normal|a quiet) day, (\d+) contacts?, (no caller hung up|"
+                             r"\d+% of callers hung up|\d+ of \d+ callers hung up)", beat.text)
+        if found:
+            (day,) = days_told(run, [beat])
+            assert int(found[2]) == arrivals_on(run, day), beat.text
+    if policy == "prepared":  # the day the trial's reader missed
+        tuesday = next(b for b in story if b.when == "Tue (whole day)")
+        assert tuesday.text == f"a normal day, {arrivals_on(run, 1)} contacts, no caller hung up"
+
+
+def test_a_four_week_run_tells_every_day_and_names_its_week():
+    """Four working weeks: each day once, weekends said to be closed, no week's Monday
+    mistaken for the first ("Mon (week 2, whole day)"), calm days in a row on one line."""
+    from sim import load_builtin as builtin
+
+    scenario = builtin("isp-supplier")
+    run = Simulation(scenario, seed=1,
+                     decisions=DecisionPlan.from_policy(scenario, "do-nothing")).run()
+    story = narrative.story(run)
+    days = days_told(run, story)
+    assert sorted(days) == list(range(26)), [b.when for b in story]
+    weekends = [b for b in story if b.when.startswith("Sat–Sun")]
+    assert [b.when for b in weekends] == ["Sat–Sun", "Sat–Sun (week 2)", "Sat–Sun (week 3)"]
+    assert all(b.text == "not working days, no contacts" for b in weekends)
+    assert any(re.fullmatch(DAY + "–" + DAY + r"( \(week \d\))?", b.when)
+               and b.text.startswith("normal days, ") for b in story)
+    labels = [b.when for b in story]
+    assert len(labels) == len(set(labels))
+    # a busy day is told against a usual working day, not one diluted by the weekends
+    monday = next(b for b in story if b.when == "Mon (whole day)")
+    usual = np.mean([arrivals_on(run, d) for d in range(1, 26) if d % 7 < 5
+                     and d not in (0, 8, 14, 22)])  # (the other days of an outage)
+    ratio = float(re.search(r"(\d+\.\d)× a usual day", monday.text)[1])
+    assert ratio == pytest.approx(arrivals_on(run, 0) / usual, rel=0.25), monday.text
+
+
+def test_a_run_stopped_early_tells_its_last_day_up_to_where_it_stopped(softphone):
+    sim = Simulation(softphone, seed=1, decisions=DecisionPlan.from_policy(softphone,
+                                                                           "unprepared"))
+    sim.advance(2160.0)  # Tuesday 12:00
+    story = narrative.story(sim.outcome())
+    assert [b.when for b in story if "whole day" in b.when or "(to " in b.when] == [
+        "Mon (whole day)", "Tue (to 12:00)"]
+
+
+#: a bare number where a figure ends a sentence: "…; without it, 46.2" (of what?)
+BARE_FIGURE = r"without (?:it|them), [\d.,]+(?:$|[;)]| →)"
+
+
+def test_every_figure_in_the_story_carries_its_unit(softphone, unprepared, prepared,
+                                                    firefighting):
+    """"…7.5 open tickets…; without it, 46.2" gave the second figure no unit, and tickets
+    averaged over time read as a count: every figure has its unit, and an average says so."""
+    from sim import load_builtin as builtin
+
+    month_end = builtin("month-end-outage")
+    runs = [unprepared, prepared, firefighting, Simulation(
+        month_end, seed=1, decisions=DecisionPlan.from_policy(month_end, "major-incident")).run()]
+    for run in runs:
+        for beat in narrative.story(run):
+            assert not re.search(BARE_FIGURE, beat.text), beat.text
+            assert "in an hour" not in beat.text, beat.text
+            for tickets in re.findall(r"([\d.]+) tickets? were open", beat.text):
+                assert re.search(r"on average " + re.escape(tickets) + " tickets", beat.text)
+    incident = next(b for b in narrative.story(firefighting) if b.when == "Tue 07:30")
+    assert re.search(r"on average \d+\.\d tickets were open .*; without it, \d+\.\d tickets$",
+                     incident.text), incident.text
+    preparation = next(b for b in narrative.story(prepared) if b.when == "Mon 00:00")
+    assert re.search(r"people lost [\d,]+ hours of work; without them, [\d,]+ hours",
+                     preparation.text), preparation.text
+    assert re.search(r"satisfaction stood at \d+\.\d out of 100 at the end of the week; "
+                     r"without them, \d+\.\d out of 100", preparation.text), preparation.text
+
+
+def trainer_words(outcome) -> list[str]:
+    return [text for _, text in narrative.reflection(outcome)] + \
+        narrative.trainer_questions(outcome)
+
+
+@pytest.mark.parametrize("policy", ["unprepared", "prepared", "firefighting", "postponed"])
+def test_questions_about_a_decision_are_asked_only_when_it_was_taken(softphone, policy):
+    """"What did postponing buy?" was asked of a team that never postponed, and "each
+    decision you took" of one that took none."""
+    run = Simulation(softphone, seed=1,
+                     decisions=DecisionPlan.from_policy(softphone, policy)).run()
+    words = " ".join(trainer_words(run))
+    assert ("What did postponing buy?" in words) == (policy == "postponed")
+    pulled = policy != "unprepared"
+    assert ("each decision you took" in words) == pulled
+    assert ("No lever was pulled in this run" in words) == (not pulled)
+    page = debrief.to_html(debrief.build(run))
+    assert ("postponing" in page) == (policy == "postponed")
+
+
+def test_every_scenario_s_questions_fit_the_levers_pulled():
+    from sim import load_builtin as builtin
+
+    def asked(scenario_id: str, policy: str) -> list[str]:
+        scenario = builtin(scenario_id)
+        run = Simulation(scenario, seed=1,
+                         decisions=DecisionPlan.from_policy(scenario, policy)).run()
+        return narrative.trainer_questions(run)
+
+    # a question about a lever, only when it was pulled; one of what might have been, always
+    usual, incident = asked("month-end-outage", "business-as-usual"), \
+        asked("month-end-outage", "major-incident")
+    assert "Who decided it was a major incident, and when?" in incident
+    assert not any("Who decided it was a major incident" in q for q in usual)
+    assert not any("your costs" in q for q in usual)  # nothing was bought
+    what_if = next(q for q in incident if q.startswith("What would you have needed"))
+    assert what_if in usual
+    # a question about the levers pulled, only when some were; never a fragment of the note
+    nothing, acted = asked("isp-supplier", "do-nothing"), \
+        asked("isp-supplier", "awareness-will-action")
+    assert any(q.startswith("Which lever bought back") for q in acted)
+    assert not any("lever" in q for q in nothing)
+    for q in nothing + acted:
+        assert q.count("(") == q.count(")") and not q.startswith("Awareness"), q
+    assert ("Your own business customers can change supplier too: what would they say about "
+            "your desk this month?") in nothing
+
+
+def test_reflection_shows_the_figures_as_the_cards_do(firefighting):
+    """"18% of callers hung up" beside a card of 17.8%: the same figure, the same way, and
+    the scenario's goal beside the benchmark."""
+    cards = dict(narrative.headline(firefighting))
+    stop = [text for kind, text in narrative.reflection(firefighting) if kind == "Stop"]
+    hung_up, fcr = cards[kpi_label("abandonment_rate")[0]], cards[kpi_label("fcr")[0]]
+    assert stop[0].startswith(f"{hung_up} of callers hung up (the goal was at most 10.0%, "
+                              f"and call centres aim for 5–12%)"), stop[0]
+    assert f"(first-contact resolution {fcr}; the goal was at least 65.0%, the benchmark " \
+           f"66–74%)" in stop[1], stop[1]
+
+
+def test_the_twin_shows_both_runs_alike():
+    """The same figure in both runs with the same decimals and unit: minutes in hours in
+    both when either is long (never "2.5 h → 5.9 min"), and the difference too."""
+    deltas = {"asa_min": (150.0, 5.9, -144.1), "moments_bad": (14.0, 4.0, -10.0)}
+    rows = {row[0]: row[1:] for row in debrief.twin_rows(deltas, "EUR")}
+    assert rows[kpi_label("asa_min")[0]] == ("2.5 h", "0.1 h", "-2.4 h")
+    assert narrative.format_alike((14.04, 4.32), "average") == ["14.0", "4.3"]
+    assert narrative.figure_unit("backlog_mean") == "average"
+    assert narrative.figure_unit("moments_bad") == "count"
+
+
+def test_the_twin_names_both_runs_and_the_people_say_their_scores(made):
+    """No "happened only in the first run": each run by its label; a moment's score out of
+    100, as the person's memory of it is."""
+    summary = made.twin.summary
+    assert "first run" not in summary and "the second" not in summary
+    assert re.search(r"\d+ contacts? happened only in “nobody prepared” \(\d+ people trying "
+                     r"again after giving up", summary), summary
+    page = html.unescape(debrief.to_html(made))
+    assert re.search(r"— scored \d+/100</span>", page)
+    assert not re.search(r"\(\d+\)</span></li>", page)
+
+
+def test_figures_keep_their_units_on_the_same_line():
+    assert debrief.together("fixed after 6 h 12 min and 1 hand-off") == \
+        "fixed after 6\u00a0h\u00a012\u00a0min and 1 hand-off"
+    assert debrief.together("1,500 EUR, +4.4 pts, 2.8 min") == \
+        "1,500\u00a0EUR, +4.4\u00a0pts, 2.8\u00a0min"
+    assert debrief.together("Mon 08:00 The change") == "Mon 08:00 The change"
