@@ -50,6 +50,9 @@ TICKER_LINES = 200
 RECENT_MOMENTS = 12
 #: ...within this many minutes of the clock (older ones have been forgotten by the floor).
 RECENT_WITHIN_MIN = 240.0
+#: The floor's "n hung up in the last hour": phone callers who hung up within this many
+#: minutes of the simulated clock (not of real time: at top speed a real second is hours).
+HUNG_UP_WITHIN_MIN = 60.0
 
 
 #: key figures' names where room is short (the floor, a pop-up's summary line)
@@ -138,6 +141,8 @@ class Play:
         #: have just dealt with IT, which moves long before everybody's satisfaction does
         self.recent: dict[str | None, deque[tuple[float, float]]] = {}
         self._week_scores: dict[str | None, list] = {}  # department: [sum of scores, count]
+        #: phone callers who hung up in the last HUNG_UP_WITHIN_MIN minutes of the clock
+        self.hung_up_lately = 0
         self._seen: set[tuple[int, float]] = set()
         self._shown_until = 0.0
         self._refresh_cost_s = 0.0  # how long the last reading of the figures took
@@ -239,6 +244,7 @@ class Play:
 
     def _new_moments(self, outcome: Outcome) -> list[TickerLine]:
         book = ledger(outcome)
+        self.hung_up_lately = self._hung_up_within(book, HUNG_UP_WITHIN_MIN)
         if not len(book):
             return []
         # moments since the last reading; a contact still in progress has no moment yet
@@ -276,6 +282,14 @@ class Play:
         self._seen = {k for k in self._seen if k[1] >= self._shown_until}
         self.ticker.extend(lines)
         return lines
+
+    def _hung_up_within(self, book, minutes: float) -> int:
+        """Phone callers in the ledger who hung up within the last `minutes` of the clock."""
+        if not len(book) or "phone" not in book.names.channels:
+            return 0
+        phone = book.names.channels.index("phone")
+        recent = book.time_min >= self.now_min - minutes
+        return int(np.count_nonzero(recent & (book.ending == GAVE_UP) & (book.channel == phone)))
 
     def mood(self, department: str) -> float | None:
         """The mean score (0-100) of the department's latest moments of truth, or None when

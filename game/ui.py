@@ -17,8 +17,12 @@ those of the top pop-up while one is open), and through the parts that have deta
 department, a desk): the focused part shows its details beside it, as hovering does. Enter
 presses a focused button, Space a focused button or card, Esc lets go of the focus.
 
-`Fonts` keeps the words drawn in the last frame and the ones that had to be cut with "…",
-so that a test can read the screen as a person would.
+`Fonts` keeps the words drawn in the last frame and the ones that were cut short, so that
+a test can read the screen as a person would. A text is cut short when it had to end in
+"…", when lines of it were left out for want of room (`note_cut`: a hint wrapped to three
+lines of which two were drawn ends mid-sentence, with no "…" to say so), or when it was
+drawn past the edge of the panel, box or button it sits in, or of the window (`Ui.text`
+checks every text against the last such area drawn under it).
 """
 
 from __future__ import annotations
@@ -45,7 +49,8 @@ class Fonts:
         self.body_px = theme.min_px
         self._fonts: dict[tuple[str, bool, int], pygame.font.Font] = {}
         self._rendered: OrderedDict[tuple, pygame.Surface] = OrderedDict()
-        #: every text drawn since `new_frame`, and every (text, what was shown) cut to fit
+        #: every text drawn since `new_frame`, and every (text, what was shown) cut short:
+        #: ended with "…", lines left out, or drawn past the edge of its area
         self.drawn: list[str] = []
         self.cuts: list[tuple[str, str]] = []
 
@@ -121,6 +126,29 @@ def wrap(fonts: Fonts, text: str, width: int, size: str = "body", bold: bool = F
     return lines
 
 
+def wrap_balanced(fonts: Fonts, text: str, width: int, size: str = "body",
+                  bold: bool = False) -> list[str]:
+    """`wrap`, with the lines as even as they can be on as few lines: a keys line that
+    needs two lines breaks in the middle, not with one word ("quit") on a line of its own."""
+    lines = wrap(fonts, text, width, size, bold)
+    if len(lines) < 2:
+        return lines
+    low, high = 1, width  # the narrowest width that still needs no more lines
+    while low < high:
+        mid = (low + high) // 2
+        if len(wrap(fonts, text, mid, size, bold)) <= len(lines):
+            high = mid
+        else:
+            low = mid + 1
+    return wrap(fonts, text, high, size, bold)
+
+
+def note_cut(fonts: Fonts, text: str, shown: str) -> None:
+    """Say that `text` was drawn as `shown` only: lines of it were left out for want of room
+    (the tracker's record of text cut short without a "…")."""
+    fonts.cuts.append((text, shown))
+
+
 def ellipsize(fonts: Fonts, text: str, width: int, size: str = "body", bold: bool = False
               ) -> str:
     """The text cut with "…" to fit `width` pixels."""
@@ -186,6 +214,8 @@ class Button:
     blur: Callable[[], None] | None = None
     #: a pop-up's box: what was drawn before it is underneath, out of the focus's reach
     modal: bool = False
+    #: other keys that press it too ("=" and the keypad's "+" for a "[+]" button)
+    also: tuple[int, ...] = ()
 
 
 @dataclass
@@ -196,6 +226,9 @@ class Tip:
 
 #: How the focus ring stands off what it surrounds, pixels.
 FOCUS_RING_PX = 4
+#: How far a text's box may reach past the area it sits in before it counts as cut, pixels
+#: (a glyph box is a little taller than the ink in it).
+OVERFLOW_PX = 2
 
 
 @dataclass
@@ -210,6 +243,12 @@ class Ui:
     focus_id: str | None = None
     _next_buttons: list[Button] = field(default_factory=list)
     _next_tips: list[Tip] = field(default_factory=list)
+    #: the panels, boxes and buttons drawn so far this frame: a text must stay inside the
+    #: last of them drawn under it (or inside the window)
+    _areas: list[pygame.Rect] = field(default_factory=list)
+    #: every text of the last frame with where and how it was drawn: (text, rect, size,
+    #: bold), for tests that look at the screen as a person does
+    placed: list[tuple[str, pygame.Rect, str, bool]] = field(default_factory=list)
 
     @property
     def theme(self) -> Theme:
@@ -222,6 +261,8 @@ class Ui:
     def begin(self) -> None:
         self._next_buttons = []
         self._next_tips = []
+        self._areas = []
+        self.placed = []
 
     def end(self, surface: pygame.Surface) -> None:
         self.buttons = self._next_buttons
@@ -332,7 +373,8 @@ class Ui:
             return False
         if event.type == pygame.KEYDOWN:
             for b in self.buttons:
-                if b.key is not None and b.key == event.key and b.enabled and b.action:
+                if ((b.key is not None and b.key == event.key or event.key in b.also)
+                        and b.enabled and b.action):
                     self._press(b, keep_focus=True)
                     return True
         return False
@@ -358,6 +400,11 @@ class Ui:
         pygame.draw.rect(surface, colour or t.panel, rect, border_radius=t.corner_px)
         if width:
             pygame.draw.rect(surface, edge or t.edge, rect, width, border_radius=t.corner_px)
+        self.region(rect)
+
+    def region(self, rect: pygame.Rect) -> None:
+        """An area drawn by the caller (a desk, a team's box) that its texts must stay in."""
+        self._areas.append(rect.copy())
 
     def text(self, surface: pygame.Surface, text: str, pos: tuple[int, int],
              size: str = "body", colour: Colour | None = None, bold: bool = False,
@@ -367,29 +414,53 @@ class Ui:
         image = self.fonts.render(text, size, colour or self.theme.text, bold)
         rect = image.get_rect(**{anchor: pos})
         surface.blit(image, rect)
+        self.placed.append((text, rect, size, bold))
+        self._check_inside(surface, text, rect, pos, size, bold)
         return rect
 
+    def _check_inside(self, surface: pygame.Surface, text: str, rect: pygame.Rect,
+                      pos: tuple[int, int], size: str, bold: bool) -> None:
+        """A text past the edge of the area it was placed in (the last panel, box or button
+        drawn under the point it was placed at; else the window) is cut short: note it."""
+        window = surface.get_rect()
+        area = next((a for a in reversed(self._areas) if a.collidepoint(pos)), window)
+        if area.inflate(2 * OVERFLOW_PX, 2 * OVERFLOW_PX).contains(rect):
+            return
+        if rect.top >= area.top - OVERFLOW_PX and rect.bottom <= area.bottom + OVERFLOW_PX:
+            # past a side: what can be read is what lies inside it
+            font, inside = self.fonts.get(size, bold), ""
+            for k in range(len(text), 0, -1):
+                if rect.left + font.size(text[:k])[0] <= area.right and rect.left >= area.left:
+                    inside = text[:k]
+                    break
+            note_cut(self.fonts, text, inside)
+        else:
+            note_cut(self.fonts, text, "")  # above or below its area
+
     def paragraph(self, surface: pygame.Surface, text: str, rect: pygame.Rect,
-                  size: str = "body", colour: Colour | None = None, bold: bool = False,
-                  skip_lines: int = 0) -> int:
-        """Wrapped text in `rect` (clipped); returns the height the whole text needs."""
+                  size: str = "body", colour: Colour | None = None, bold: bool = False
+                  ) -> int:
+        """Wrapped text in `rect`; returns the height the whole text needs. Lines that do
+        not fit are left out, and noted as a cut (`note_cut`)."""
         lines = wrap(self.fonts, text, rect.width, size, bold)
         step = self.fonts.line_height(size)
         y = rect.top
-        for line in lines[skip_lines:]:
+        for k, line in enumerate(lines):
             if y + step > rect.bottom + 1:
+                note_cut(self.fonts, text, " ".join(lines[:k]))
                 break
             if line:
-                surface.blit(self.fonts.render(line, size, colour or self.theme.text, bold),
-                             (rect.left, y))
+                self.text(surface, line, (rect.left, y), size, colour, bold)
             y += step
         return len(lines) * step
 
     def button(self, surface: pygame.Surface, button_id: str, rect: pygame.Rect, label: str,
                action: Callable[[], None] | None, key: int | None = None,
                enabled: bool = True, selected: bool = False, hint: str | None = None,
-               size: str = "body", primary: bool = False) -> Button:
-        """A button with its shortcut shown: "[Enter] Start"."""
+               size: str = "body", primary: bool = False, also: tuple[int, ...] = ()
+               ) -> Button:
+        """A button with its shortcut shown: "[Enter] Start"; `also`: other keys that
+        press it."""
         t = self.theme
         hover = enabled and rect.collidepoint(self.mouse)
         if selected:
@@ -404,11 +475,12 @@ class Ui:
         edge = t.accent if (enabled and (hover or primary)) else t.edge
         pygame.draw.rect(surface, edge, rect, 3 if (primary or hover) and enabled else 1,
                          border_radius=t.corner_px)
+        self.region(rect)
         shown = f"{hint}  {label}" if hint else label
         pad = self.fonts.px(size) // 2
         self.text(surface, shown, rect.center, size, text_colour, bold=primary,
                   anchor="center", max_width=rect.width - 2 * pad)
-        b = Button(button_id, rect.copy(), action, key, enabled)
+        b = Button(button_id, rect.copy(), action, key, enabled, also=also)
         self._next_buttons.append(b)
         return b
 
@@ -534,13 +606,26 @@ class TextField:
         self.focused = False
 
 
-class Scroll:
-    """A scroll position for a list taller than its box (wheel, arrows, PgUp/PgDn)."""
+#: The keys that scroll a list down and up, as its cue says them; a second list on the same
+#: screen scrolls with Shift and the same keys.
+SCROLL_KEYS = ("↓ / PgDn", "↑ / PgUp")
+SHIFT_SCROLL_KEYS = ("Shift+↓ / PgDn", "Shift+↑ / PgUp")
 
-    def __init__(self) -> None:
+
+class Scroll:
+    """A scroll position for a list taller than its box (wheel, arrows, PgUp/PgDn), and the
+    cue at its foot that says there is more (`draw_cue`). A `shift` scroll is a screen's
+    second list: it takes the keys only with Shift held (the screen offers it them first)."""
+
+    def __init__(self, shift: bool = False) -> None:
         self.top = 0
         self.total = 0
         self.visible = 1
+        self.shift = shift
+
+    @property
+    def keys(self) -> tuple[str, str]:
+        return SHIFT_SCROLL_KEYS if self.shift else SCROLL_KEYS
 
     def set_size(self, total: int, visible: int) -> None:
         self.total, self.visible = total, max(1, visible)
@@ -557,6 +642,8 @@ class Scroll:
             self.by(-3 * event.y)
             return True
         if event.type == pygame.KEYDOWN:
+            if self.shift and not event.mod & pygame.KMOD_SHIFT:
+                return False
             step = {pygame.K_UP: -1, pygame.K_DOWN: 1, pygame.K_PAGEUP: -self.visible,
                     pygame.K_PAGEDOWN: self.visible}.get(event.key)
             if step is not None:
@@ -581,6 +668,66 @@ class Scroll:
         y = rect.top + (rect.height - h) * self.top // max(1, self.total - self.visible)
         pygame.draw.rect(surface, t.accent, (track.left, y, 4, h))
 
+    def cue_words(self, below: bool | None = None) -> str:
+        """What the foot of a scrolled list says: "▼ more below (↓ / PgDn)" while there is
+        more below, "▲ more above (↑ / PgUp)" at its end; "" when it all fits. `below`:
+        whether lines were left below (when the caller knows better than the line count,
+        for lines of mixed heights)."""
+        down, up = self.keys
+        if self.top + self.visible < self.total if below is None else below:
+            return f"▼ more below ({down})"
+        return f"▲ more above ({up})" if self.top > 0 else ""
+
+    def draw_cue(self, ui: Ui, surface: pygame.Surface, rect: pygame.Rect,
+                 below: bool | None = None) -> None:
+        """The cue on the last line of `rect` (which the list leaves free for it: see
+        `cue_lines`), right-aligned, clear of the bar."""
+        words = self.cue_words(below)
+        if words:
+            ui.text(surface, words, (rect.right - 10, rect.bottom), "small", ui.theme.accent,
+                    bold=True, anchor="bottomright")
+
+    @staticmethod
+    def cue_lines(total: int, fits: int) -> int:
+        """How many of `fits` lines a list of `total` lines may fill: all of them when it
+        fits whole, else one fewer (the last line is the cue's)."""
+        return fits if total <= fits else max(1, fits - 1)
+
+
+#: A line of a scrolled panel: (text, size, colour or None, bold[, indent in pixels]).
+Line = tuple
+
+
+def scrolled_lines(ui: Ui, surface: pygame.Surface, rect: pygame.Rect, lines: list[Line],
+                   scroll: Scroll) -> None:
+    """Wrapped lines of mixed sizes in `rect` from the scroll's top line, with its bar; when
+    they do not all fit, the last line of `rect` is the cue's ("▼ more below (↓ / PgDn)"),
+    and the list scrolls exactly as far as its end."""
+    fonts = ui.fonts
+    heights = [fonts.line_height(line[1]) for line in lines]
+    room = rect.height
+    if sum(heights) > room:
+        room -= fonts.line_height("small")  # the cue's line
+    at_end, used = 0, 0  # how many lines fit at the end of the list: the furthest it scrolls
+    for height in reversed(heights):
+        if used + height > room:
+            break
+        used += height
+        at_end += 1
+    scroll.set_size(len(lines), max(1, at_end))
+    y, below = rect.top, False
+    for k in range(scroll.top, len(lines)):
+        text, size, colour, bold = lines[k][:4]
+        if y + heights[k] > rect.top + room + 1:
+            below = True
+            break
+        if text:
+            indent = lines[k][4] if len(lines[k]) > 4 else 0
+            ui.text(surface, text, (rect.left + indent, y), size, colour, bold)
+        y += heights[k]
+    scroll.draw_bar(ui, surface, rect)
+    scroll.draw_cue(ui, surface, rect, below)
+
 
 def key_name(key: int | None) -> str:
     """How a shortcut is shown on its button."""
@@ -589,9 +736,16 @@ def key_name(key: int | None) -> str:
     special = {pygame.K_RETURN: "Enter", pygame.K_ESCAPE: "Esc", pygame.K_SPACE: "Space",
                pygame.K_TAB: "Tab", pygame.K_LEFT: "←", pygame.K_RIGHT: "→",
                pygame.K_UP: "↑", pygame.K_DOWN: "↓", pygame.K_PLUS: "+",
-               pygame.K_MINUS: "−", pygame.K_EQUALS: "+", pygame.K_F11: "F11",
+               pygame.K_MINUS: "−", pygame.K_EQUALS: "+", pygame.K_KP_PLUS: "+",
+               pygame.K_KP_MINUS: "−", pygame.K_F11: "F11",
                pygame.K_BACKSPACE: "Backspace", pygame.K_DELETE: "Del"}
     return special.get(key, pygame.key.name(key).upper())
+
+
+#: The keys a person presses for "+" and "−": the main keyboard's (on many layouts "+" is
+#: Shift and "=", which arrives as "="; on others a key of its own) and the keypad's.
+PLUS_KEYS = (pygame.K_EQUALS, pygame.K_PLUS, pygame.K_KP_PLUS)
+MINUS_KEYS = (pygame.K_MINUS, pygame.K_KP_MINUS)
 
 
 def hint(key: int | None) -> str | None:

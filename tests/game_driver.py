@@ -25,7 +25,9 @@ class Driver:
         options.setdefault("export_dir", str(tmp_path / "exports"))
         self.app = App(Options(**options), size=size)
         self.shots: list[tuple[str, bytes]] = []
-        #: every text cut with "…" in any frame so far: {(screen, pop-up): {(text, shown)}}
+        #: every text cut short in any frame so far — ended with "…", lines of it left out,
+        #: or drawn past the edge of its panel, box, button or the window (`game.ui.Fonts`):
+        #: {(screen, pop-up): {(text, what was shown)}}
         self.cuts_seen: dict[tuple[str, str], set[tuple[str, str]]] = {}
         self.step()
 
@@ -87,8 +89,14 @@ class Driver:
         return any(words in text for text in self.app.fonts.drawn)
 
     def cut_texts(self) -> list[tuple[str, str]]:
-        """The texts the last frame had to cut with "…": (the whole text, what was shown)."""
+        """The texts the last frame cut short (with "…", by leaving lines out, or past the
+        edge of their panel): (the whole text, what was shown)."""
         return list(self.app.fonts.cuts)
+
+    def placed(self, words: str = "") -> list[tuple[str, pygame.Rect, str, bool]]:
+        """The texts of the last frame (containing `words`) with where and how they were
+        drawn: (text, rectangle, type size, bold)."""
+        return [p for p in self.screen.ui.placed if words in p[0]]
 
     def pixels(self) -> np.ndarray:
         return pygame.surfarray.array3d(self.app.surface)

@@ -496,9 +496,9 @@ def test_the_ticker_says_what_happened_first():
 def test_at_1280x720_the_floor_its_pop_ups_and_the_debrief_cut_no_text(journey):
     """Every frame of the journey at 1280×720 — the whole week on the floor at a brisk pace
     and at top speed, each decision pop-up, the lever panel, the end, and every tab of the
-    debrief with the twin — drew its words whole: nothing ended in "…". (The picker, the
-    title and the history are not covered: a long scenario title may still be cut in the
-    picker's list, whose detail panel shows it whole.)"""
+    debrief with the twin — drew its words whole: nothing ended in "…", no line was left
+    out, nothing ran past its panel. (The picker, the title and the history have tests of
+    their own.)"""
     cut = {where: sorted(texts) for where, texts in journey["cuts"].items()
            if where[0] in ("floor", "debrief")}
     assert cut == {}
@@ -732,7 +732,9 @@ def _floor_at(tmp_path, minute: float, size=(1280, 720)) -> tuple[Driver, FloorS
     return d, fl
 
 
-def test_many_hang_ups_at_once_walk_off_in_single_file_with_their_count(tmp_path):
+def test_many_hang_ups_at_once_walk_off_in_single_file(tmp_path):
+    """The walking off is an animation in real time: a few at a time, one after another,
+    and gone in a couple of seconds (the count beside them is the log's: next test)."""
     from game.screens.floor import LEAVING_APART_S, MAX_LEAVING
     from game.session import TickerLine
 
@@ -742,15 +744,57 @@ def test_many_hang_ups_at_once_walk_off_in_single_file_with_their_count(tmp_path
                         True) for _ in range(30)]
     fl._hang_ups(lines)
     d.step()
-    assert d.shows("30 hung up")
     assert len(fl.leaving) == MAX_LEAVING
     # one after another from the front of the queue, never back over its label
     ages = sorted(p.age_s for p in fl.leaving)
     assert all(b - a >= LEAVING_APART_S - 1e-9 for a, b in zip(ages, ages[1:], strict=False))
     queue_x = fl._queue_origin[0]
     assert all(p.x >= queue_x for p in fl.leaving)
-    d.step(int(3 / (1 / 60)))  # and then they are gone, and so is the count
-    assert not fl.leaving and not d.shows("30 hung up") and fl.hung_up_words() == ""
+    d.step(int(3 / (1 / 60)))  # and then they are gone
+    assert not fl.leaving
+
+
+def hung_up_in_the_log(play: Play, minutes: float = 60.0) -> int:
+    """Phone callers who hung up in the last `minutes` of the clock the floor was read at,
+    counted from the event log's ledger (sim.moments) — not through the game."""
+    from sim.moments import GAVE_UP, ledger
+
+    book = ledger(play.outcome())
+    at = play.figures_as_of_min
+    phone = book.names.channels.index("phone")
+    return int(((book.ending == GAVE_UP) & (book.channel == phone)
+                & (book.time_min >= at - minutes) & (book.time_min <= at)).sum())
+
+
+def test_the_hang_up_count_is_the_last_simulated_hour_as_the_log_has_it(tmp_path):
+    """"n hung up in the last hour" counts the callers who hung up in the last hour of the
+    simulated clock, however fast it runs: at top speed on Monday morning it is the log's
+    count, and at the end of the week — Saturday 00:00, the desk closed since Friday
+    evening — nobody has hung up in the last hour, so it says nothing (it said "149 hung
+    up" when it counted the last second and a half of real time)."""
+    d = Driver(tmp_path, scenario="softphone-cutover")
+    d.click("start")
+    d.click("confirm")
+    fl = floor(d)
+    d.click("fastest")
+    d.until(lambda: fl.play.now_min >= 9 * 60 + 30 or fl.overlay is not None)
+    while fl.overlay is not None:  # the queue is building: nothing
+        d.key(pygame.K_RETURN)
+    d.until(lambda: fl.play.now_min >= 10 * 60 + 30)
+    d.key(pygame.K_SPACE)  # paused: the figures are read up to the clock's minute
+    n = hung_up_in_the_log(fl.play)
+    assert n >= 3  # a bad Monday morning, unprepared
+    assert fl.play.hung_up_lately == n
+    assert d.shows(f"{n} hung up") and d.shows("in the last hour")
+    d.key(pygame.K_SPACE)
+    while not fl.play.finished:
+        if fl.overlay is not None and "decide" in d.ids():
+            d.key(pygame.K_RETURN)
+        d.step()
+    d.step()
+    assert fl.play.clock_text() == "Sat 00:00" and hung_up_in_the_log(fl.play) == 0
+    assert fl.play.kpis["abandoned"] > 100  # (many hung up during the week)
+    assert not [t for t in d.texts() if "hung up" in t and t[0].isdigit()]
 
 
 def test_the_speed_buttons_stay_put_whatever_the_status_beside_them(tmp_path):
@@ -776,6 +820,42 @@ def test_the_speed_buttons_stay_put_whatever_the_status_beside_them(tmp_path):
     d.key(pygame.K_SPACE)
     assert fl.speed_words() == "paused" and buttons() == night
     assert d.shows("Slower") and d.shows("Faster")  # whole words at 1280×720
+
+
+SPEED_KEYS = {"pause": "[Space]", "slower": "[−]", "faster": "[+]", "fastest": "[F]"}
+
+
+@pytest.mark.parametrize("size", [(960, 600), (1280, 720), (1920, 1080), (2560, 1080)])
+def test_every_speed_button_shows_its_key_at_every_window_size(tmp_path, size):
+    """A keyboard-only trainee sees each speed button's key on it or right under it, at
+    every window size (at 1280×720 the keys were left out for want of room)."""
+    d, fl = _floor_at(tmp_path, 9 * 60, size=size)
+    for button_id, key in SPEED_KEYS.items():
+        button = d.screen.ui.find(button_id).rect
+        shown = [rect for _, rect, _, _ in d.placed(key)
+                 if button.left <= rect.centerx <= button.right
+                 and button.top <= rect.top <= button.bottom + 4]
+        assert shown, (size, button_id, [p[0] for p in d.placed(key)])
+    assert d.cut_texts() == []
+
+
+def test_plus_equals_minus_and_the_keypad_change_the_speed(tmp_path):
+    """[+] is what the button says: the + key, the = key (+ without Shift on many
+    keyboards) and the keypad's + all go faster; − and the keypad's − slower."""
+    d, fl = _floor_at(tmp_path, 9 * 60)
+    steps = d.app.theme.speed_steps
+    start = fl.speed_index = steps.index(15)
+    for k, (key, typed) in enumerate(((pygame.K_EQUALS, "="), (pygame.K_PLUS, "+"),
+                                      (pygame.K_KP_PLUS, "+")), start=1):
+        d.key(key, unicode=typed)
+        assert fl.speed_index == start + k, pygame.key.name(key)
+    for k, key in enumerate((pygame.K_MINUS, pygame.K_KP_MINUS), start=1):
+        d.key(key, unicode="-")
+        assert fl.speed_index == start + 3 - k, pygame.key.name(key)
+    # and the tip says which keys
+    tips = [t.lines[0] for t in d.screen.ui.tips
+            if t.rect == d.screen.ui.find("faster").rect]
+    assert tips == ["Faster [+] (the + or = key, or the keypad's +)"]
 
 
 def test_the_progress_strip_sits_clear_of_the_date_line(tmp_path):
@@ -851,28 +931,74 @@ def test_the_twin_words_say_what_the_extra_contacts_were():
         "Every difference was caused by the decisions.")
 
 
-def test_at_960x600_the_lever_cards_keep_their_titles_whole(tmp_path):
-    """The smallest window: the preparation's cards and each decision pop-up's draw every
-    lever's title whole (in smaller type, on up to three lines)."""
+def test_at_960x600_the_floor_and_its_pop_ups_cut_no_text(tmp_path):
+    """The smallest window, the whole week at a brisk pace and then at top speed: the floor
+    (department and team names whole — "HR and Administration", "Infrastructure and
+    telephony"), each decision pop-up (its keys line whole, to "Do nothing is a choice";
+    every card saying what it does, card [1] too), the preparation's cards and the end cut
+    no text: nothing ends in "…", no line is left out, nothing runs past its panel."""
     d = Driver(tmp_path, scenario="softphone-cutover", size=(960, 600))
     d.click("start")
     d.step()
     titles = {lever.name for lever in d.screen.chooser.levers}
     d.key(pygame.K_RETURN)
     fl = floor(d)
-    fl.fastest()
+    asked = 0
     while not fl.play.finished:
         if fl.overlay is not None and "decide" in d.ids():
-            titles |= {lever.name for lever in fl.overlay.chooser.levers}
+            chooser = fl.overlay.chooser
+            titles |= {lever.name for lever in chooser.levers}
             d.step()
+            # what the pop-up says, whole: the keys, and what each card does
+            assert d.shows("Space chooses it") and d.shows("Do nothing is a choice")
+            for lever in chooser.levers:
+                card = d.screen.ui.find(f"lever:{lever.id}").rect
+                inside = [text for text, rect, _, _ in d.placed() if card.contains(rect)]
+                assert any(text.startswith("• ") for text in inside), (lever.id, inside)
+            asked += 1
             d.key(pygame.K_RETURN)
         elif fl.overlay is not None:
             break
-        d.step()
-    cut_titles = [whole for texts in d.cuts_seen.values() for whole, _ in texts
-                  if any(name in whole for name in titles)]
-    assert cut_titles == []
-    assert len(titles) >= 8
+        if fl.play.now_min > 11 * 60 and fl.speed is not None:
+            fl.fastest()
+        d.step(dt=0.25 if fl.speed is not None else 1 / 60)
+    d.step()
+    assert asked >= 2 and len(titles) >= 8
+    for department in ("HR and Administration", "Customer Service"):  # whole, and bold
+        assert [bold for text, _, _, bold in d.placed(department) if text == department] \
+            == [True]
+    assert d.shows("Infrastructure and telephony")
+    cut = {where: sorted(texts) for where, texts in d.cuts_seen.items()
+           if where[0] in ("preparation", "floor")}
+    assert cut == {}
+
+
+def test_the_cut_text_tracker_sees_lines_left_out_and_text_past_its_panel(tmp_path):
+    """Text cut short without a "…" is cut too: a paragraph with lines left out for want of
+    room, and a line drawn past the edge of its panel or of the window. (The decision
+    pop-up's keys line at 960×600 lost its last line, "Space chooses it · Esc lets go",
+    and the tracker, which knew only "…", said nothing.)"""
+    d = Driver(tmp_path)
+    ui, fonts = d.screen.ui, d.app.fonts
+    surface = d.app.surface
+    ui.begin()
+    fonts.new_frame()
+    long = "Tab / Shift+Tab: a card's evidence, Space chooses it · Esc lets go " * 3
+    ui.paragraph(surface, long, pygame.Rect(10, 10, 300, fonts.line_height() * 2))
+    assert [whole for whole, _ in fonts.cuts] == [long]
+    shown = fonts.cuts[0][1]
+    assert long.startswith(shown) and len(shown) < len(long)
+    fonts.new_frame()
+    panel = pygame.Rect(100, 100, 120, 80)
+    ui.panel(surface, panel)
+    ui.text(surface, "fits", (panel.left + 4, panel.top + 4))
+    assert fonts.cuts == []
+    ui.text(surface, "Infrastructure and telephony", (panel.left + 4, panel.top + 30))
+    ui.text(surface, "below the panel", (panel.left + 4, panel.bottom - 4))
+    ui.text(surface, "past the window", (surface.get_width() - 20, 300))
+    assert [whole for whole, _ in fonts.cuts] == ["Infrastructure and telephony",
+                                                  "below the panel", "past the window"]
+    assert fonts.cuts[0][1].startswith("Infra") and fonts.cuts[1][1] == ""
 
 
 def test_tuesdays_pop_up_names_every_lever_that_wears_off_whole(tmp_path):

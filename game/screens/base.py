@@ -107,8 +107,8 @@ class Screen:
 
     def button_row(self, surface: pygame.Surface, buttons: list[tuple], y: int | None = None,
                    right: bool = False) -> pygame.Rect:
-        """A row of buttons along the bottom: (id, label, key, action[, enabled[, primary]]).
-        Returns the row's rectangle."""
+        """A row of buttons along the bottom: (id, label, key, action[, enabled[, primary[,
+        other keys that press it]]]). Returns the row's rectangle."""
         fonts = self.app.fonts
         m, g = self.margin, self.gap
         h = round(self.line * 1.7)
@@ -129,8 +129,9 @@ class Screen:
             button_id, label, key, action = b[:4]
             enabled = b[4] if len(b) > 4 else True
             primary = b[5] if len(b) > 5 else False
+            also = b[6] if len(b) > 6 else ()
             self.ui.button(surface, button_id, pygame.Rect(x, y, w, h), label, action, key,
-                           enabled, hint=hint(key), primary=primary)
+                           enabled, hint=hint(key), primary=primary, also=also)
             x += w + g
         return pygame.Rect(m, y, total, h)
 

@@ -7,7 +7,7 @@ import pygame
 
 from game.screens.base import Screen
 from game.screens.picker import length_words
-from game.ui import Scroll, reflow, wrap
+from game.ui import Scroll, reflow, scrolled_lines, wrap
 from sim.kpis import kpi_label
 from sim.scenario import Scenario
 
@@ -34,6 +34,9 @@ class BriefingScreen(Screen):
         self.scenario = scenario
         self.source = source
         self.scroll = Scroll()
+        # the facts on the right: a second list, Shift and the same keys, or the wheel
+        self.facts_scroll = Scroll(shift=True)
+        self._facts_rect = pygame.Rect(0, 0, 0, 0)
 
     def start(self) -> None:
         from game.screens.preparation import begin_play
@@ -46,10 +49,12 @@ class BriefingScreen(Screen):
         self.app.show(PickerScreen(self.app))
 
     def handle_screen(self, event: pygame.event.Event) -> bool:
-        return self.scroll.handle(event)
+        if event.type == pygame.MOUSEWHEEL and self._facts_rect.collidepoint(self.ui.mouse):
+            return self.facts_scroll.handle(event)  # the wheel scrolls what is under it
+        return self.facts_scroll.handle(event) or self.scroll.handle(event)
 
     def draw_screen(self, surface: pygame.Surface) -> None:
-        ui, t, m, g = self.ui, self.app.theme, self.margin, self.gap
+        ui, m, g = self.ui, self.margin, self.gap
         sc = self.scenario
         w, h = surface.get_size()
         y = self.header(surface, sc.title, f"{length_words(sc)} · luck {self.app.seed}"
@@ -62,33 +67,37 @@ class BriefingScreen(Screen):
         lines = wrap(self.app.fonts, reflow(sc.briefing or sc.description or
                                             "(this scenario has no briefing)"),
                      inner.width - 10)
-        visible = inner.height // self.line
+        # a story longer than the panel scrolls, and its last line says so
+        visible = self.scroll.cue_lines(len(lines), inner.height // self.line)
         self.scroll.set_size(len(lines), visible)
         for i, line in enumerate(lines[self.scroll.top:self.scroll.top + visible]):
             if line:
                 ui.text(surface, line, (inner.left, inner.top + i * self.line))
         self.scroll.draw_bar(ui, surface, inner)
+        self.scroll.draw_cue(ui, surface, inner)
 
         ui.panel(surface, right)
-        inner = right.inflate(-2 * g, -2 * g)
-        y = inner.top
-        for heading, items in self._facts():
-            if not items:
-                continue
-            if y + 2 * self.line > inner.bottom:
-                break
-            y = ui.text(surface, heading, (inner.left, y), bold=True).bottom
-            for item in items:
-                for line in wrap(self.app.fonts, item, inner.width - self.line, "small"):
-                    if y + self.line > inner.bottom:
-                        break
-                    y = ui.text(surface, line, (inner.left + self.line // 2, y), "small",
-                                t.text_dim).bottom
-            y += g
+        self._draw_facts(surface, right.inflate(-2 * g, -2 * g))
         self.button_row(surface, [
             ("start", "Start the week", pygame.K_RETURN, self.start, True, True),
             ("back", "Back", pygame.K_ESCAPE, self.back),
         ])
+
+    def _draw_facts(self, surface: pygame.Surface, inner: pygame.Rect) -> None:
+        """Who and what is involved, each item on a line of its own; on a small window the
+        panel scrolls (Shift+↓ / PgDn, or the wheel over it) and says so at its foot."""
+        t, fonts = self.app.theme, self.app.fonts
+        self._facts_rect = inner
+        lines: list[tuple] = []
+        for heading, items in self._facts():
+            if not items:
+                continue
+            if lines:
+                lines.append(("", "small", None, False))
+            lines.append((heading, "body", None, True))
+            lines += [(line, "small", t.text_dim, False, self.line // 2) for item in items
+                      for line in wrap(fonts, item, inner.width - self.line, "small")]
+        scrolled_lines(self.ui, surface, inner, lines, self.facts_scroll)
 
     def _facts(self) -> list[tuple[str, list[str]]]:
         sc = self.scenario

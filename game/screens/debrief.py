@@ -22,7 +22,7 @@ import pygame
 from game import background
 from game.screens.base import Screen
 from game.session import Play
-from game.ui import Scroll, fit_lines, wrap, wrap_fit
+from game.ui import Scroll, fit_lines, scrolled_lines, wrap, wrap_balanced, wrap_fit
 from reports import narrative
 from sim.decisions import DecisionPlan
 
@@ -82,6 +82,15 @@ def twin_words(comparison, other_title: str) -> str:
     return text + " Every difference was caused by the decisions."
 
 
+def where_to_find(path: Path) -> str:
+    """A file as a person types it at the prompt the game was started from: relative to
+    the working folder when it is inside it ("itsm-exports/replay-….json"), else whole."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-")[:40] or "run"
 
@@ -116,7 +125,9 @@ class DebriefScreen(Screen):
         self.ledger_rows = [(r["time_min"], r["verdict"], r["reason"]) for r in ledger(o).rows()]
         self.ledger_filter = "bad"
         self.scroll = Scroll()
-        self.left_scroll = Scroll()      # the summary's left column: targets, decisions
+        # the left column of the summary (targets, decisions) and of the people (three
+        # journeys): a second list, Shift and the same keys, or the wheel over it
+        self.left_scroll = Scroll(shift=True)
         self.chart_offset_px = 0         # how far down a tall chart is scrolled
         self._left_rect = pygame.Rect(0, 0, 0, 0)
         self.chart_rect = pygame.Rect(0, 0, 0, 0)  # where the chart on show was drawn
@@ -203,6 +214,7 @@ class DebriefScreen(Screen):
     def show_tab(self, tab: str) -> None:
         self.tab = tab
         self.scroll = Scroll()
+        self.left_scroll = Scroll(shift=True)
         if tab == "whatif" and self.twin_future is None and self.twin is None:
             self.run_twin(self.twin_choice)
 
@@ -288,7 +300,8 @@ class DebriefScreen(Screen):
         try:
             path = self._export_path("replay", "json")
             save_replay(replay_of(self.outcome, self.play.source, team=self.play.team), path)
-            self.say(f"Replay saved: {path}  (itsm replay {path.name} runs it again)")
+            # the path once, as it is typed: the command is where to find the file
+            self.say(f"Replay saved. To play it again: itsm replay {where_to_find(path)}")
         except OSError as error:
             self.say(f"Could not save the replay: {error.strerror or error}", bad=True)
 
@@ -335,10 +348,13 @@ class DebriefScreen(Screen):
         if self.tab == "charts" and event.type == pygame.MOUSEWHEEL:
             self.chart_offset_px = max(0, self.chart_offset_px - 3 * self.line * event.y)
             return True
-        if (self.tab == "summary" and event.type == pygame.MOUSEWHEEL
+        two_columns = self.tab in ("summary", "people")
+        if (two_columns and event.type == pygame.MOUSEWHEEL
                 and self._left_rect.collidepoint(self.ui.mouse)):
             return self.left_scroll.handle(event)  # the wheel scrolls what is under it
-        if self.tab in ("summary", "people", "discuss") and self.scroll.handle(event):
+        if two_columns and self.left_scroll.handle(event):  # (Shift and the keys)
+            return True
+        if self.tab in ("summary", "people", "whatif", "discuss") and self.scroll.handle(event):
             return True
         return False
 
@@ -386,7 +402,9 @@ class DebriefScreen(Screen):
         # the team on the line under the title: a long team name must not cut the title
         who = f"{self.play.team} · " if self.play.team else ""
         score = self.kpis.get("score")
-        score_text = f"Score {score:.0f}/100 · " if score is not None else ""
+        # as every screen and report shows a 0-100 score: one decimal (the history's too)
+        score_text = f"Score {narrative.format_figure(score, 'points')}/100 · " \
+            if score is not None else ""
         y = self.header(surface, f"Debrief: {sc.title}",
                         f"{who}{score_text}luck {self.play.seed}"
                         + (f" · kept in the history as run {self.run_id}" if self.run_id else ""))
@@ -400,8 +418,8 @@ class DebriefScreen(Screen):
                       lambda tab_id=tab_id: self.show_tab(tab_id), key,
                       selected=self.tab == tab_id, hint=f"[{pygame.key.name(key).upper()}]")
             x += tw + g // 2
-        keys = wrap(self.app.fonts, "Ctrl+Tab: next tab · Tab: next button",
-                    max(1, w - m - x - g), "small")
+        keys = wrap_balanced(self.app.fonts, "Ctrl+Tab: next tab · Tab: next button",
+                             max(1, w - m - x - g), "small")
         if len(keys) <= 2:
             step = self.app.fonts.line_height("small")
             for k, line in enumerate(keys):
@@ -432,29 +450,15 @@ class DebriefScreen(Screen):
 
     def _lines(self, surface, rect: pygame.Rect, lines: list[tuple[str, str, tuple | None,
                                                                     bool]],
-               scroll: Scroll | None = None) -> None:
-        """Draw (text, size, colour, bold) lines, wrapped, clipped to rect."""
-        ui, fonts = self.ui, self.app.fonts
+               scroll: Scroll) -> None:
+        """Draw (text, size, colour, bold) lines, wrapped, in `rect`, scrolled: what does
+        not fit is a key away, and the foot of the column says so."""
+        fonts = self.app.fonts
         wrapped = []
         for text, size, colour, bold in lines:
             for part in wrap(fonts, text, rect.width - 12, size, bold) if text else [""]:
                 wrapped.append((part, size, colour, bold))
-        step = fonts.line_height("small")
-        visible = max(1, rect.height // step)
-        start = 0
-        if scroll is not None:
-            scroll.set_size(len(wrapped), visible)
-            start = scroll.top
-        y = rect.top
-        for part, size, colour, bold in wrapped[start:]:
-            lh = fonts.line_height(size)
-            if y + lh > rect.bottom + 1:
-                break
-            if part:
-                ui.text(surface, part, (rect.left, y), size, colour, bold)
-            y += lh
-        if scroll is not None:
-            scroll.draw_bar(ui, surface, rect)
+        scrolled_lines(self.ui, surface, rect, wrapped, scroll)
 
     def _draw_summary(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
         t = self.app.theme
@@ -588,7 +592,8 @@ class DebriefScreen(Screen):
         if not lines:
             lines.append(("Nobody to follow: this scenario has no departments.", "small",
                           t.text_dim, False))
-        self._lines(surface, left, lines)
+        self._left_rect = left
+        self._lines(surface, left, lines, self.left_scroll)
         rows = [r for r in self.ledger_rows if self.ledger_filter == "all"
                 or r[1] == self.ledger_filter]
         words = {"bad": "bad moments", "good": "good moments", "all": "every moment"}
@@ -704,27 +709,33 @@ class DebriefScreen(Screen):
             here_colour = t.good if best == "here" else t.bad if best == "there" else None
             there_colour = t.good if best == "there" else t.bad if best == "here" else None
             name_lines = wrap(fonts, short, widths[0] - gap, "small")
+            # on a narrow window the verdict wraps in what is left of the row
+            verdict_lines = wrap(fonts, verdict, right.right - col[3], "small", True)
             top = y
             for line in name_lines:
                 ui.text(surface, line, (col[0], y), "small")
                 y += step
             ui.text(surface, here, (col[1], top), "small", here_colour, bold=best == "here")
             ui.text(surface, there, (col[2], top), "small", there_colour, bold=best == "there")
-            ui.text(surface, verdict, (col[3], top), "small", here_colour or t.text_dim,
-                    bold=True)
+            for k, line in enumerate(verdict_lines):
+                ui.text(surface, line, (col[3], top + k * step), "small",
+                        here_colour or t.text_dim, bold=True)
+            y = max(y, top + len(verdict_lines) * step)
             ui.tip(pygame.Rect(right.left, top, right.width, y - top), [label])
         y += 2
+        # what the table means, under it: scrolled where the window is short of room
+        notes = []
         for text, colour, bold in (
                 ("Green is the better of the two runs on each line: ✓ yours, ✗ the other way.",
                  t.text_dim, False),
                 (self.twin_summary or part.summary, t.text_dim, False),
                 ("The two runs on one chart: the first page of Charts [C]." if self.twin_chart
                  is not None else "", t.accent, True)):
-            for line in wrap(fonts, text, right.width, "small", bold) if text else []:
-                if y + step > right.bottom + 1:
-                    break
-                y = ui.text(surface, line, (right.left, y), "small", colour, bold=bold).bottom
-            y += 4
+            if text:
+                notes += [(line, "small", colour, bold)
+                          for line in wrap(fonts, text, right.width - 12, "small", bold)]
+        scrolled_lines(ui, surface, pygame.Rect(right.left, y, right.width, right.bottom - y),
+                       notes, self.scroll)
 
     def _draw_discuss(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
         t = self.app.theme

@@ -26,7 +26,7 @@ from game.screens.overlays import (
     PauseOverlay,
 )
 from game.session import SHORT_LABELS, Play, TickerLine
-from game.ui import fit_lines, hint, wrap, wrap_fit
+from game.ui import MINUS_KEYS, PLUS_KEYS, fit_lines, hint, wrap, wrap_balanced, wrap_fit
 from reports.narrative import format_figure
 from sim.engine import GroupView
 from sim.moments import BAD_BELOW, GOOD_AT_LEAST
@@ -49,6 +49,15 @@ MAX_LEAVING = 4
 LEAVING_APART_S = 0.3
 #: A department's or a team's name: bold if it fits, else regular type, else two lines.
 NAME_STYLES = (("small", True, 1), ("small", False, 1), ("small", False, 2))
+#: The customers' and the resolvers' columns, as shares of the window's width: at least
+#: this much, and more (up to SIDE_MOST) where a name needs it — "HR and Administration"
+#: in bold beside its face, "Infrastructure and telephony" whole; the desk has the rest.
+CUSTOMERS_LEAST, RESOLVERS_LEAST, SIDE_MOST = 0.24, 0.26, 0.30
+#: How the speed buttons say their keys, the first that fits: in the label ("[−]  Slower")
+#: in body type or in small type, else on a line under the buttons with the label in body
+#: type, in small type, or as a sign ("−") — never without the key.
+SPEED_STYLES = (("body", True, 0), ("small", True, 0), ("body", False, 0), ("small", False, 0),
+                ("small", False, 1))
 
 
 #: Key figures in the fewest words, for a narrow window (SHORT_LABELS first).
@@ -141,14 +150,14 @@ class FloorScreen(Screen):
         self.paused = False
         self.overlay: Overlay | None = None
         self.leaving: list[Leaving] = []
-        #: hang-ups lately, as [seconds since, how many]: the "n hung up" beside the figures
-        self.hung_up_lately: list[list[float]] = []
         self.pinned: list[str] | None = None
         self.pinned_at = (0, 0)
         self._queue_origin = (0, 0)
         self._draw_cost_s = 0.0
         self._desk_rect = pygame.Rect(0, 0, 0, 0)
         self._clock_widths: dict[int, int] = {}  # by body type size
+        self.speed_keys_line = False  # the speed buttons' keys on a line under them
+        self._side_widths: dict[tuple[int, int], tuple[int, int]] = {}  # by type and width
         # the top bar, its date line and progress strip, as last drawn (tests look)
         self.top_rect = self.date_rect = self.progress_rect = pygame.Rect(0, 0, 0, 0)
         self._open_overlays()
@@ -270,9 +279,6 @@ class FloorScreen(Screen):
         for leaving in self.leaving:
             leaving.age_s += dt
         self.leaving = [p for p in self.leaving if p.age_s < HANG_UP_ANIMATION_S]
-        for lately in self.hung_up_lately:
-            lately[0] += dt
-        self.hung_up_lately = [h for h in self.hung_up_lately if h[0] < HANG_UP_ANIMATION_S]
         if self.overlay is not None:
             return
         if self.paused:
@@ -306,11 +312,12 @@ class FloorScreen(Screen):
         self._draw_cost_s = max(took_s, 0.9 * self._draw_cost_s + 0.1 * took_s)
 
     def _hang_ups(self, lines: list[TickerLine]) -> None:
-        hung_up = sum(1 for line in lines if line.hung_up)
+        """Callers who just hung up walk off the floor (an animation in real time; the count
+        beside them is the log's, `hung_up_words`)."""
+        hung_up = sum(1 for line in lines if line.hung_up and line.channel == "phone")
         if not hung_up:
             return
         self.app.sound.play("hung_up")
-        self.hung_up_lately.append([0.0, float(hung_up)])
         # they leave in single file from the front of the queue, a few at a time
         x, y = self._queue_origin
         last = min((p.age_s for p in self.leaving), default=LEAVING_APART_S)
@@ -318,9 +325,16 @@ class FloorScreen(Screen):
             self.leaving.append(Leaving(x, y, age_s=min(0.0, last - LEAVING_APART_S * (i + 1))))
 
     def hung_up_words(self) -> str:
-        """ "3 hung up": the callers who hung up lately, however many the figures are."""
-        n = round(sum(h[1] for h in self.hung_up_lately))
-        return f"{n} hung up" if n else ""
+        """ "9 hung up in the last hour": phone callers who hung up within the last hour of
+        the simulated clock, as the event log has them (`Play.hung_up_lately`)."""
+        n = self.play.hung_up_lately
+        return f"{n} hung up in the last {self._window_words()}" if n else ""
+
+    @staticmethod
+    def _window_words() -> str:
+        from game.session import HUNG_UP_WITHIN_MIN
+
+        return "hour" if HUNG_UP_WITHIN_MIN == 60 else f"{HUNG_UP_WITHIN_MIN:g} min"
 
     # -- drawing -------------------------------------------------------------------------------
 
@@ -332,9 +346,10 @@ class FloorScreen(Screen):
         bottom = pygame.Rect(m, h - m - bottom_h, w - 2 * m, bottom_h)
         middle_y = top.bottom + g
         middle_h = bottom.top - g - middle_y
-        # the customers' column wide enough for a name like "HR and Administration"
-        left = pygame.Rect(m, middle_y, round((w - 2 * m) * 0.24), middle_h)
-        right_w = round((w - 2 * m) * 0.26)
+        # the customers' column wide enough for a name like "HR and Administration" in bold,
+        # the resolvers' for "Infrastructure and telephony" whole
+        left_w, right_w = self.side_widths(w - 2 * m)
+        left = pygame.Rect(m, middle_y, left_w, middle_h)
         right = pygame.Rect(w - m - right_w, middle_y, right_w, middle_h)
         centre = pygame.Rect(left.right + g, middle_y, right.left - g - left.right - g,
                              middle_h)
@@ -364,6 +379,29 @@ class FloorScreen(Screen):
     def _next_tips_off(self) -> None:
         # the floor's tooltips do not show through a pop-up
         self.ui._next_tips = []
+
+    def side_widths(self, width: int) -> tuple[int, int]:
+        """The customers' and the resolvers' columns' widths in a floor `width` wide: each
+        holds its longest name, bold where it can (a department's beside its face; a team's
+        in its box), between its least share and SIDE_MOST of the width."""
+        fonts, g = self.app.fonts, self.gap
+        key = (fonts.body_px, width)
+        if key not in self._side_widths:
+            sc = self.play.scenario
+            face = 2 * round(self.line * 0.9) + g  # the face and the room beside it
+            departments = [fonts.width(d.name or d.id, "small", True) for d in sc.departments]
+            left = 2 * g + face + max(departments, default=0) + 2
+            names = [short_name(tm.name, tm.id) for tm in sc.teams if tm.tier != 1]
+            names += [short_name(su.name, su.id) for su in sc.suppliers]
+            box = 2 * g + 12 + 2  # the panel's and the box's insides
+            bold = box + max((fonts.width(n, "small", True) for n in names), default=0)
+            regular = box + max((fonts.width(n, "small") for n in names), default=0)
+            most = round(width * SIDE_MOST)
+            right = bold if bold <= most else regular
+            self._side_widths[key] = (
+                max(round(width * CUSTOMERS_LEAST), min(left, most)),
+                max(round(width * RESOLVERS_LEAST), min(right, most)))
+        return self._side_widths[key]
 
     def top_height(self) -> int:
         """The top bar holds the clock, the date line and the progress strip under it."""
@@ -430,27 +468,28 @@ class FloorScreen(Screen):
         done.width = round(strip.width * min(1.0, snap.now_min / max(1.0, snap.horizon_min)))
         pygame.draw.rect(surface, t.accent, done)
         bh = round(self.line * 1.6)
-        by = rect.centery - bh // 2
         # the lever panel, on the right
         right_edge = rect.right - pad
         if play.anytime_levers():
             label = "Levers"
             bw = fonts.width(f"[L]  {label}", bold=True) + fonts.px() * 2
-            brect = pygame.Rect(right_edge - bw, by, bw, bh)
+            brect = pygame.Rect(right_edge - bw, rect.centery - bh // 2, bw, bh)
             ui.button(surface, "levers", brect, label, self.open_levers, pygame.K_l,
                       hint="[L]", primary=True)
             ui.tip(brect, ["Levers you may pull at any time, while the clock runs [L]"])
             right_edge = brect.left - 2 * g
         # the speed control, centred in the room between the clock's column (as wide as it
-        # ever gets) and the levers: its labels depend on the window, never on the clock; on
-        # a narrow window the buttons lose their shortcut hints and then their words (the
-        # tooltips keep both)
+        # ever gets) and the levers: its labels depend on the window, never on the clock.
+        # Every button shows its key: in its label where that fits, else on a line under
+        # the buttons (then the labels may shrink to a sign); the tooltips have the rest.
         run = "Run" if self.paused else "Pause"
-        items = [("pause", (run, run), pygame.K_SPACE, self.toggle_pause),
-                 ("slower", ("Slower", "−"), pygame.K_MINUS, self.slower),
-                 ("speed", None, None, None),
-                 ("faster", ("Faster", "+"), pygame.K_EQUALS, self.faster),
-                 ("fastest", ("Fastest", "Fastest"), pygame.K_f, self.fastest)]
+        items = [("pause", (run, run), pygame.K_SPACE, (), self.toggle_pause),
+                 ("slower", ("Slower", "−"), MINUS_KEYS[0], MINUS_KEYS[1:], self.slower),
+                 ("speed", None, None, (), None),
+                 ("faster", ("Faster", "+"), PLUS_KEYS[0], PLUS_KEYS[1:], self.faster),
+                 ("fastest", ("Fastest", "Fastest"), pygame.K_f, (), self.fastest)]
+        tips = {"slower": "Slower [−] (or the keypad's −)",
+                "faster": "Faster [+] (the + or = key, or the keypad's +)"}
         left_edge = rect.left + pad + column_w + 2 * g
         factor = f"{t.closed_factor:g}"
         speed_w = max(fonts.width("240 min/s", bold=True),
@@ -460,19 +499,23 @@ class FloorScreen(Screen):
                     ) -> int:
             # Pause and Run take turns on one button: as wide as the wider
             words = ("Pause", "Run") if bid == "pause" else (labels[short],)
-            return max(fonts.width((f"{hint(key)}  " if hints else "") + w, size)
-                       for w in words) + fonts.px(size) * 2
+            widest = max(fonts.width((f"{hint(key)}  " if hints else "") + w, size)
+                         for w in words) + fonts.px(size) * 2
+            # a key on the line underneath is no wider than its button
+            return widest if hints else max(widest, fonts.width(hint(key), "small") + g)
 
-        for size, hints, short in (("body", True, 0), ("small", True, 0), ("small", False, 0),
-                                   ("small", False, 1)):
+        for size, hints, short in SPEED_STYLES:
             widths = [speed_w if labels is None else label_w(bid, labels, key, size, hints,
                                                              short)
-                      for bid, labels, key, _ in items]
+                      for bid, labels, key, _, _ in items]
             total = sum(widths) + g // 2 * (len(items) - 1)
             if total <= right_edge - left_edge:
                 break
+        small = fonts.line_height("small")
+        by = rect.centery - (bh if hints else bh + small) // 2
         x = max(left_edge, (left_edge + right_edge - total) // 2)
-        for (bid, labels, key, action), bw in zip(items, widths, strict=True):
+        self.speed_keys_line = not hints
+        for (bid, labels, key, also, action), bw in zip(items, widths, strict=True):
             if labels is None:
                 centre = x + bw // 2
                 ui.text(surface, self.speed_words(), (centre, by), bold=True,
@@ -483,8 +526,11 @@ class FloorScreen(Screen):
                 brect = pygame.Rect(x, by, bw, bh)
                 ui.button(surface, bid, brect, labels[short], action, key,
                           hint=hint(key) if hints else None,
-                          selected=bid == "pause" and self.paused, size=size)
-                ui.tip(brect, [f"{labels[0]} {hint(key)}"])
+                          selected=bid == "pause" and self.paused, size=size, also=also)
+                if not hints:  # the key under its button
+                    ui.text(surface, hint(key), (brect.centerx, brect.bottom), "small",
+                            t.text_dim, anchor="midtop")
+                ui.tip(brect, [tips.get(bid, f"{labels[0]} {hint(key)}")])
             x += bw + g // 2
         ui.area("menu", pygame.Rect(0, 0, 0, 0), self.open_menu, pygame.K_ESCAPE)
 
@@ -566,8 +612,9 @@ class FloorScreen(Screen):
         ui, g, fonts = self.ui, self.gap, self.app.fonts
         ui.panel(surface, rect)
         inner = rect.inflate(-2 * g, -2 * g)
-        # the keys for what the mouse does here, at the foot of the desk
-        keys = wrap(fonts, FLOOR_KEYS, inner.width, "small")
+        # the keys for what the mouse does here, at the foot of the desk (lines as even as
+        # they can be: no word alone on the second)
+        keys = wrap_balanced(fonts, FLOOR_KEYS, inner.width, "small")
         step = fonts.line_height("small")
         for k, line in enumerate(keys):
             ui.text(surface, line, (inner.centerx, inner.bottom - (len(keys) - k) * step),
@@ -585,9 +632,17 @@ class FloorScreen(Screen):
         ui, t, g, fonts = self.ui, self.app.theme, self.gap, self.app.fonts
         model = next((tm for tm in self.play.scenario.teams if tm.id == team.id), None)
         name = (model.name if model and model.name else team.id)
-        # the waiting count first: on a narrow window the end of the line is what goes
+        # the whole line, in smaller type on a narrow window: the type chosen for the widest
+        # it gets (so it does not change size as the queue grows)
         head = f"{name}: {team.waiting} waiting · {team.busy} of {team.on_duty} busy"
-        y = ui.text(surface, head, rect.topleft, bold=True, max_width=rect.width).bottom + 2
+        widest = f"{name}: 999 waiting · 99 of 99 busy"
+        size = "body" if fonts.width(widest, "body", True) <= rect.width else "small"
+        lines, size, _ = fit_lines(fonts, head, rect.width, ((size, True, 1),
+                                                             ("small", True, 2)))
+        y = rect.top
+        for line in lines:
+            y = ui.text(surface, line, (rect.left, y), size, bold=True).bottom
+        y += 2
         # the queue: people in line (phone, walk-in) and the inboxes (e-mail, portal)
         lanes = [("phone", "On hold", t.phone), ("walk_in", "At the desk", t.walk_in),
                  ("email", "E-mail", t.ticket), ("portal", "Portal", t.ticket)]
@@ -601,17 +656,28 @@ class FloorScreen(Screen):
         lane_h = max(self.line, min(round(self.line * 1.9),
                                     (rect.bottom - y) * 2 // 5 // max(1, len(used))))
         label_w = fonts.width("At the desk 999", "small", bold=True) + g
+        small = fonts.line_height("small")
         person = round(lane_h * 0.92)
         for channel, label, colour in used:
             n = team.waiting_by_channel.get(channel, 0)
             lane = pygame.Rect(rect.left, y, rect.width, lane_h)
+            x0 = lane.left + label_w
+            room = lane.right - x0 - fonts.width("+999", "small")
+            if channel == "phone":
+                self._queue_origin = (x0, lane.bottom)
+                # "9 hung up in the last hour" at the end of the lane, where those who hang
+                # up walk to; its room is kept whether or not anyone has, so the queue
+                # never jumps
+                count_lines, count_w = self._hung_up_lines(room // 2)
+                room -= count_w + g
+                if len(count_lines) * small > lane.height:
+                    lane.height = len(count_lines) * small
+                for k, line in enumerate(count_lines):
+                    ui.text(surface, line, (lane.right, lane.top + k * small), "small", t.bad,
+                            bold=True, anchor="topright")
             pygame.draw.line(surface, t.panel_high, lane.bottomleft, lane.bottomright)
             ui.text(surface, f"{label} {n}", (lane.left, lane.centery), "small", colour,
                     bold=True, anchor="midleft")
-            x0 = lane.left + label_w
-            if channel == "phone":
-                self._queue_origin = (x0, lane.bottom)
-            room = lane.right - x0 - fonts.width("+999", "small")
             in_lane = [wv for wv in team.queue if wv.channel == channel]
             tip = [f"{label}: {n} waiting"]
             if in_lane:
@@ -661,6 +727,21 @@ class FloorScreen(Screen):
                         rect.bottom - self.line), "small", t.text_dim)
                 break
             self._draw_agent(surface, desk, agent, team.id, k)
+
+    def _hung_up_lines(self, most_w: int) -> tuple[list[str], int]:
+        """The hang-up count's lines — "9 hung up in the last hour", or where that is wider
+        than `most_w`, "9 hung up" over "in the last hour" — and the width kept for it: that
+        of the widest count it shows in a run (99)."""
+        fonts = self.app.fonts
+        when = f"in the last {self._window_words()}"
+
+        def lines_of(n: int) -> list[str]:
+            return [f"{n} hung up {when}"] if fonts.width(f"{n} hung up {when}", "small",
+                                                          True) <= most_w                 else [f"{n} hung up", when]
+
+        width = max(fonts.width(line, "small", True) for line in lines_of(99))
+        n = self.play.hung_up_lately
+        return (lines_of(n) if n else []), width
 
     def _waiting_lines(self, wv, place: int, lane: str) -> list[str]:
         """One waiting contact's details, as its tip."""
@@ -907,14 +988,6 @@ class FloorScreen(Screen):
             k = p.age_s / HANG_UP_ANIMATION_S
             x = round(p.x + k * self.line * 8)
             draw_person(surface, t.bad, x, round(p.y) - 2, max(4, round(size * (1 - 0.5 * k))))
-        words = self.hung_up_words()
-        if words:
-            x, y = self._queue_origin
-            # where the figures walk to, inside the desk's panel
-            right = self._desk_rect.right - self.gap - self.app.fonts.width(words, "small",
-                                                                            True)
-            self.ui.text(surface, words, (min(x + self.line * 9, right), y - 2), "small",
-                         t.bad, bold=True, anchor="bottomleft")
 
     # -- names -----------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ import pygame
 
 from game.screens.base import Screen
 from game.ui import Scroll
+from reports.narrative import format_figure
 from sim.builtin import list_builtin
 
 
@@ -109,8 +110,8 @@ class HistoryScreen(Screen):
             colour = t.accent if team == (self.app.team or "(no name)") else t.text
             ui.text(surface, f"{rank:>2}. {team}", (inner.left, ly), "small", colour,
                     bold=rank == 1, max_width=inner.width * 6 // 10)
-            ui.text(surface, f"{r.score:.1f}  (luck {r.seed})", (inner.right, ly), "small",
-                    colour, anchor="topright")
+            ui.text(surface, f"{score_words(r.score)}  (luck {r.seed})", (inner.right, ly),
+                    "small", colour, anchor="topright")
             ly += step
         inner = right.inflate(-2 * g, -2 * g)
         ry = ui.text(surface, f"Runs kept: {self.total}", inner.topleft, bold=True,
@@ -122,13 +123,13 @@ class HistoryScreen(Screen):
             ui.text(surface, head, (inner.left + round(inner.width * c), ry), "small", bold=True,
                     max_width=round(inner.width * (right_edge - c)) - 4)
         ry += step
-        visible = max(1, (inner.bottom - ry) // step)
+        visible = self.scroll.cue_lines(len(self.runs), max(1, (inner.bottom - ry) // step))
         self.scroll.set_size(len(self.runs), visible)
         for r in self.runs[self.scroll.top:self.scroll.top + visible]:
             currency = r.currency or currency
             cells = [r.saved_at.astimezone().strftime("%d %b %H:%M"), r.team or "—", str(r.seed),
-                     _num(r.score, "{:.1f}"), _num(r.abandonment_rate, "{:.0%}"),
-                     _num(r.satisfaction, "{:.0f}"), _num(r.cost_total, "{:,.0f}")]
+                     score_words(r.score), format_figure(r.abandonment_rate, "share"),
+                     format_figure(r.satisfaction, "points"), _num(r.cost_total, "{:,.0f}")]
             for k, (c, cell) in enumerate(zip(cols, cells, strict=True)):
                 right_edge = cols[k + 1] if k + 1 < len(cols) else 1.0
                 ui.text(surface, cell, (inner.left + round(inner.width * c), ry), "small",
@@ -136,6 +137,7 @@ class HistoryScreen(Screen):
             ry += step
         self.scroll.draw_bar(ui, surface, pygame.Rect(inner.left, inner.top + 2 * step,
                                                       inner.width, inner.height - 2 * step))
+        self.scroll.draw_cue(ui, surface, inner)
         self.button_row(surface, [
             ("back", "Back", pygame.K_ESCAPE, self.back, True, True),
             ("prev-scenario", "Previous scenario", pygame.K_LEFT, lambda: self.switch(-1)),
@@ -143,6 +145,12 @@ class HistoryScreen(Screen):
             ("per-team", "All runs" if self.per_team else "Best per team", pygame.K_t,
              self.toggle_per_team),
         ])
+
+
+def score_words(score: float | None) -> str:
+    """A run's score as the debrief shows it (one decimal: `reports.narrative.format_figure`
+    of a 0-100 figure), so the same run reads the same here and there."""
+    return format_figure(score, "points")
 
 
 def _num(value, fmt: str) -> str:

@@ -10,16 +10,25 @@ import pygame
 
 from game.levers import LeverChooser
 from game.session import Play
-from game.ui import Ui, hint, reflow, wrap, wrap_fit
+from game.ui import Ui, hint, reflow, wrap_balanced, wrap_fit
 
-#: The keys for the lever cards of a pop-up, shown beside its buttons.
-CARD_KEYS = ("{numbers} choose a card · Tab / Shift+Tab: a card's evidence, Space chooses "
-             "it · Esc lets go")
+#: The keys for the lever cards of a pop-up, shown above its buttons; then what Esc does
+#: there (a decision must be answered: the clock waits).
+CARD_KEYS = "{numbers} choose a card · Tab / Shift+Tab: a card's evidence, Space chooses it"
+DECISION_ESC = "Esc lets go of a card; the clock waits for your answer: Do nothing is a choice"
+LEVERS_ESC = "Esc lets go of a card, then closes the panel"
+#: What a decision pop-up says when Esc is pressed with nothing to let go of.
+ESC_WAITS = "The clock waits for your answer: choose levers and Decide, or Do nothing [Enter]."
+#: Below this window height a full-size pop-up takes nearly all of it: its cards need the
+#: room (at 960x600 a card's title took three lines and left none for what it does).
+SMALL_WINDOW_PX = 720
 
 
 class Overlay:
     modal = True
     WIDTH_SHARE = 0.86  # of the window, for the box of a full-size pop-up
+    HEIGHT_SHARE = 0.84
+    SMALL_SHARE = 0.95  # both, on a window under SMALL_WINDOW_PX high
 
     def handle(self, event: pygame.event.Event) -> bool:
         return False
@@ -33,9 +42,16 @@ class Overlay:
         shade.fill(ui.theme.shadow)
         surface.blit(shade, (0, 0))
 
+    @classmethod
+    def full_shares(cls, surface: pygame.Surface) -> tuple[float, float]:
+        """The share of the window's width and height a full-size pop-up takes."""
+        if surface.get_height() < SMALL_WINDOW_PX:
+            return cls.SMALL_SHARE, cls.SMALL_SHARE
+        return cls.WIDTH_SHARE, cls.HEIGHT_SHARE
+
     @staticmethod
     def box(surface: pygame.Surface, ui: Ui, width_share: float = WIDTH_SHARE,
-            height_share: float = 0.84) -> pygame.Rect:
+            height_share: float = HEIGHT_SHARE) -> pygame.Rect:
         w, h = surface.get_size()
         rect = pygame.Rect(0, 0, round(w * width_share), round(h * height_share))
         rect.center = (w // 2, h // 2)
@@ -86,6 +102,8 @@ class _ChooserOverlay(Overlay):
 
     chooser: LeverChooser
     escape_closes = False
+    #: what Esc does here, the end of the keys line above the buttons
+    escape_words = DECISION_ESC
 
     def go(self) -> None:
         raise NotImplementedError
@@ -105,35 +123,47 @@ class _ChooserOverlay(Overlay):
             return True
         return False
 
+    def inner_width(self, surface: pygame.Surface, ui: Ui) -> int:
+        """The width of the pop-up's inside, for text laid out before it is drawn."""
+        return round(surface.get_width() * self.full_shares(surface)[0]) - ui.fonts.px() * 2
+
+    def keys_words(self) -> str:
+        """The keys line above the buttons: the cards' keys, then what Esc does here."""
+        n = len(self.chooser.levers)
+        cards = CARD_KEYS.format(numbers=f"[1-{n}]" if n > 1 else "[1]")
+        return f"{cards} · {self.escape_words}"
+
     def draw_chooser(self, surface: pygame.Surface, ui: Ui, heading: str, heading_colour,
-                     lines: list[tuple[str, tuple, bool]], message: str,
+                     lines: list[tuple[str, tuple, bool, str]], message: str,
                      buttons: list[tuple]) -> None:
-        """Heading, then `lines` as (text, colour, bold), the cards, `message`, the buttons."""
+        """Heading, then `lines` as (text, colour, bold, size) on up to two lines each, the
+        cards, `message`, the keys line and the buttons."""
         t, fonts = ui.theme, ui.fonts
         self.dim(surface, ui)
-        rect = self.box(surface, ui)
+        rect = self.box(surface, ui, *self.full_shares(surface))
         inner = rect.inflate(-fonts.px() * 2, -fonts.px() * 2)
         y = ui.text(surface, heading, inner.topleft, "heading", heading_colour, bold=True,
                     max_width=inner.width).bottom
-        for text, colour, bold in lines:
-            for line in wrap_fit(fonts, text, inner.width, 2, "body", bold):
-                y = ui.text(surface, line, (inner.left, y), colour=colour, bold=bold).bottom
+        for text, colour, bold, size in lines:
+            for line in wrap_fit(fonts, text, inner.width, 2, size, bold):
+                y = ui.text(surface, line, (inner.left, y), size, colour, bold=bold).bottom
         y += fonts.px() // 2
-        bottom = inner.bottom - round(fonts.line_height() * 2.2)
-        if message:
-            ui.text(surface, message, (inner.left, bottom), colour=t.bad)
-            bottom -= fonts.line_height()
-        self.chooser.draw(ui, surface, pygame.Rect(inner.left, y, inner.width, bottom - y))
-        right = _buttons(surface, ui, inner, buttons) + fonts.px()
-        # the keys for the cards, beside the buttons
-        n = len(self.chooser.levers)
-        keys = wrap(fonts, CARD_KEYS.format(numbers=f"[1-{n}]" if n > 1 else "[1]"),
-                    inner.right - right, "small")
+        # the buttons along the bottom, the keys line above them (every line of it: the
+        # end says what Esc does), the message above that
+        keys = wrap_balanced(fonts, self.keys_words(), inner.width, "small")
         step = fonts.line_height("small")
-        row_mid = inner.bottom - round(fonts.line_height() * 1.6) // 2
-        for k, line in enumerate(keys[:2]):
-            ui.text(surface, line, (right, row_mid + (k - len(keys[:2]) / 2) * step), "small",
-                    t.text_dim)
+        bottom = inner.bottom - round(fonts.line_height() * 1.6) - fonts.px() // 2
+        bottom -= len(keys) * step
+        for k, line in enumerate(keys):
+            ui.text(surface, line, (inner.left, bottom + k * step), "small", t.text_dim)
+        bottom -= fonts.px() // 2
+        if message:
+            bottom -= fonts.line_height()
+            ui.text(surface, message, (inner.left, bottom), colour=t.bad,
+                    max_width=inner.width)
+        self.chooser.draw(ui, surface, pygame.Rect(inner.left, y, inner.width,
+                                                   bottom - fonts.px() // 2 - y))
+        _buttons(surface, ui, inner, buttons)
 
 
 class DecisionOverlay(_ChooserOverlay):
@@ -149,6 +179,17 @@ class DecisionOverlay(_ChooserOverlay):
                                     status=play.lever_status)
         self.message = ""
 
+    def handle(self, event: pygame.event.Event) -> bool:
+        if event.type in (pygame.KEYDOWN, pygame.MOUSEBUTTONDOWN) and self.message == ESC_WAITS:
+            self.message = ""  # said once: the next key or click is the answer coming
+        if super().handle(event):
+            return True
+        # Esc does not dismiss a question: say so (the floor has let go of any focus first)
+        if event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
+            self.message = ESC_WAITS
+            return True
+        return False
+
     def go(self) -> None:
         if self.play.pending is not self.pending:  # answered already (a double click)
             return
@@ -161,21 +202,23 @@ class DecisionOverlay(_ChooserOverlay):
     def draw(self, surface: pygame.Surface, ui: Ui) -> None:
         t, fonts = ui.theme, ui.fonts
         point = self.pending.point
-        inner_width = round(surface.get_width() * self.WIDTH_SHARE) - fonts.px() * 2
+        inner_width = self.inner_width(surface, ui)
+        # the question in body type; what goes with it (the clock, the figures so far, what
+        # wears off) in small type, so that the cards keep their room on a small window
         lines = [(f"{self.play.clock_text()} — the clock stops until you decide",
-                  t.text_dim, False)]
-        lines += [(line, t.text, False)
+                  t.text_dim, False, "small")]
+        lines += [(line, t.text, False, "body")
                   for line in wrap_fit(fonts, reflow(point.prompt), inner_width, 3)]
         so_far, missed = self.play.figures_words()
         if so_far and self.play.now_min > 0:
-            lines += [(line, t.bad if missed else t.good, False) for line in
-                      wrap_fit(fonts, f"So far: {so_far}", inner_width, 2, "body")]
+            lines += [(line, t.bad if missed else t.good, False, "small") for line in
+                      wrap_fit(fonts, f"So far: {so_far}", inner_width, 2, "small")]
         wearing_off = self.play.wearing_off_words()
         if wearing_off:  # so the player knows what Tuesday looks like without them
-            lines += [(line, t.warn, False)
-                      for line in wrap_fit(fonts, wearing_off, inner_width, 2, "body")]
+            lines += [(line, t.warn, False, "small")
+                      for line in wrap_fit(fonts, wearing_off, inner_width, 2, "small")]
         lines.append((self.chooser.budget_words(),
-                      t.text if self.chooser.within_budget else t.bad, True))
+                      t.text if self.chooser.within_budget else t.bad, True, "body"))
         label = "Decide" if self.chooser.chosen else "Do nothing"
         self.draw_chooser(
             surface, ui, point.title or f"{self.play.clock_text()}: a decision", t.warn,
@@ -189,6 +232,7 @@ class LeverPanelOverlay(_ChooserOverlay):
     """Levers the player may pull whenever they like: choose, then order them."""
 
     escape_closes = True
+    escape_words = LEVERS_ESC
 
     def __init__(self, play: Play, on_close: Callable[[str], None]):
         self.play = play
@@ -219,7 +263,7 @@ class LeverPanelOverlay(_ChooserOverlay):
             surface, ui, "Levers you can pull now (the clock keeps running)", t.text,
             [(f"{self.chooser.budget_words()} · spent so far "
               f"{self.play.spent:,.0f} {self.play.scenario.currency} · no budget here: what you "
-              f"spend counts in the cost part of your score", t.text_dim, False)],
+              f"spend counts in the cost part of your score", t.text_dim, False, "body")],
             "", [
                 ("order", "Pull these levers", pygame.K_RETURN, self.go,
                  bool(self.chooser.chosen)),

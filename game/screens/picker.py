@@ -9,10 +9,14 @@ from pathlib import Path
 import pygame
 
 from game.screens.base import Screen
-from game.ui import Scroll, TextField, fit_lines, wrap
+from game.ui import MINUS_KEYS, PLUS_KEYS, Scroll, TextField, fit_lines, wrap, wrap_fit
 from sim.builtin import list_builtin
 from sim.loader import ScenarioError
 from sim.scenario import Scenario
+
+#: The scenarios' titles in the list, all in one size: the first of these (size, bold, at
+#: most how many lines) that holds every title whole.
+TITLE_STYLES = (("body", True, 1), ("small", True, 1), ("small", True, 2))
 
 
 @dataclass
@@ -78,6 +82,7 @@ class PickerScreen(Screen):
         self.path = TextField("", max_length=400, on_enter=self.open_path)
         self.problems: list[str] = []
         self.problem_scroll = Scroll()
+        self._list_first = 0  # the first scenario in sight in the list
 
     # -- actions -------------------------------------------------------------------------------
 
@@ -149,42 +154,7 @@ class PickerScreen(Screen):
                         "the buttons")
         bottom = h - m - round(self.line * 1.7) - g
         list_w = round((w - 2 * m) * 0.42)
-        # every scenario in the list: rows shrink to one line on a small window, and when
-        # even that is too many the list scrolls with the selection
-        avail = bottom - 5 * self.line - y
-        n = max(1, len(self.entries))
-        row_h = min(round(self.line * 2.4), max(round(self.line * 1.4), avail // n - g // 2))
-        two_lines = row_h >= round(self.line * 2.2)
-        visible = max(1, (avail + g // 2) // (row_h + g // 2))
-        first = min(max(0, self.selected - visible + 1), max(0, len(self.entries) - visible))
-        shown = self.entries[first:first + visible]
-        for k, entry in enumerate(shown):
-            i = first + k
-            rect = pygame.Rect(m, y + k * (row_h + g // 2), list_w, row_h)
-            selected = i == self.selected
-            ui.panel(surface, rect, t.panel_high if selected else t.panel,
-                     t.accent if selected else t.edge, 3 if selected else 1)
-            pad = self.app.fonts.px() // 2
-            more = ""
-            if k == 0 and first > 0:
-                more = f" ▲{first}"
-            elif k == len(shown) - 1 and first + visible < len(self.entries):
-                more = f" ▼{len(self.entries) - first - visible}"
-            title_y = rect.top + pad // 2 if two_lines else rect.centery - self.line // 2
-            # the whole title where smaller type holds it (the detail on the right has it all)
-            lines, size, _ = fit_lines(self.app.fonts, f"[{i + 1}]  {entry.scenario.title}",
-                                       rect.width - 2 * pad - self.app.fonts.width(more),
-                                       (("body", True, 1), ("small", True, 1)))
-            ui.text(surface, lines[0], (rect.left + pad, title_y), size, bold=True)
-            if more:
-                ui.text(surface, more, (rect.right - pad, title_y), colour=t.accent,
-                        anchor="topright")
-            if two_lines:
-                ui.text(surface, f"{length_words(entry.scenario)} · {entry.source}",
-                        (rect.left + pad + self.app.fonts.width(f"[{i + 1}]  "),
-                         rect.top + pad // 2 + self.line), "small", t.text_dim,
-                        max_width=rect.width - 2 * pad)
-            ui.area(f"scenario:{entry.source}", rect, lambda i=i: self.choose(i))
+        self._draw_list(surface, pygame.Rect(m, y, list_w, bottom - 5 * self.line - y))
         # the selected scenario, on the right
         detail = pygame.Rect(m + list_w + 2 * g, y, w - 2 * m - list_w - 2 * g,
                              bottom - y - 5 * self.line)
@@ -203,8 +173,10 @@ class PickerScreen(Screen):
                   field.height), "Open", lambda: self.open_path(self.path.text))
         self.button_row(surface, [
             ("start", "Read the briefing", pygame.K_RETURN, self.start, bool(self.entries), True),
-            ("luck-down", "Luck −1", pygame.K_MINUS, lambda: self.luck(-1)),
-            ("luck-up", "Luck +1", pygame.K_EQUALS, lambda: self.luck(+1)),
+            ("luck-down", "Luck −1", MINUS_KEYS[0], lambda: self.luck(-1), True, False,
+             MINUS_KEYS[1:]),
+            ("luck-up", "Luck +1", PLUS_KEYS[0], lambda: self.luck(+1), True, False,
+             PLUS_KEYS[1:]),
             ("back", "Back", pygame.K_ESCAPE, self.back),
         ])
         ui.text(surface, f"Luck (seed): {self.app.seed} — the same luck gives every team the "
@@ -213,11 +185,80 @@ class PickerScreen(Screen):
         if self.problems:
             self._draw_problems(surface)  # last: on top of everything
 
+    def _draw_list(self, surface: pygame.Surface, area: pygame.Rect) -> None:
+        """Every scenario in the list, each title whole and all in one size (the first of
+        TITLE_STYLES that holds them all), on two lines where a title needs them, under the
+        number that chooses it. Under each title its length and id where there is room;
+        when even without them the rows do not fit, the list scrolls with the selection
+        (▲ and ▼ say how many are out of sight)."""
+        ui, t, fonts, g = self.ui, self.app.theme, self.app.fonts, self.gap
+        if not self.entries:
+            return
+        pad = fonts.px() // 2
+        numbers = [f"[{i + 1}]  " for i in range(len(self.entries))]
+        more_w = fonts.width(f" ▼{len(self.entries)}")
+
+        def title_lines(i: int, size: str, bold: bool) -> list[str]:
+            room = area.width - 2 * pad - fonts.width(numbers[i], size, bold) - more_w
+            return wrap(fonts, self.entries[i].scenario.title, room, size, bold)
+
+        size, bold, most = next(
+            (style for style in TITLE_STYLES
+             if all(len(title_lines(i, style[0], style[1])) <= style[2]
+                    for i in range(len(self.entries)))), TITLE_STYLES[-1])
+        titles = [title_lines(i, size, bold) for i in range(len(self.entries))]
+        step, small = fonts.line_height(size), fonts.line_height("small")
+
+        def heights(details: bool) -> list[int]:
+            return [pad + len(lines[:most]) * step + (small if details else 0)
+                    for lines in titles]
+
+        details = sum(heights(True)) + g // 2 * (len(titles) - 1) <= area.height
+        tall = heights(details)
+        # the rows in sight: from the first shown before, moved just enough to keep the
+        # selected row in sight
+        first = min(self._list_first, self.selected)
+        while first < self.selected and \
+                sum(tall[first:self.selected + 1]) + g // 2 * (self.selected - first) > area.height:
+            first += 1
+        last, used = first, 0
+        while last < len(tall) and used + tall[last] <= area.height:
+            used += tall[last] + g // 2
+            last += 1
+        self._list_first = first
+        y = area.top
+        for i in range(first, max(last, first + 1)):
+            rect = pygame.Rect(area.left, y, area.width, tall[i])
+            selected = i == self.selected
+            ui.panel(surface, rect, t.panel_high if selected else t.panel,
+                     t.accent if selected else t.edge, 3 if selected else 1)
+            more = f" ▲{first}" if i == first and first > 0 else \
+                f" ▼{len(tall) - last}" if i == last - 1 and last < len(tall) else ""
+            top = rect.top + pad // 2
+            ui.text(surface, numbers[i].strip(), (rect.left + pad, top), size, bold=bold)
+            indent = rect.left + pad + fonts.width(numbers[i], size, bold)
+            lines = titles[i] if len(titles[i]) <= most else \
+                wrap_fit(fonts, self.entries[i].scenario.title, rect.right - pad - more_w
+                         - indent, most, size, bold)
+            for k, line in enumerate(lines):
+                ui.text(surface, line, (indent, top + k * step), size, bold=bold)
+            if more:
+                ui.text(surface, more, (rect.right - pad, top), colour=t.accent,
+                        anchor="topright")
+            if details:
+                entry = self.entries[i]
+                ui.text(surface, f"{length_words(entry.scenario)} · {entry.source}",
+                        (indent, top + len(lines) * step), "small", t.text_dim,
+                        max_width=rect.right - pad - indent)
+            ui.area(f"scenario:{self.entries[i].source}", rect, lambda i=i: self.choose(i))
+            y += tall[i] + g // 2
+
     def _draw_detail(self, surface: pygame.Surface, rect: pygame.Rect,
                      scenario: Scenario) -> None:
         ui, t = self.ui, self.app.theme
         lines, size, _ = fit_lines(self.app.fonts, scenario.title, rect.width,
-                                   (("heading", True, 1), ("heading", True, 2)))
+                                   (("heading", True, 1), ("heading", True, 2),
+                                    ("body", True, 2)))
         y = rect.top
         for line in lines:
             y = ui.text(surface, line, (rect.left, y), size, bold=True).bottom
@@ -245,13 +286,15 @@ class PickerScreen(Screen):
         lines = [line for problem in self.problems
                  for line in wrap(self.app.fonts, problem, inner.width - 10, "small")]
         step = self.app.fonts.line_height("small")
-        visible = (inner.bottom - y - self.line * 2) // step
+        fits = (inner.bottom - y - self.line * 2) // step
+        visible = self.problem_scroll.cue_lines(len(lines), fits)
         self.problem_scroll.set_size(len(lines), visible)
         for i, line in enumerate(lines[self.problem_scroll.top:
                                        self.problem_scroll.top + visible]):
             ui.text(surface, line, (inner.left, y + i * step), "small")
-        self.problem_scroll.draw_bar(ui, surface, pygame.Rect(inner.left, y, inner.width,
-                                                              visible * step))
+        listed = pygame.Rect(inner.left, y, inner.width, fits * step)
+        self.problem_scroll.draw_bar(ui, surface, listed)
+        self.problem_scroll.draw_cue(ui, surface, listed)
         close = pygame.Rect(0, 0, self.line * 10, round(self.line * 1.5))
         close.bottomright = inner.bottomright
         ui.button(surface, "close-problems", close, "Close", self.close_problems,

@@ -1,5 +1,6 @@
 """Preparation: the levers on offer before the clock starts (the decision points at minute
-0), as cards with their cost and effect, within a budget."""
+0), as cards with their cost and effect, within a budget. Enter starts the week, Esc goes
+back to the briefing."""
 
 from __future__ import annotations
 
@@ -51,6 +52,12 @@ class PreparationScreen(Screen):
         self.play.decide(list(self.chooser.chosen))
         next_screen(self.app, self.play)
 
+    def back(self) -> None:
+        """Esc: back to the briefing (the run has not started: nothing is lost)."""
+        from game.screens.briefing import BriefingScreen
+
+        self.app.show(BriefingScreen(self.app, self.play.scenario, self.play.source))
+
     def handle_screen(self, event: pygame.event.Event) -> bool:
         return self.chooser.handle_key(event)
 
@@ -73,4 +80,5 @@ class PreparationScreen(Screen):
         self.button_row(surface, [
             ("confirm", label, pygame.K_RETURN, self.confirm, self.chooser.within_budget, True),
             ("clear", "Clear", pygame.K_BACKSPACE, self.chooser.chosen.clear),
+            ("back", "Back to the briefing", pygame.K_ESCAPE, self.back),
         ])

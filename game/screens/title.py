@@ -5,7 +5,7 @@ from __future__ import annotations
 import pygame
 
 from game.screens.base import Screen
-from game.ui import TextField, wrap
+from game.ui import TextField, wrap_balanced
 
 TAGLINE = "Every contact between IT and its customers is a moment of truth."
 INTRO = ("You run an IT service desk through a working week. The phones ring, e-mails arrive, "
@@ -78,7 +78,8 @@ class TitleScreen(Screen):
             ("sound", sound, pygame.K_F3, self.toggle_sound),
             ("quit", "Quit", pygame.K_ESCAPE, self.app.quit),
         ], y=field.bottom + 2 * self.line)
-        keys = wrap(self.app.fonts, KEYS, w - 2 * m, "small")
+        # as even as the lines can be: never "quit" on a line of its own
+        keys = wrap_balanced(self.app.fonts, KEYS, w - 2 * m, "small")
         step = self.app.fonts.line_height("small")
         for k, line in enumerate(keys):
             ui.text(surface, line, (w // 2, h - m - (len(keys) - 1 - k) * step), "small",
