@@ -303,7 +303,7 @@ def twin_summary(result, labels: tuple[str, str]) -> str:
     for keys, label in ((result.only_in_first, labels[0]), (result.only_in_second, labels[1])):
         if keys:
             text += (f" {_contacts(len(keys))} happened only in “{label}”"
-                     f"{_what_they_were(keys)}.")
+                     f"{_what_they_were(keys, result.first.scenario)}.")
     return text + " Every difference was caused by the decisions."
 
 
@@ -311,20 +311,35 @@ def _contacts(n: int) -> str:
     return f"{n:,} contact{'' if n == 1 else 's'}"
 
 
-def _what_they_were(keys: list[tuple]) -> str:
-    """ " (110 people trying again after giving up, 68 brought by the change)": a contact is
-    known by its source, its number in it and its attempt (`sim.twin`); a change's extra
-    demand has a source of its own."""
+def _what_they_were(keys: list[tuple], scenario) -> str:
+    """ " (110 people trying again after giving up, 68 brought by the change, 38 brought by
+    “Order Entry down at month-end”)": a contact is known by its source, its number in it
+    and its attempt (`sim.twin`); the extra demand of a change or an inject has a source of
+    its own."""
+    from sim.names import short_name
+
+    injects = {j.id: j.name for j in scenario.injects}
+    kinds = {c.id: short_name(c.name, c.id) for c in scenario.categories}
     again = sum(1 for key in keys if key[2] > 0)
-    brought = sum(1 for key in keys if key[2] == 0 and str(key[0]).startswith("change"))
+    brought: dict[str, int] = {}
+    for label, _, attempt in keys:
+        kind, _, rest = str(label).partition(":")
+        if attempt:
+            continue
+        if kind == "category":  # more of the usual demand: chasers, a rate a lever raised
+            cause = f"about “{kinds.get(rest, rest)}”"
+        else:
+            cause = ("brought by the change" if kind != "inject"
+                     else f"brought by “{injects.get(rest.split(':')[0], rest.split(':')[0])}”")
+        brought[cause] = brought.get(cause, 0) + 1
     parts = []
     if again:
         parts.append(f"{again:,} {'person' if again == 1 else 'people'} trying again after "
                      f"giving up")
-    if brought:
-        parts.append(f"{brought:,} brought by the change")
-    other = len(keys) - again - brought
-    if parts and other:
+    named = sorted(brought.items(), key=lambda item: -item[1])
+    parts += [f"{n:,} {cause}" for cause, n in named[:3]]
+    other = sum(n for _, n in named[3:])
+    if other:
         parts.append(f"{other:,} other{'s' if other != 1 else ''}")
     return f" ({', '.join(parts)})" if parts else ""
 

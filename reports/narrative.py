@@ -606,7 +606,10 @@ def _where(outcome: Outcome, reach: _Reach) -> str:
     kinds = {c.id: (c.name or c.id).split(" (")[0] for c in scenario.categories}
     parts = []
     if reach.groups:
-        parts.append("at " + _and([names.get(g, g) for g in sorted(reach.groups)]))
+        groups = [names.get(g, g) for g in sorted(reach.groups)]
+        if len(groups) > 1 and any("," in g or " and " in g for g in groups):
+            groups = [f"“{g}”" for g in groups]  # where one name ends and the next begins
+        parts.append("at " + _and(groups))
     if reach.categories:
         parts.append("about " + _and([f"“{kinds.get(c, c)}”" for c in sorted(reach.categories)]))
     return " or ".join(parts)

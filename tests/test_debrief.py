@@ -932,3 +932,28 @@ def test_figures_keep_their_units_on_the_same_line():
     assert debrief.together("1,500 EUR, +4.4 pts, 2.8 min") == \
         "1,500\u00a0EUR, +4.4\u00a0pts, 2.8\u00a0min"
     assert debrief.together("Mon 08:00 The change") == "Mon 08:00 The change"
+
+
+def test_the_twin_says_what_the_contacts_only_one_run_had_were():
+    """Not "34 others": people trying again, what a change or an inject brought, and more
+    of a kind of contact, by its name."""
+    from sim import load_builtin as builtin
+
+    scenario = builtin("month-end-outage")
+    keys = [("category:order-entry-chase", 1, 0), ("category:order-entry-chase", 2, 0),
+            ("inject:order-entry-outage:order-entry-down", 1, 0), ("category:how-to", 4, 1)]
+    assert debrief._what_they_were(keys, scenario) == (
+        " (1 person trying again after giving up, 2 about “Order Entry: any news?”, 1 brought "
+        "by “Order Entry down at month-end”)")
+
+
+def test_groups_whose_names_hold_an_and_are_told_apart():
+    """ "at Desktop, accounts and applications and Laptop vendor" reads as four groups: names
+    that hold a comma or an "and" are quoted when there are several."""
+    from sim import load_builtin as builtin
+
+    scenario = builtin("new-hires")
+    run = Simulation(scenario, seed=1,
+                     decisions=DecisionPlan.from_policy(scenario, "firefighting")).run()
+    beat = next(b for b in narrative.story(run) if b.when == "Tue 08:00")
+    assert "were open at “Desktop, accounts and applications” and “Laptop vendor" in beat.text
