@@ -306,7 +306,7 @@ def test_markers_of_a_real_week(softphone):
                                   "every laptop")
     assert [m["label"] for m in markers if m["kind"] == "decision_point"] == [
         "Decision: The weekend before", "Decision: The queue is building",
-        "Decision: Tuesday, 07:30"]
+        "Decision: Yesterday's figures"]
     assert not [m for m in markers if m["kind"] == "lever"]  # unprepared: nothing pulled
 
 
