@@ -11,6 +11,7 @@ keeping, per run, what was decided (a few lines per run, never the event log).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -77,6 +78,30 @@ def _levers(levers) -> str:
     return ", ".join(levers) or "no lever"
 
 
+def moment_text(scenario, at_min: float) -> str:
+    """A decision's moment for `itsm replay` and `itsm history --show`: as the decisions
+    file and `itsm run` write it, with the minute for designers: "wed 09:00 (minute
+    3420)"; "minute 90" alone without a calendar (or without the scenario)."""
+    from sim.experiments import moment_words
+
+    if scenario is None:
+        return f"minute {at_min:g}"
+    words = moment_words(scenario, float(math.floor(at_min)))
+    return words if words.startswith("minute") else f"{words} (minute {at_min:g})"
+
+
+def decision_line(scenario, point: str | None, occurrence: int | None,
+                  at_min: float | None, levers) -> str:
+    """One decision of a run in words: "preparation at mon 00:00 (minute 0):
+    brief-help-desk, train-users", "queue-building (time 2) at ...", "free decision at
+    wed 09:00 (minute 3420): temp-staff"."""
+    what = point or "free decision"
+    if point and occurrence and occurrence > 1:
+        what += f" (time {occurrence})"
+    when = f" at {moment_text(scenario, at_min)}" if at_min is not None else ""
+    return f"{what}{when}: {_levers(levers)}"
+
+
 def print_decisions(scenario, answered_by: str, runs: list[Decided]) -> None:
     """The decision points of the run (or runs), after the key figures."""
     from sim.experiments import moment_words
@@ -131,3 +156,50 @@ def decisions_json(scenario, runs: list[Decided]) -> dict:
             entry["first_asked_at_min"] = asked_in[0].askings[point.id][0][0]
         out[point.id] = entry
     return out
+
+
+def print_variant_decisions(scenario, kept: dict[str, list[Decided]]) -> None:
+    """After `itsm compare`'s table: for each decision point, in how many runs of each
+    variant it was asked, and under it each lever pulled there in how many runs (the
+    levers no variant pulled are left out); a point asked more than once a run says how
+    often in all ("18 (25×)"). Nothing for a scenario without decision points."""
+    points = scenario.decision_points
+    if not points or not kept:
+        return
+    variants = list(kept)
+    runs = len(next(iter(kept.values())))
+    rows: list[list[str]] = []
+    never = []
+    for point in points:
+        asked = {v: [run for run in kept[v] if run.times.get(point.id)] for v in variants}
+        if not any(asked.values()):
+            never.append(f"{point.id} ({_when(scenario, point)})")
+            continue
+        cells = []
+        for v in variants:
+            times = sum(run.times[point.id] for run in asked[v])
+            cells.append(f"{len(asked[v])}" + (f" ({times}×)" if times > len(asked[v]) else ""))
+        rows.append([f"  {point.id}", *cells])
+        for lever in point.levers:
+            pulled = [sum(lever in run.pulled[point.id] for run in asked[v]) for v in variants]
+            if any(pulled):
+                rows.append([f"    {lever}", *(str(n) for n in pulled)])
+    import sys
+    import textwrap
+
+    from cli.main import terminal_size
+
+    heading = (f"Decision points: in how many of each variant's {runs} runs each point was "
+               f"asked, and each lever under it pulled there")
+    print()
+    for line in textwrap.wrap(heading, max(terminal_size(sys.stdout, (100, 24))[0] - 1, 40)):
+        print(line)
+    if rows:
+        header = ["", *variants]
+        widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+        for row in [header, *rows]:
+            print("  ".join([row[0].ljust(widths[0]),
+                             *(cell.rjust(w) for cell, w in zip(row[1:], widths[1:],
+                                                                 strict=True))]).rstrip())
+    if never:
+        print(f"  never asked in any run: {'; '.join(never)}")

@@ -1,6 +1,6 @@
 """`itsm experiment FILE`: run an experiment file (variants or a sweep, paired replications).
 
-    itsm experiment FILE [--workers N | --dask SCHEDULER_ADDRESS] [--json]
+    itsm experiment FILE [-r N] [--seed N] [--workers N | --dask SCHEDULER_ADDRESS] [--json]
 
 Prints each variant's or sweep point's key figures (mean ± 95% CI) and their paired
 differences to the baseline (the first variant or point), says which meet the file's goals,
@@ -22,7 +22,7 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 def register(subparsers) -> None:
     """Add `itsm experiment` to the `itsm` parser."""
-    from cli.main import _positive_int
+    from cli.main import _non_negative_int, _positive_int
 
     parser = subparsers.add_parser(
         "experiment", help="run an experiment file: variants or a sweep over paired "
@@ -37,6 +37,12 @@ def register(subparsers) -> None:
         "located as FILE:LINE: field: what was expected), 1 when the charts could not be "
         "drawn. See docs/experiments.md.")
     parser.add_argument("file", metavar="FILE", help="an experiment file (YAML)")
+    parser.add_argument("--replications", "-r", type=_replications, default=None,
+                        metavar="N", help="replications of each variant or point, instead "
+                        "of the file's (2 to 10,000): fewer for a quick look, more for "
+                        "narrower intervals")
+    parser.add_argument("--seed", type=_non_negative_int, default=None, metavar="N",
+                        help="the seed, instead of the file's")
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--workers", type=_positive_int, default=None,
                        help="processes on this machine (default: all cores)")
@@ -46,6 +52,60 @@ def register(subparsers) -> None:
     parser.add_argument("--json", action="store_true",
                         help="print one JSON object (the content of results.json)")
     parser.set_defaults(action=cmd_experiment)
+
+
+def _replications(text: str) -> int:
+    """-r N: as many as a file may ask for, and at least two (an interval needs two)."""
+    from cli.main import _whole_number
+    from sim.experiments import MAX_REPLICATIONS
+
+    value = _whole_number(text)
+    if not 2 <= value <= MAX_REPLICATIONS:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number from 2 to {MAX_REPLICATIONS:,} (a confidence interval "
+            f"needs at least two replications), got {text!r}")
+    return value
+
+
+def _too_many(experiment, replications: int | None) -> str | None:
+    """Why `-r N` would make the experiment too big for one run, if it would."""
+    from sim.experiments import MAX_RUNS
+
+    runs = len(experiment.runs)
+    if replications is None or runs * replications <= MAX_RUNS:
+        return None
+    return (f"--replications {replications:,}: {runs * replications:,} runs in all "
+            f"({replications:,} replications x {runs} variants or points) is more than "
+            f"{MAX_RUNS:,}: at most {MAX_RUNS // runs:,} replications for this experiment")
+
+
+def with_command_line(experiment, replications: int | None, seed: int | None):
+    """The experiment with the command line's -r/--seed in place of the file's. The spec
+    (results.json's `experiment`) holds what was run, and `command_line` in it says what
+    the command line changed: {"replications": {"given": 5, "in_the_file": 40}}."""
+    import dataclasses
+
+    changes = {name: value for name, value in (("replications", replications), ("seed", seed))
+               if value is not None and value != getattr(experiment, name)}
+    if not changes:
+        return experiment
+    spec = {**experiment.spec, **changes, "command_line": {
+        name: {"given": value, "in_the_file": getattr(experiment, name)}
+        for name, value in changes.items()}}
+    return dataclasses.replace(experiment, spec=spec, **changes)
+
+
+def _command_line_words(experiment) -> str:
+    """What the command line changed, for the header: " (from the command line: -r 5; the
+    file says 40 replications)"; "" when nothing."""
+    changed = experiment.spec.get("command_line", {})
+    if not changed:
+        return ""
+    given = ", ".join(f"{'-r' if name == 'replications' else '--seed'} {value['given']}"
+                      for name, value in changed.items())
+    in_file = ", ".join(f"{value['in_the_file']} replications" if name == "replications"
+                        else f"seed {value['in_the_file']}" for name, value in changed.items())
+    return f" (from the command line: {given}; the file says {in_file})"
 
 
 def _refuse(message: str) -> int:
@@ -64,6 +124,10 @@ def cmd_experiment(args: argparse.Namespace) -> int:
         return _refuse(f"{args.file}: no such file" if not path.exists()
                        else f"{args.file}: not a file")
     experiment = load_experiment(path)
+    problem = _too_many(experiment, args.replications)
+    if problem:
+        return _refuse(problem)
+    experiment = with_command_line(experiment, args.replications, args.seed)
     output = experiment.output
     if output.exists() and not output.is_dir():
         return _refuse(f"{output}: the output folder is a file")
@@ -179,20 +243,20 @@ def write_charts(result, folder: Path) -> list[str]:
 
 
 def _difference_text(d, unit: str, currency: str) -> str:
-    from cli.main import _format, _format_ci
+    """A paired difference as `itsm compare` writes it (a share's in percentage points);
+    blank for the baseline's own row."""
+    from cli.main import _estimate_text
 
     if d is None or d.mean is None:
         return ""
-    if unit == "share":  # a difference of two percentages is in percentage points
-        value = f"{100 * d.mean:.1f} pts"
-    elif unit == "points":  # paired differences of satisfaction are often small
-        sign = "+" if d.mean > 0 else ""
-        ci = "" if d.ci95 is None else f" ± {d.ci95:.2f}"
-        return f"{sign}{d.mean:.2f}{ci}"
-    else:
-        value = _format(d.mean, unit, currency)
-    sign = "+" if d.mean > 0 else ""
-    return f"{sign}{value} {_format_ci(d.ci95, unit)}".rstrip()
+    return _estimate_text(d, unit, currency, difference=True)
+
+
+def _in_sentence(label: str) -> str:
+    """A figure's label inside a sentence: its first letter small, unless it starts an
+    abbreviation ("CSAT", "SLA breaches"); names in it keep their capitals ("satisfaction
+    — HR and Administration")."""
+    return label if label[:2].isupper() else label[:1].lower() + label[1:]
 
 
 def _goal_value(goal, unit: str, currency: str) -> str:
@@ -253,7 +317,7 @@ def _axis_words(axis, scenario) -> str:
 
 
 def print_result(result) -> None:
-    from cli.main import _format, _format_ci
+    from cli.main import _estimate_text
     from sim.kpis import kpi_label
 
     experiment = result.experiment
@@ -275,11 +339,12 @@ def print_result(result) -> None:
         for name, run in experiment.runs.items():
             print(f"  {name:<{width}}  {_decided_words(run.decided, run.overrides) or 'no decisions'}")
     print(measured_words(experiment))
-    print(f"Seed {experiment.seed}, {reps} replications each, the same for every {who} "
+    changed = _command_line_words(experiment)
+    print(f"Seed {experiment.seed}, {reps} replications each{changed}, the same for every {who} "
           f"(common random numbers). Mean ± 95% confidence interval; differences are to "
           f"{result.baseline!r}, paired replication by replication.")
     for kpi in experiment.kpis:
-        label, unit = kpi_label(kpi)
+        label, unit = kpi_label(kpi, scenario)
         goal = experiment.goals.get(kpi)
         heading = label + (f"  (goal: {_goal_value(goal, unit, currency)})" if goal else "")
         header = [who, "mean ± 95% CI", f"− {result.baseline} (paired)"]
@@ -288,7 +353,7 @@ def print_result(result) -> None:
         table = [header]
         for name in result.names:
             e = result.estimate(name, kpi)
-            row = [name, f"{_format(e.mean, unit, currency)} {_format_ci(e.ci95, unit)}".rstrip(),
+            row = [name, _estimate_text(e, unit, currency),
                    _difference_text(result.difference(name, kpi), unit, currency)]
             if goal:
                 met = result.goals_met(name).get(kpi)
@@ -311,13 +376,15 @@ def print_result(result) -> None:
 
 
 def _print_goals(result) -> None:
-    from cli.main import _format, _format_ci
+    from cli.main import _estimate_text
     from sim.kpis import kpi_label
 
     experiment = result.experiment
     scenario = experiment.base_scenario
+    currency = scenario.currency
     who = "points" if experiment.kind == "sweep" else "variants"
-    goals = ", ".join(f"{kpi_label(k)[0].lower()} {_goal_value(g, kpi_label(k)[1], experiment.base_scenario.currency)}"
+    goals = ", ".join(f"{_in_sentence(kpi_label(k, scenario)[0])} "
+                      f"{_goal_value(g, kpi_label(k)[1], currency)}"
                       for k, g in experiment.goals.items())
     met = result.meeting_every_goal()
     sure = result.meeting_every_goal(confident=True)
@@ -336,10 +403,9 @@ def _print_goals(result) -> None:
             return
         figures = []
         for kpi in experiment.goals:
-            label, unit = kpi_label(kpi)
+            label, unit = kpi_label(kpi, scenario)
             e = result.estimate(smallest, kpi)
-            figures.append(f"{label.lower()} {_format(e.mean, unit, experiment.base_scenario.currency)} "
-                           f"{_format_ci(e.ci95, unit)}".rstrip())
+            figures.append(f"{_in_sentence(label)} {_estimate_text(e, unit, currency)}")
         share = result.share_meeting_every_goal(smallest)
         if share is not None:
             figures.append(f"{100 * share:.0f}% of the runs met every goal")

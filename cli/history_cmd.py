@@ -4,7 +4,7 @@
     itsm history --show RUN_ID                 one run: its decisions and every key figure
     itsm history --export-csv FILE             one row per run, for a spreadsheet
     itsm history --replay RUN_ID --out FILE    the run's replay file, for `itsm replay FILE`
-    itsm leaderboard SCENARIO [--kpi NAME] [--limit N] [--per-team] [--seed N]
+    itsm leaderboard SCENARIO [--by NAME] [--limit N] [--per-team] [--seed N]
                      [--version HASH] [--db PATH] [--json]
 
 The history is the file `--db PATH`, else $ITSM_HISTORY, else
@@ -65,8 +65,9 @@ def register(subparsers) -> None:
                     "and backlog. Ties go to the run saved first.")
     board.add_argument("scenario", metavar="SCENARIO",
                        help="a scenario id (or the scenario's YAML file)")
-    board.add_argument("--kpi", default="score", metavar="NAME",
-                       help="the key figure to rank by (default: score)")
+    board.add_argument("--kpi", "--by", dest="kpi", default="score", metavar="NAME",
+                       help="the key figure to rank by (default: score), e.g. "
+                            "satisfaction, csat, abandonment_rate, asa_min, cost_total")
     board.add_argument("--limit", type=_positive_int, default=10, metavar="N",
                        help="how many places (default 10)")
     board.add_argument("--per-team", action="store_true",
@@ -202,13 +203,20 @@ def _show(history, run_id: int) -> int:
           f"{record.seed}, replication {record.replication}{who}")
     print(f"  saved {_when(record.saved_at)}; engine {record.engine_version}; scenario "
           f"version {record.scenario_sha256[:12]} (from {record.scenario_source})")
+    from cli.decided import decision_line
+
+    # the scenario the run was played on, for its clock and its names (None when its file
+    # is gone: minutes and ids instead)
+    scenario = _scenario_quietly(record.scenario_source)
+    if scenario is not None and scenario.id != record.scenario_id:
+        scenario = None
     print("Decisions")
     if not record.decisions:
         print("  none")
-    for part in record.decisions_text.split("; "):
-        if part:
-            print(f"  {part}")
-    _print_figures({k: _Single(v) for k, v in record.kpis.items()}, record.currency)
+    for d in record.decisions:
+        print("  " + decision_line(scenario, d.get("point"), d.get("occurrence"),
+                                   d.get("at_min"), d.get("levers") or ()))
+    _print_figures({k: _Single(v) for k, v in record.kpis.items()}, record.currency, scenario)
     return EXIT_OK
 
 
@@ -240,12 +248,13 @@ def _write_replay(history, run_id: int, out: str | None) -> int:
 
 @_reported
 def cmd_leaderboard(args: argparse.Namespace) -> int:
-    from sim.history import history_path, kpi_direction
+    from sim.history import history_path
     from sim.kpis import kpi_label
 
     scenario_id = _scenario_id(args.scenario)
-    better = kpi_direction(args.kpi)  # an unrankable figure is refused before anything else
-    label, unit = kpi_label(args.kpi)
+    scenario = _scenario_quietly(args.scenario)
+    better = _direction(args.kpi, scenario)  # refused before anything else: exit 2
+    label, unit = kpi_label(args.kpi, scenario)
     history = _open_existing(args.db)
     if history is None:
         records, played = [], []
@@ -276,7 +285,7 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     first = records[0]
     print(f"Leaderboard: {first.scenario_title} ({scenario_id}), by {label}, "
           f"{better} is better" + (", each team's best run" if args.per_team else ""))
-    header = ["#", "team", args.kpi, "seed", "run", "saved"]
+    header = ["#", "team", _heading(label), "seed", "run", "saved"]
     rows = [[str(rank), r.team or "—", _figure(r.kpis.get(args.kpi), args.kpi, r.currency,
                                                unit), str(r.seed), str(r.id), _when(r.saved_at)]
             for rank, r in enumerate(records, 1)]
@@ -289,6 +298,80 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
         print("Note: these runs had different seeds, so different luck; --seed N compares "
               "like with like.")
     return EXIT_OK
+
+
+def _direction(kpi: str, scenario) -> str:
+    """'higher' or 'lower' is better for `kpi` (`sim.history.kpi_direction`). A figure
+    with no better direction is refused with the reason; one that is not a key figure at
+    all with the figures a leaderboard can sort by."""
+    from sim.history import HistoryError, kpi_direction
+    from sim.kpis import kpi_label
+
+    try:
+        return kpi_direction(kpi)
+    except HistoryError:
+        if kpi_label(kpi)[0] != kpi:  # a key figure, with no better direction: say why
+            raise
+    import difflib
+
+    higher, lower = _rankable(scenario)
+    close = difflib.get_close_matches(kpi, [n for n in higher + lower if "<" not in n], 1)
+    raise _Usage(f"--by {kpi}: {kpi!r} is not a key figure a leaderboard can sort by"
+                 + (f" (did you mean {close[0]}?)" if close else "") + ". It sorts by:\n"
+                 f"  higher is better: {', '.join(higher)}\n"
+                 f"  lower is better: {', '.join(lower)}")
+
+
+#: The figures a leaderboard is most often sorted by, first in the list of them.
+_FIRST = ("score", "satisfaction", "csat", "fcr", "abandonment_rate", "asa_min",
+          "mean_wait_min", "cost_total")
+
+
+def _rankable(scenario) -> tuple[list[str], list[str]]:
+    """The figures a leaderboard can sort by, (higher is better, lower is better): those
+    of the scenario when it is known, and the per-department, -channel, -priority and
+    -team families as patterns ("satisfaction_<department>: sales, hr")."""
+    from sim.history import HistoryError, kpi_direction
+    from sim.kpis import KPI_LABELS, kpi_names
+
+    known = kpi_names(scenario) if scenario is not None else set(KPI_LABELS)
+    names = [n for n in _FIRST if n in known] + [n for n in KPI_LABELS
+                                                 if n in known and n not in _FIRST]
+    higher, lower = [], []
+    for name in names:
+        try:
+            (higher if kpi_direction(name) == "higher" else lower).append(name)
+        except HistoryError:  # no better direction (handle time, contacts)
+            continue
+    departments = [d.id for d in scenario.departments] if scenario is not None else []
+    if scenario is None or departments:
+        higher.append("satisfaction_<department>"
+                      + (f" ({', '.join(departments)})" if departments else ""))
+    lower += ["mean_wait_min_<channel/team/p1-p5>", "mttr_min_p<1-5>",
+              "sla_breach_rate_p<1-5>"]
+    return higher, lower
+
+
+def _scenario_quietly(name: str):
+    """The scenario a leaderboard is about, to name its departments and teams; None when
+    it cannot be found (a scenario kept only in the history)."""
+    from sim import resolve_scenario
+    from sim.loader import ScenarioError
+
+    try:
+        return resolve_scenario(name)
+    except (ScenarioError, OSError):
+        return None
+
+
+def _heading(label: str) -> str:
+    """A figure's label as a column heading: the words before a bracket, the first letter
+    small unless it starts an abbreviation ("abandonment rate", "CSAT", "satisfaction —
+    Sales")."""
+    from sim.names import short_name
+
+    words = short_name(label, label)
+    return words if words[:2].isupper() else words[:1].lower() + words[1:]
 
 
 def _scenario_id(name: str) -> str:

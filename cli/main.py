@@ -46,7 +46,10 @@ class UsageError(Exception):
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # in the words of the command's own usage, not the top level's
+        _command_parser(parser, args.command).error(_unrecognized(
+            unknown, _command_parser(parser, args.command)))
     from sim.history import HistoryError
     from sim.loader import ScenarioError
 
@@ -195,6 +198,26 @@ def _parser() -> argparse.ArgumentParser:
     play.add_argument("--sound", action="store_true", help="sound on (off by default)")
     play.set_defaults(action=cmd_play)
     return parser
+
+
+def _command_parser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
+    """The parser of one command (`itsm leaderboard`), for its own usage and messages."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action.choices.get(command, parser)
+    return parser
+
+
+def _unrecognized(unknown: list[str], parser: argparse.ArgumentParser) -> str:
+    """"unrecognized arguments: --by x", with the option meant when one is close."""
+    import difflib
+
+    text = f"unrecognized arguments: {' '.join(unknown)}"
+    options = [o for action in parser._actions for o in action.option_strings
+               if o.startswith("--")]
+    given = [arg.split("=")[0] for arg in unknown if arg.startswith("--")]
+    close = [match for arg in given for match in difflib.get_close_matches(arg, options, 1)]
+    return text + (f" (did you mean {', '.join(close)}?)" if close else "")
 
 
 class _Version(argparse.Action):
@@ -459,15 +482,18 @@ def cmd_replay(args: argparse.Namespace) -> int:
             # the usual reason: the engine's behaviour changed between the two versions
             print(f"  (saved by engine {saved.engine_version}, replayed by engine "
                   f"{ENGINE_VERSION}: the engine's rules changed between the two)")
+        from cli.decided import decision_line
+
         for decision in saved.decisions:
-            when = f"at minute {decision.at_min:g}" if decision.at_min is not None else ""
-            what = ", ".join(decision.levers) or "no lever"
-            print(f"  {decision.point or 'decision'} {when}: {what}")
-        _print_figures({k: _Single(v) for k, v in outcome.kpis().items()}, scenario.currency)
+            print("  " + decision_line(scenario, decision.point, decision.occurrence,
+                                       decision.at_min, decision.levers))
+        _print_figures({k: _Single(v) for k, v in outcome.kpis().items()}, scenario.currency,
+                       scenario)
     return EXIT_OK if exact else 1
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    from cli.decided import decided, decisions_json, print_variant_decisions
     from sim import resolve_scenario
     from sim.replications import compare_variants
 
@@ -489,8 +515,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     with _Progress() as progress:
         result = compare_variants(scenario, variants, seed=args.seed,
                                   replications=args.replications, workers=args.workers,
-                                  progress=progress.update)
+                                  progress=progress.update, keep=decided)
     names = result.variants[result.baseline].kpi_names()
+    kept = {v: r.kept for v, r in result.variants.items()}
     if args.json:
         print(json.dumps({
             "scenario": scenario.id, "seed": args.seed, "replications": args.replications,
@@ -499,9 +526,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
                          for v, r in result.variants.items()},
             "differences": {v: {k: result.difference(v, k).as_dict() for k in names}
                             for v in list(result.variants)[1:]},
+            **({"decision_points": {v: decisions_json(scenario, runs)
+                                    for v, runs in kept.items()}}
+               if scenario.decision_points else {}),
         }))
         return EXIT_OK
     _print_comparison(scenario, result, names)
+    print_variant_decisions(scenario, kept)
     return EXIT_OK
 
 
@@ -613,39 +644,63 @@ class _OutputFile:
             os.remove(self.partial)
 
 
-def _format(value: float | None, unit: str, currency: str) -> str:
+def _format(value: float | None, unit: str, currency: str = "", units: bool = True,
+            difference: bool = False) -> str:
+    """A figure's value in its unit: "8.2%", "2.67 min", "9,875 EUR", "74.8 / 100",
+    "211.6 h", "395" or "264.8". Without `units`, the bare number, for a table whose unit
+    column says it. A `difference` of two figures is signed, a share's in percentage
+    points ("-10.2 pts") and one of satisfaction to two decimals (paired differences of it
+    are often small). "—" when there is no value."""
     if value is None:
         return "—"
+    sign = "+" if difference and value > 0 else ""
     if unit == "share":
-        if 0 < abs(value) < 0.0005:
-            return "<0.1%"
-        return f"{100 * value:.1f}%"
-    if unit == "min":
-        return f"{value:.2f} min"
-    if unit == "money":
-        return f"{value:,.0f} {currency}"
-    if unit == "points":
-        return f"{value:.1f} / 100"
-    if unit == "hours":
-        return f"{value:,.1f} h"
-    return f"{value:,.1f}" if value != round(value) else f"{value:,.0f}"
+        number = "<0.1" if 0 < abs(value) < 0.0005 else f"{100 * value:.1f}"
+        suffix = " pts" if difference else "%"
+    elif unit == "min":
+        number, suffix = f"{value:,.2f}", " min"
+    elif unit == "money":
+        number, suffix = f"{value:,.0f}", f" {currency}" if currency else ""
+    elif unit == "points":
+        number = f"{value:.2f}" if difference else f"{value:.1f}"
+        suffix = "" if difference else " / 100"
+    elif unit == "hours":
+        number, suffix = f"{value:,.1f}", " h"
+    else:
+        number, suffix = (f"{value:,.1f}" if value != round(value) else f"{value:,.0f}"), ""
+    return sign + number + (suffix if units else "")
 
 
-def _format_ci(value: float | None, unit: str) -> str:
-    """The half-width of a 95% interval, in the figure's unit (points for a share)."""
+def _format_ci(value: float | None, unit: str, units: bool = True,
+               difference: bool = False) -> str:
+    """The half-width of a 95% interval, "± ..." in the figure's unit as `_format` writes
+    it (a share's in percentage points); "" when there is none."""
     if value is None:
         return ""
     if unit == "share":
-        return "± <0.1 pts" if 0 < value < 0.0005 else f"± {100 * value:.1f} pts"
-    if unit == "money":
-        return f"± {value:,.0f}"
-    if unit == "min":
-        return f"± {value:.2f} min"
-    if unit == "hours":
-        return f"± {value:,.1f} h"
-    if unit == "points":
-        return f"± {value:.1f}"
-    return f"± {value:.2f}"
+        number, suffix = ("<0.1" if 0 < value < 0.0005 else f"{100 * value:.1f}"), " pts"
+    elif unit == "min":
+        number, suffix = f"{value:,.2f}", " min"
+    elif unit == "money":
+        number, suffix = f"{value:,.0f}", ""
+    elif unit == "points":
+        number, suffix = (f"{value:.2f}" if difference else f"{value:.1f}"), ""
+    elif unit == "hours":
+        number, suffix = f"{value:,.1f}", " h"
+    else:
+        number, suffix = f"{value:,.1f}", ""
+    return f"± {number}" + (suffix if units else "")
+
+
+def _estimate_text(estimate, unit: str, currency: str = "", units: bool = True,
+                   difference: bool = False) -> str:
+    """`mean ± half-width` of an estimate (a figure over replications, or a paired
+    difference), as `_format` and `_format_ci` write them: the one way every command
+    prints a figure with its interval. "—" when it could not be computed."""
+    if estimate is None or estimate.mean is None:
+        return "—"
+    return (f"{_format(estimate.mean, unit, currency, units, difference)} "
+            f"{_format_ci(estimate.ci95, unit, units, difference)}").rstrip()
 
 
 @dataclass
@@ -656,20 +711,33 @@ class _Single:
     ci95: None = None
 
 
-def _ordered(names) -> list[str]:
-    from sim.kpis import KPI_SECTIONS, kpi_section
+def _ordered(names, scenario=None) -> list[str]:
+    """Figures in the order of a table: by section, the headline figures first, the rest
+    by id; with the `scenario`, the figures of departments, teams and suppliers by the
+    names the table shows ("Satisfaction — Customer Service" before "— Finance")."""
+    from sim.kpis import KPI_SECTIONS, kpi_label, kpi_section
 
     order = {name: i for i, name in enumerate(HEADLINE)}
+
+    def by(name: str) -> str:
+        plain, named = kpi_label(name)[0], kpi_label(name, scenario)[0]
+        if plain == named or " — " not in plain:
+            return name
+        group = plain.rsplit(" — ", 1)[1]  # the id the label ends with
+        return name[:-len(group)] + named.rsplit(" — ", 1)[1].lower()
+
     return sorted(names, key=lambda n: (KPI_SECTIONS.index(kpi_section(n)),
-                                        order.get(n, len(order)), n))
+                                        order.get(n, len(order)), by(n), n))
 
 
-def _print_figures(summary: dict, currency: str) -> None:
+def _print_figures(summary: dict, currency: str, scenario=None) -> None:
+    """Every figure of a run (or its mean and interval over replications) by section; with
+    the `scenario`, departments, teams and suppliers by their names."""
     from sim.kpis import kpi_label, kpi_section
 
     rows = []
-    for name in _ordered(summary):
-        label, unit = kpi_label(name)
+    for name in _ordered(summary, scenario):
+        label, unit = kpi_label(name, scenario)
         estimate = summary[name]
         rows.append((kpi_section(name), label, _format(estimate.mean, unit, currency),
                      _format_ci(estimate.ci95, unit)))
@@ -688,33 +756,11 @@ def _print_table(scenario, args: argparse.Namespace, summary: dict) -> None:
     print(f"{scenario.title} ({scenario.id}), seed {args.seed}, "
           f"{reps} replication{'s' if reps > 1 else ''}"
           + (" — mean ± 95% confidence interval" if reps > 1 else ""))
-    _print_figures(summary, scenario.currency)
+    _print_figures(summary, scenario.currency, scenario)
 
 
 #: The unit of a figure in a table's unit column (the cells then hold bare numbers).
 UNIT_WORDS = {"share": "%", "min": "min", "points": "/100", "hours": "h", "count": ""}
-
-
-def _bare(value: float, unit: str) -> str:
-    """A figure without its unit, for a table whose unit column says it."""
-    if unit == "share":
-        return "<0.1" if 0 < abs(value) < 0.0005 else f"{100 * value:.1f}"
-    if unit == "min":
-        return f"{value:,.2f}"
-    if unit == "money":
-        return f"{value:,.0f}"
-    return f"{value:,.1f}" if value != round(value) else f"{value:,.0f}"
-
-
-def _estimate_text(estimate, unit: str, signed: bool = False) -> str:
-    """`mean ± half-width` of an estimate, in the figure's unit (a share in %, its
-    differences in percentage points); "—" when it could not be computed."""
-    if estimate.mean is None:
-        return "—"
-    text = ("+" if signed and estimate.mean > 0 else "") + _bare(estimate.mean, unit)
-    if estimate.ci95 is not None:
-        text += f" ± {_bare(estimate.ci95, unit).removeprefix('<')}"
-    return text
 
 
 def _print_comparison(scenario, result, names: list[str]) -> None:
@@ -735,12 +781,12 @@ def _print_comparison(scenario, result, names: list[str]) -> None:
     print()
     summaries = {v: result.variants[v].summary() for v in variants}
     wide, stacked = [], []
-    for name in _ordered(names):
-        label, unit = kpi_label(name)
+    for name in _ordered(names, scenario):
+        label, unit = kpi_label(name, scenario)
         unit_text = scenario.currency if unit == "money" else UNIT_WORDS.get(unit, "")
-        cells = [_estimate_text(summaries[v][name], unit) for v in variants]
-        differences = [_estimate_text(result.difference(v, name), unit, signed=True)
-                       for v in variants[1:]]
+        cells = [_estimate_text(summaries[v][name], unit, units=False) for v in variants]
+        differences = [_estimate_text(result.difference(v, name), unit, units=False,
+                                      difference=True) for v in variants[1:]]
         wide.append([[label, unit_text, *cells, *differences]])
         stacked.append([[label if i == 0 else "", unit_text if i == 0 else "", v, cells[i],
                          differences[i - 1] if i else ""] for i, v in enumerate(variants)])
@@ -774,7 +820,9 @@ def _print_table_fitting(header: list[str], groups: list[list[list[str]]], colum
     for n, group in enumerate(groups):
         if n and len(group) > 1:
             print()  # a figure of several rows stands apart from the next
-        label = textwrap.wrap(group[0][0], first, subsequent_indent="  ") or [""]
+        # at spaces only: "Utilisation — Softphone vendor", never "softphone-" / "vendor"
+        label = textwrap.wrap(group[0][0], first, subsequent_indent="  ",
+                              break_on_hyphens=False, break_long_words=False) or [""]
         blank = [""] * len(header)
         for i in range(max(len(group), len(label))):
             row = group[i] if i < len(group) else blank

@@ -468,9 +468,12 @@ KPI_SECTIONS = ("Key figures", "Satisfaction", "By channel", "By priority",
                 "Teams and suppliers", "Cost")
 
 
-def kpi_label(name: str) -> tuple[str, str]:
-    """(label, unit) of a key figure, for tables and screens."""
-    return _describe(name)[1:]
+def kpi_label(name: str, scenario: Any = None) -> tuple[str, str]:
+    """(label, unit) of a key figure, for tables and screens. With the `scenario`, a
+    figure about one department, team or supplier names it as the debrief does (its short
+    name: "Satisfaction — HR and Administration", "Utilisation — Softphone vendor"); without
+    it, or for an id the scenario does not declare, by its id."""
+    return _describe(name, _names_of(scenario))[1:]
 
 
 def kpi_section(name: str) -> str:
@@ -478,13 +481,30 @@ def kpi_section(name: str) -> str:
     return _describe(name)[0]
 
 
-def _describe(name: str) -> tuple[str, str, str]:
+def _names_of(scenario: Any) -> tuple[dict[str, str], dict[str, str]]:
+    """(departments, teams and suppliers) of a scenario by id, each in its short name
+    (`sim.names.short_name`); empty without a scenario."""
+    if scenario is None:
+        return {}, {}
+    from sim.names import short_name
+
+    def named(things) -> dict[str, str]:
+        return {t.id: short_name(getattr(t, "name", None), t.id) for t in things}
+
+    return named(scenario.departments), named([*scenario.teams, *scenario.suppliers])
+
+
+def _describe(name: str, names: tuple[dict[str, str], dict[str, str]] = ({}, {})
+              ) -> tuple[str, str, str]:
+    departments, groups = names
     if name in KPI_LABELS:
         label, unit = KPI_LABELS[name]
         section = _SECTION_OF.get(name, "Cost" if unit == "money" else "Key figures")
         return section, label, unit
     if name.startswith("satisfaction_"):
-        return "Satisfaction", f"Satisfaction — {name[len('satisfaction_'):]}", "points"
+        department = name[len("satisfaction_"):]
+        return ("Satisfaction", f"Satisfaction — {departments.get(department, department)}",
+                "points")
     match = re.fullmatch(r"(mean_wait_min|mttr_min|sla_breach_rate)_p([1-5])", name)
     if match:
         base, priority = match.groups()
@@ -494,9 +514,10 @@ def _describe(name: str) -> tuple[str, str, str]:
         rest = name[len("mean_wait_min_"):]
         if rest in CHANNEL_LABELS:
             return "By channel", f"Mean wait, {CHANNEL_LABELS[rest]}", "min"
-        return "Teams and suppliers", f"Mean wait in queue — {rest}", "min"
+        return "Teams and suppliers", f"Mean wait in queue — {groups.get(rest, rest)}", "min"
     if name.startswith("utilisation_"):
-        return "Teams and suppliers", f"Utilisation — {name[len('utilisation_'):]}", "share"
+        group = name[len("utilisation_"):]
+        return "Teams and suppliers", f"Utilisation — {groups.get(group, group)}", "share"
     return "Key figures", name, "count"
 
 

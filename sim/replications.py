@@ -211,9 +211,11 @@ class VariantComparison:
 def compare_variants(scenario: Scenario, variants: dict[str, DecisionPlan], seed: int = 0,
                      replications: int = 10, workers: int | None = None,
                      executor: Executor | None = None,
-                     progress: Callable[[float, float], None] | None = None
-                     ) -> VariantComparison:
-    """Run every variant with the same replications; the first is the baseline."""
+                     progress: Callable[[float, float], None] | None = None,
+                     keep: Callable[[Any], Any] | None = None) -> VariantComparison:
+    """Run every variant with the same replications; the first is the baseline.
+    `keep(outcome)`: something small to keep of each run, as for `run_replications`
+    (each variant's `Replications.kept`)."""
     results = {}
     total = len(variants) * replications
     for i, (name, plan) in enumerate(variants.items()):
@@ -221,5 +223,5 @@ def compare_variants(scenario: Scenario, variants: dict[str, DecisionPlan], seed
             if progress:
                 progress(offset + done, total)
         results[name] = run_replications(scenario, seed, replications, workers, executor,
-                                         progress=step, decisions=plan)
+                                         progress=step, decisions=plan, keep=keep)
     return VariantComparison(scenario.id, seed, results)

@@ -728,3 +728,168 @@ def test_run_over_replications_says_in_how_many_runs_each_point_was_asked(capsys
                                 decisions=DecisionPlan.from_policy(scenario, "prepared"))
     assert {k: v["mean"] for k, v in result["kpis"].items()} == pytest.approx(
         {k: e.mean for k, e in expected.summary().items()}, nan_ok=True)
+
+
+def test_compare_says_in_how_many_runs_of_each_variant_each_point_was_asked(capsys,
+                                                                            quiet_point):
+    """As `itsm run -r N` does for one plan: under the table, each decision point with, per
+    variant, the runs that asked it and the runs that pulled each lever there."""
+    from cli.decided import decided
+    from sim import load_scenario, run_replications
+    from sim.decisions import DecisionPlan
+    from sim.replications import compare_variants
+
+    args = ["compare", quiet_point, "--variant", "none=policy:none",
+            "--variant", "prepared=policy:prepared", "-r", "4", "--workers", "2"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    block = out[out.index("\nDecision points:"):].strip("\n").splitlines()
+    assert " ".join(" ".join(block[:2]).split()).startswith(
+        "Decision points: in how many of each variant's 4 runs each point was asked, and "
+        "each lever under it pulled there")
+    at = next(i for i, line in enumerate(block) if line.split() == ["none", "prepared"])
+    table = [line.split() for line in block[at + 1:-1]]
+    # what the runs of each variant decided, counted here independently
+    scenario = load_scenario(quiet_point)
+    kept = {name: run_replications(scenario, seed=1, replications=4, workers=1,
+                                   decisions=DecisionPlan.from_policy(scenario, name),
+                                   keep=decided).kept for name in ("none", "prepared")}
+
+    def runs(name: str, point: str, lever: str | None = None) -> str:
+        return str(sum(bool(run.times.get(point)) and (lever is None
+                                                     or lever in run.pulled[point])
+                       for run in kept[name]))
+
+    assert table[0] == ["prep", runs("none", "prep"), runs("prepared", "prep")] == \
+        ["prep", "4", "4"]
+    assert table[1] == ["brief", "0", "4"] and table[2] == ["train", "0", "4"]
+    busy = next(row for row in table if row[0] == "busy")
+    assert busy == ["busy", runs("none", "busy"), runs("prepared", "busy")]
+    temps = table[table.index(busy) + 1]
+    assert temps == ["temps", "0", runs("prepared", "busy", "temps")]
+    assert block[-1] == ("  never asked in any run: quiet (when phone_waiting is above "
+                         "500)")
+    # --json: the same counts, under a key of its own
+    assert main([*args, "--json"]) == 0
+    points = json.loads(capsys.readouterr().out)["decision_points"]
+    assert points["prepared"]["prep"] == {"runs_asked": 4, "times_asked": 4,
+                                          "levers": {"brief": 4, "train": 4}}
+    assert points["none"]["quiet"]["runs_asked"] == 0
+    # sim.replications.compare_variants passes `keep` on to every variant's replications
+    plans = {name: DecisionPlan.from_policy(scenario, name) for name in ("none", "prepared")}
+    comparison = compare_variants(scenario, plans, seed=1, replications=4, workers=1,
+                                  keep=decided)
+    assert {v: r.kept for v, r in comparison.variants.items()} == kept
+    assert compare_variants(scenario, plans, seed=1, replications=2,
+                            workers=1).variants["none"].kept is None
+
+
+def figure_cells(text: str, label: str) -> list[str]:
+    """The `mean ± half-width` texts on a table's row of one figure, units left out."""
+    row = next(line for line in text.splitlines() if line.strip().startswith(label + "  "))
+    rest = row.strip()[len(label):]
+    bare = " ".join(re.sub(r"%|\bpts\b|\bmin\b|\bEUR\b|/ ?100|\bh\b", " ", rest).split())
+    return re.findall(r"[-+]?[\d,.<]+ ± [\d,.<]+", bare)
+
+
+def test_run_and_compare_write_a_figure_and_its_interval_the_same_way(capsys, monkeypatch):
+    """`itsm run -r 3 --policy prepared` and the `prepared` variant of `itsm compare -r 3`
+    are the same runs: each figure reads the same in both, digit for digit (a count's
+    interval to one decimal, as its mean: "395 ± 11.3", not "395 ± 11.28")."""
+    monkeypatch.setenv("COLUMNS", "200")
+    assert main(["run", STORY, "--policy", "prepared", "-r", "3", "--workers", "1"]) == 0
+    ran = capsys.readouterr().out
+    compared = compare_out(capsys, "none=policy:none", "prepared=policy:prepared")
+    for label in ("Contacts", "Answered", "Abandonment rate (phone)",
+                  "Average speed of answer (phone)", "First-contact resolution",
+                  "Satisfaction at the end (0-100)", "Total cost (IT and lost business time)",
+                  "Open contacts and tickets, average"):
+        (in_run,) = figure_cells(ran, label)
+        assert in_run == figure_cells(compared, label)[1], (label, in_run)
+    contacts = figure_cells(ran, "Contacts")[0]
+    assert re.fullmatch(r"[\d,]+(\.\d)? ± [\d,]+\.\d", contacts), contacts
+
+
+def test_one_formatter_writes_every_figure_with_its_interval():
+    from cli.main import _estimate_text
+    from sim.replications import Estimate
+
+    assert _estimate_text(Estimate(395.0, 11.283, 20), "count") == "395 ± 11.3"
+    assert _estimate_text(Estimate(0.0823, 0.0141, 20), "share") == "8.2% ± 1.4 pts"
+    assert _estimate_text(Estimate(0.0823, 0.0141, 20), "share", units=False) == "8.2 ± 1.4"
+    assert _estimate_text(Estimate(-0.468, 0.022, 20), "share", difference=True) == \
+        "-46.8 pts ± 2.2 pts"
+    assert _estimate_text(Estimate(1267.04, 139.8, 20), "min") == "1,267.04 min ± 139.80 min"
+    assert _estimate_text(Estimate(9875.0, 0.0, 20), "money", "EUR") == "9,875 EUR ± 0"
+    assert _estimate_text(Estimate(74.8, 0.04, 20), "points") == "74.8 / 100 ± 0.0"
+    assert _estimate_text(Estimate(0.8, 0.05, 20), "points", difference=True) == "+0.80 ± 0.05"
+    assert _estimate_text(Estimate(None, None, 0), "min") == "—"
+
+
+def test_tables_name_departments_teams_and_suppliers_as_the_debrief_does(capsys,
+                                                                         monkeypatch):
+    """softphone-cutover's departments, teams and suppliers by their names, in `itsm run`
+    and `itsm compare`; a label too long for its column wraps at a space, never inside
+    "softphone-vendor" or any other word."""
+    assert main(["run", "softphone-cutover", "--policy", "prepared"]) == 0
+    out = capsys.readouterr().out
+    for named in ("Satisfaction — HR and Administration", "Satisfaction — Customer Service",
+                  "Utilisation — Softphone vendor", "Mean wait in queue — Service desk",
+                  "Utilisation — Infrastructure and telephony"):
+        assert f"  {named}  " in out, named
+    for raw in ("— hr", "— customer-service", "— softphone-vendor", "— service-desk"):
+        assert raw not in out, raw
+    satisfaction = [line.split("—")[1].split("  ")[0].strip() for line in out.splitlines()
+                    if line.startswith("  Satisfaction — ")]
+    assert satisfaction == sorted(satisfaction)  # by name, as they read
+    monkeypatch.setenv("COLUMNS", "100")
+    assert main(["compare", "softphone-cutover", "--variant", "u=policy:unprepared",
+                 "--variant", "p=policy:prepared", "-r", "2", "--workers", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "— hr " not in out and "— softphone-vendor" not in out
+    table = out[out.index("\nfigure "):out.index("\nDecision points")].splitlines()[3:]
+    first_column = [line.split("  ")[0] if not line.startswith("  ") else
+                    line[:2] + line[2:].split("  ")[0] for line in table]
+    # a label's second line starts with two spaces; the first ends on a whole word
+    broken = [a for a, b in zip(first_column, first_column[1:], strict=False)
+              if b.startswith("  ") and b.strip() and not a.startswith("  ")]
+    assert broken, "expected some labels to wrap at 100 columns"
+    assert not [a for a in broken if a.endswith("-")], broken
+    joined = " ".join(" ".join(first_column).split())
+    assert "Mean wait in queue — Softphone vendor" in joined
+    assert "Utilisation — Softphone vendor" in joined
+    assert "Satisfaction — HR and Administration" in joined
+
+
+def test_replay_says_when_each_decision_was_taken_as_itsm_run_does(capsys, tmp_path):
+    """Not "at minute 3420": the weekday and time, as `itsm run` and a decisions file write
+    them, with the minute for designers."""
+    decisions = tmp_path / "decisions.yaml"
+    decisions.write_text("decisions:\n  - {point: prep, levers: [brief, train]}\n"
+                         "  - {at: \"thu 09:30\", levers: [temps]}\n")
+    saved = tmp_path / "run.json"
+    assert main(["run", STORY, "--decisions", str(decisions), "--save-replay",
+                 str(saved)]) == 0
+    capsys.readouterr()
+    assert main(["replay", str(saved)]) == 0
+    out = capsys.readouterr().out
+    shown = out.splitlines()[1:out.splitlines().index("")]
+    recorded = json.loads(saved.read_text())["decisions"]
+    assert len(shown) == len(recorded) >= 2
+    days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    for line, d in zip(shown, recorded, strict=True):
+        day, minute = divmod(int(d["at_min"]), 1440)
+        when = f"{days[day]} {minute // 60:02d}:{minute % 60:02d} (minute {d['at_min']:g})"
+        what = d.get("point") or "free decision"
+        assert line == f"  {what} at {when}: {', '.join(d['levers']) or 'no lever'}", line
+    assert "  prep at mon 00:00 (minute 0): brief, train" in shown
+    assert "  free decision at thu 09:30 (minute 4890): temps" in shown
+    assert "at minute" not in out
+
+
+def test_an_unknown_option_is_reported_with_the_commands_own_usage():
+    result = itsm("leaderboard", "softphone-cutover", "--bye", "x")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith("usage: itsm leaderboard ")
+    assert result.stderr.rstrip().endswith(
+        "itsm leaderboard: error: unrecognized arguments: --bye x (did you mean --by?)")

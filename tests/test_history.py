@@ -28,6 +28,7 @@ import io
 import json
 import os
 import random
+import re
 import signal
 import sqlite3
 import subprocess
@@ -521,8 +522,37 @@ def test_itsm_history_json_and_show(capsys, filled, outcomes):
     assert run["decisions"][0]["point"] == "preparation"
     assert main(["history", "--show", str(filled["Blue"])]) == 0
     out = capsys.readouterr().out
-    assert "by Blue" in out and "preparation: brief-help-desk" in out
-    assert "Balanced score (0-100)" in out and "Satisfaction — sales" in out
+    assert "by Blue" in out and "preparation at mon 00:00 (minute 0): brief-help-desk" in out
+    assert "Balanced score (0-100)" in out and "Satisfaction — Sales" in out
+
+
+def test_itsm_history_show_says_when_each_decision_was_taken(capsys, filled, outcomes):
+    """Each decision with the weekday and time it was taken (as `itsm run` and decisions
+    files write them) and the minute, never "at minute 560" alone."""
+    assert main(["history", "--show", str(filled["Red"])]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    shown = lines[lines.index("Decisions") + 1:lines.index("")]
+    days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    expected = []
+    for d in outcomes["unprepared"].decisions:
+        day, minute = divmod(int(d.at_min), 1440)
+        expected.append(f"  {d.point} at {days[day]} {minute // 60:02d}:{minute % 60:02d} "
+                        f"(minute {d.at_min:g}): {', '.join(d.levers) or 'no lever'}")
+    assert shown == expected and len(shown) >= 2
+    assert "  preparation at mon 00:00 (minute 0): no lever" in shown
+    assert "at minute" not in out
+
+
+def test_itsm_history_show_of_a_scenario_whose_file_is_gone_keeps_minutes_and_ids(
+        capsys, outcomes, tmp_path):
+    gone = tmp_path / "gone.yaml"
+    with History() as history:
+        run_id = history.save(outcomes["unprepared"], str(gone), team="Red")
+    assert main(["history", "--show", str(run_id)]) == 0
+    out = capsys.readouterr().out
+    assert "  preparation at minute 0: no lever" in out
+    assert "Satisfaction — sales" in out
 
 
 def test_itsm_history_export_csv(capsys, filled, tmp_path):
@@ -563,6 +593,46 @@ def test_itsm_leaderboard(capsys, filled):
     assert "the history has runs of: softphone-cutover, tiny-desk" in capsys.readouterr().out
 
 
+def test_itsm_leaderboard_by_a_figure_heads_its_column_with_the_figures_label(capsys, filled):
+    assert main(["leaderboard", CUTOVER, "--by", "abandonment_rate"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].endswith("by Abandonment rate (phone), lower is better")
+    assert lines[1].split() == ["#", "team", "abandonment", "rate", "seed", "run", "saved"]
+    assert [line.split()[1] for line in lines[2:5]] == ["Blue", "Green", "Red"]
+    assert main(["leaderboard", CUTOVER, "--by", "satisfaction_hr"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "by Satisfaction — HR and Administration, higher is better" in lines[0]
+    assert " satisfaction — HR and Administration " in lines[1]
+    assert main(["leaderboard", CUTOVER, "--by", "csat"]) == 0
+    assert capsys.readouterr().out.splitlines()[1].split()[2] == "CSAT"
+
+
+def test_itsm_leaderboard_by_an_unknown_figure_names_those_it_can_sort_by(capsys, filled):
+    """Not argparse's top-level usage: one message, exit 2, with the figures a leaderboard
+    sorts by, which way is better for each, and the one meant when it is close."""
+    assert main(["leaderboard", CUTOVER, "--by", "x"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "usage:" not in captured.err
+    first, higher, lower = captured.err.splitlines()
+    assert first == "itsm: --by x: 'x' is not a key figure a leaderboard can sort by. It " \
+                    "sorts by:"
+    assert higher.startswith("  higher is better: score, satisfaction, csat, fcr")
+    assert "satisfaction_<department> (sales, customer-service, finance, hr, management)" \
+        in higher
+    assert lower.startswith("  lower is better: abandonment_rate, asa_min, mean_wait_min, "
+                            "cost_total")
+    assert "handle_min" not in captured.err and "contacts," not in captured.err
+    named = re.sub(r" \([^)]*\)", "", f"{higher.split(': ', 1)[1]}, {lower.split(': ', 1)[1]}")
+    for name in named.split(", "):
+        if "<" not in name:  # every figure named is one it sorts by
+            assert main(["leaderboard", CUTOVER, "--by", name]) == 0, name
+            capsys.readouterr()
+    assert main(["leaderboard", CUTOVER, "--by", "satisfction"]) == 2
+    assert "(did you mean satisfaction?)" in capsys.readouterr().err
+    assert main(["leaderboard", CUTOVER, "--kpi", "handle_min"]) == 2  # known: says why
+    assert "would mean nothing" in capsys.readouterr().err
+
+
 def test_the_commands_on_a_missing_history_create_nothing(capsys, private_history):
     assert main(["history"]) == 0
     assert "No runs kept yet" in capsys.readouterr().out
@@ -578,7 +648,8 @@ def test_the_commands_on_a_missing_history_create_nothing(capsys, private_histor
     (["history", "--replay", "99", "--out", "x.json"], "no run 99"),
     (["history", "--out", "x.json"], "--out goes with --replay"),
     (["leaderboard", CUTOVER, "--kpi", "contacts"], "would mean nothing"),
-    (["leaderboard", CUTOVER, "--kpi", "nonsense"], "unknown key figure"),
+    (["leaderboard", CUTOVER, "--kpi", "nonsense"],
+     "--by nonsense: 'nonsense' is not a key figure a leaderboard can sort by"),
 ])
 def test_the_commands_refuse_bad_requests_with_exit_2(capsys, filled, argv, message):
     assert main(argv) == 2

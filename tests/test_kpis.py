@@ -170,3 +170,26 @@ def test_an_outcome_taken_mid_run_keeps_its_figures_as_the_run_goes_on():
     fresh = Simulation(load_builtin("normal-week"), seed=4)
     fresh.advance(11 * 60 + 40)
     assert compute_kpis(fresh.outcome()) == before
+
+
+def test_labels_name_departments_teams_and_suppliers_of_a_scenario():
+    """With the scenario, a figure about one department, team or supplier names it as the
+    debrief does (the short name: no bracketed detail); without it, or for an id the
+    scenario does not declare, by its id, as before."""
+    from sim import load_builtin
+
+    cutover = load_builtin("softphone-cutover")
+    assert kpi_label("satisfaction_hr", cutover) == ("Satisfaction — HR and Administration",
+                                                     "points")
+    assert kpi_label("utilisation_softphone-vendor", cutover) == (
+        "Utilisation — Softphone vendor", "share")  # "Softphone vendor (support contract)"
+    assert kpi_label("mean_wait_min_service-desk", cutover) == (
+        "Mean wait in queue — Service desk", "min")
+    assert kpi_label("mean_wait_min_phone", cutover) == ("Mean wait, phone", "min")
+    assert kpi_label("asa_min", cutover) == kpi_label("asa_min")
+    assert kpi_label("satisfaction_hr") == ("Satisfaction — hr", "points")
+    assert kpi_label("utilisation_softphone-vendor") == ("Utilisation — softphone-vendor",
+                                                         "share")
+    assert kpi_label("satisfaction_elsewhere", cutover) == ("Satisfaction — elsewhere",
+                                                            "points")
+    assert kpi_section("satisfaction_hr") == "Satisfaction"
