@@ -140,7 +140,14 @@ def wrap_balanced(fonts: Fonts, text: str, width: int, size: str = "body",
             high = mid
         else:
             low = mid + 1
-    return wrap(fonts, text, high, size, bold)
+    lines = wrap(fonts, text, high, size, bold)
+    # a separator ends the line before it rather than starting the next ("· Tab: …")
+    for k in range(1, len(lines)):
+        head, _, rest = lines[k].partition(" ")
+        moved = f"{lines[k - 1]} {head}"
+        if head in ("·", "—") and rest and fonts.get(size, bold).size(moved)[0] <= width:
+            lines[k - 1], lines[k] = moved, rest
+    return lines
 
 
 def note_cut(fonts: Fonts, text: str, shown: str) -> None:

@@ -6,9 +6,12 @@ run headless."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pygame
 import pytest
 
+from game import background
 from game.screens.floor import FloorScreen
 from game.session import Play
 from sim import Simulation, load_builtin
@@ -784,8 +787,8 @@ def test_the_hang_up_count_is_the_last_simulated_hour_as_the_log_has_it(tmp_path
     d.key(pygame.K_SPACE)  # paused: the figures are read up to the clock's minute
     n = hung_up_in_the_log(fl.play)
     assert n >= 3  # a bad Monday morning, unprepared
-    assert fl.play.hung_up_lately == n
     assert d.shows(f"{n} hung up") and d.shows("in the last hour")
+    assert fl.play.hung_up_lately == n
     d.key(pygame.K_SPACE)
     while not fl.play.finished:
         if fl.overlay is not None and "decide" in d.ids():
@@ -1032,3 +1035,132 @@ def test_the_floor_decides_goals_on_the_figures_as_shown_as_the_debrief_does():
     assert met["satisfaction"] is True and met["abandonment_rate"] is True
     assert met["fcr"] is False and met["asa_min"] is False
     assert met["csat"] is None  # nothing measured yet: neither met nor missed
+
+
+# -- Esc, scrolling, figures, words: what a new trainee's trial found ------------------------
+
+
+def test_esc_on_the_preparation_lets_go_then_goes_back_to_the_briefing(tmp_path):
+    d = Driver(tmp_path, scenario="softphone-cutover")
+    d.click("start")
+    assert d.screen.name == "preparation" and d.shows("[Esc]  Back to the briefing")
+    lever = d.screen.chooser.levers[0]
+    tab_to(d, f"lever:{lever.id}")
+    d.key(pygame.K_ESCAPE)  # lets go of the card first, as everywhere
+    assert d.screen.name == "preparation" and d.screen.ui.focus_id is None
+    d.key(pygame.K_ESCAPE)  # ... then back
+    assert d.screen.name == "briefing"
+    d.key(pygame.K_RETURN)  # and on again: the preparation asks again, nothing decided
+    assert d.screen.name == "preparation" and d.screen.play.sim.decisions_taken == []
+
+
+def test_esc_on_a_decision_pop_up_keeps_it_and_says_the_clock_waits(tmp_path):
+    """A decision must be answered: Esc lets go of a card, and then says why the pop-up
+    stays — it is on the pop-up's keys line too."""
+    d, fl = monday_at_ten_past_eight(tmp_path)
+    d.click("fastest")
+    d.until(lambda: fl.overlay is not None)
+    pending = fl.play.pending
+    assert d.shows("the clock waits for your answer: Do nothing is a choice")
+    tab_to(d, f"lever:{fl.overlay.chooser.levers[0].id}")
+    d.key(pygame.K_ESCAPE)
+    assert d.screen.ui.focus_id is None and fl.overlay is not None
+    d.key(pygame.K_ESCAPE)
+    assert fl.play.pending is pending and type(fl.overlay).__name__ == "DecisionOverlay"
+    assert d.shows("The clock waits for your answer")
+    assert "resume" not in d.ids()  # not the pause menu either
+    d.key(pygame.K_RETURN)  # Do nothing
+    assert fl.overlay is None and fl.play.pending is None
+
+
+def test_the_briefing_says_it_scrolls_and_how(tmp_path):
+    d = Driver(tmp_path, scenario="softphone-cutover")
+    assert d.shows("▼ more below (↓ / PgDn)")
+    # the facts on the right are a second list: Shift and the same keys
+    assert d.shows("▼ more below (Shift+↓ / PgDn)")
+    d.key(pygame.K_END)
+    assert d.shows("▲ more above (↑ / PgUp)") and d.screen.scroll.top > 0
+    d.key(pygame.K_PAGEDOWN, mod=pygame.KMOD_SHIFT)
+    assert d.screen.facts_scroll.top > 0 and d.shows("Suppliers")
+    assert d.cut_texts() == []
+
+
+def test_the_debriefs_people_tab_says_its_left_column_goes_on(tmp_path):
+    """Unprepared, the three journeys are longer than the column: its foot says so and how
+    to scroll it, and Shift+PgDn brings up the rest (the ledger keeps ↓ / PgDn)."""
+    from game.screens.debrief import DebriefScreen
+    from game.screens.preparation import begin_play
+
+    d = Driver(tmp_path)
+    play = begin_play(d.app, load_builtin("softphone-cutover"), "softphone-cutover", seed=1)
+    play.run_to_end()
+    d.app.show(DebriefScreen(d.app, play))
+    d.step()
+    d.key(pygame.K_p)
+    assert d.shows("▼ more below (Shift+↓ / PgDn)") and d.shows("▼ more below (↓ / PgDn)")
+    from reports.narrative import when
+
+    # the last journey's last moment, as its line begins: "Fri 14:27: Customer Service — …"
+    last = d.screen.journeys[-1].moments[-1]
+    begins = f"{when(play.outcome(), last['time_min'])}: {last['reason'][:12]}"
+    assert not [t for t in d.texts() if t.startswith(begins)]
+    for _ in range(5):
+        d.key(pygame.K_PAGEDOWN, mod=pygame.KMOD_SHIFT)
+    assert [t for t in d.texts() if t.startswith(begins)]
+    assert d.shows("▲ more above (Shift+↑ / PgUp)")
+    assert d.screen.scroll.top == 0  # the ledger stayed where it was
+    background.wait_all()
+
+
+def test_the_score_reads_the_same_in_the_debrief_and_the_history(journey):
+    """One figure, one way: the score with one decimal, as `format_figure` shows a 0-100
+    figure (the debrief said 65/100 where the history said 64.5)."""
+    from reports.narrative import format_figure
+
+    d, debrief = journey["driver"], journey["debrief"]
+    show_debrief(d, debrief)
+    shown = format_figure(debrief.kpis["score"], "points")
+    assert "." in shown
+    assert d.shows(f"Score {shown}/100")
+    d.click("history")
+    assert [t for t in d.texts() if t.startswith(f"{shown}  (luck")]  # the leaderboard
+    assert shown in d.texts()  # the runs kept
+
+
+def test_the_replay_note_says_the_file_as_it_is_typed(journey, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the game started here; exports go to ./exports
+    d = Driver(tmp_path, export_dir="exports")
+    show_debrief(d, journey["debrief"])
+    d.click("replay")
+    saved = sorted(Path("exports").glob("replay-*.json"))
+    assert saved
+    assert f"itsm replay {saved[0]}" in d.screen.message
+    assert saved[0].parts[0] == "exports"  # a path that works from here, not a bare name
+
+
+def test_the_pickers_titles_are_one_size_and_whole(tmp_path):
+    for size in ((960, 600), (1280, 720), (1920, 1080)):
+        d = Driver(tmp_path / f"{size[0]}", size=size)
+        d.click("play")
+        titles = [e.scenario.title for e in d.screen.entries]
+        rows = {e.source: d.screen.ui.find(f"scenario:{e.source}").rect
+                for e in d.screen.entries}
+        # the numbers and the titles, bold, in the rows (the length and id under them are
+        # not bold)
+        in_rows = [(text, font) for text, rect, font, bold in d.placed()
+                   if bold and any(r.contains(rect) for r in rows.values())]
+        assert len({font for _, font in in_rows}) == 1, (size, in_rows)
+        shown = " ".join(text for text, _ in in_rows)
+        assert all(title in shown for title in titles), size
+        assert d.cut_texts() == []
+
+
+def test_the_title_screens_keys_leave_no_word_alone_on_a_line(tmp_path):
+    from game.screens.title import KEYS
+
+    for size in ((960, 600), (1280, 720), (1920, 1080)):
+        d = Driver(tmp_path / f"{size[0]}", size=size)
+        lines = [(text, rect) for text, rect, _, _ in d.placed() if text in KEYS]
+        assert " ".join(text for text, _ in lines) == KEYS
+        widths = [rect.width for _, rect in lines]
+        assert min(widths) > max(widths) / 2, (size, [text for text, _ in lines])

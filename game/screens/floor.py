@@ -763,8 +763,13 @@ class FloorScreen(Screen):
         pygame.draw.rect(surface, t.panel_high, desk, border_radius=8)
         pygame.draw.rect(surface, colour, desk, 4 if agent.contact is not None else 2,
                          border_radius=8)
-        # the figure gives way on a narrow desk, so that its words fit beside it
-        size = round(min(desk.height * 0.62, desk.width * 0.3))
+        # the figure gives way on a narrow desk, so that its words fit beside it: the room
+        # for "visitor" and "999 min" is kept, right of a visitor (the widest drawing, about
+        # 1.75 figures and 24 pixels wide)
+        fonts = self.app.fonts
+        words_w = max(fonts.width("999 min", "small"), fonts.width("visitor", "small", True)) + 8
+        size = round(min(desk.height * 0.62, desk.width * 0.3,
+                         (desk.width - words_w - 28) * 4 / 7))
         cx = desk.left + size // 2 + 8
         # the agent behind the desk, and what they are doing in front of them
         draw_person(surface, colour, cx, desk.top + size + 6, size)
@@ -783,14 +788,14 @@ class FloorScreen(Screen):
             env = pygame.Rect(cx + size // 3, desk.top + 6, size // 2, size // 3)
             draw_envelope(surface, colour, env, t.background)
             tx = max(tx, env.right + 8)
-        tx = min(tx, desk.right - self.line * 2)
+        tx = min(tx, desk.right - words_w)
         # (a free desk's figure is grey, a shape; its word must be readable)
-        words, size_name, bold = fit_lines(self.app.fonts, word, desk.right - tx - 4,
+        words, size_name, bold = fit_lines(fonts, word, desk.right - tx - 4,
                                            NAME_STYLES[:2])
         ui.text(surface, words[0], (tx, desk.top + 6), size_name,
                 t.text_dim if agent.contact is None else colour, bold=bold)
         if agent.contact is not None:
-            busy, size_name, _ = fit_lines(self.app.fonts, f"{agent.busy_min:.0f} min",
+            busy, size_name, _ = fit_lines(fonts, f"{agent.busy_min:.0f} min",
                                            desk.right - tx - 4, NAME_STYLES[1:2])
             ui.text(surface, busy[0], (tx, desk.top + 6 + self.line), size_name, t.text_dim)
         lines = [f"Agent {agent.number + 1} of {team_id}"]
