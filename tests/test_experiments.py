@@ -654,6 +654,90 @@ def test_the_command_answers_a_sweep_with_goals(folder, capsys):
     assert png.is_file() and png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
 
 
+def test_replications_and_seed_given_on_the_command_line_replace_the_files(folder, capsys):
+    """`-r N` (and `--seed N`) run that many replications of each variant instead of the
+    file's, and the output says so: the header, results.json (its `experiment` as run, and
+    what the command line changed) and every run's per-replication figures."""
+    code, out, err = run_cli(capsys, str(folder / "variants.yaml"), "-r", "3", "--seed", "5",
+                             "--workers", "1")
+    assert code == 0, err
+    assert ("Seed 5, 3 replications each (from the command line: -r 3, --seed 5; the file "
+            "says 6 replications, seed 3), the same for every variant") in out
+    saved = json.loads((folder / "variants-results" / "results.json").read_text())
+    assert saved["experiment"]["replications"] == 3 and saved["experiment"]["seed"] == 5
+    assert saved["experiment"]["command_line"] == {
+        "replications": {"given": 3, "in_the_file": 6}, "seed": {"given": 5, "in_the_file": 3}}
+    for run in saved["runs"]:
+        assert all(len(values) == 3 for values in run["per_replication"].values())
+        assert all(figure["n"] <= 3 for figure in run["figures"].values())
+    # the same figures as the file itself asking for 3 replications from seed 5
+    (folder / "three.yaml").write_text(SMALL_VARIANTS.replace("seed: 3", "seed: 5")
+                                       .replace("replications: 6", "replications: 3"))
+    asked = run_experiment(load_experiment(folder / "three.yaml"), workers=1)
+    assert [run["per_replication"] for run in saved["runs"]] == [
+        {k: asked.values(name, k) for k in asked.experiment.kpis} for name in asked.names]
+    # more than the file says, the long name of the option, and one of the two alone
+    code, out, err = run_cli(capsys, str(folder / "sweep.yaml"), "--replications", "8",
+                             "--workers", "2")
+    assert code == 0, err
+    assert ("Seed 2, 8 replications each (from the command line: -r 8; the file says 5 "
+            "replications), the same for every point") in out
+    saved = json.loads((folder / "sweep-results" / "results.json").read_text())
+    assert saved["experiment"]["command_line"] == {"replications": {"given": 8,
+                                                                    "in_the_file": 5}}
+    assert len(saved["runs"][0]["per_replication"]["asa_min"]) == 8
+    # the file's own numbers given again change nothing, and the header says nothing more
+    code, out, _ = run_cli(capsys, str(folder / "sweep.yaml"), "-r", "5", "--seed", "2",
+                           "--workers", "1")
+    assert code == 0 and "Seed 2, 5 replications each, the same for every point" in out
+    assert "command_line" not in json.loads(
+        (folder / "sweep-results" / "results.json").read_text())["experiment"]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["-r", "1"], "argument --replications/-r: expected a whole number from 2 to 10,000 (a "
+                  "confidence interval needs at least two replications), got '1'"),
+    (["-r", "lots"], "argument --replications/-r: expected a whole number, got 'lots'"),
+    (["-r", "20000"], "expected a whole number from 2 to 10,000"),
+    (["--seed", "-1"], "argument --seed: expected a whole number >= 0, got '-1'"),
+])
+def test_bad_replications_or_seed_on_the_command_line_exit_2(folder, args, message):
+    result = subprocess.run([sys.executable, "-m", "cli.main", "experiment",
+                             str(folder / "sweep.yaml"), *args], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and result.stdout == ""
+    assert "Traceback" not in result.stderr and message in result.stderr
+    assert not (folder / "sweep-results").exists()
+
+
+def test_more_replications_on_the_command_line_than_an_experiment_may_run_exit_2(folder,
+                                                                               capsys):
+    values = ", ".join(str(v) for v in range(30))
+    (folder / "wide.yaml").write_text(SMALL_SWEEP.replace("add: [0, 1, 2]", f"add: [{values}]"))
+    code, out, err = run_cli(capsys, str(folder / "wide.yaml"), "-r", "10000")
+    assert code == 2 and out == ""
+    assert err == ("itsm: --replications 10,000: 300,000 runs in all (10,000 replications x "
+                   "30 variants or points) is more than 200,000: at most 6,666 replications "
+                   "for this experiment\n")
+    assert not (folder / "wide-results").exists()
+
+
+def test_the_table_names_departments_teams_and_suppliers(tmp_path, capsys):
+    (tmp_path / "named.yaml").write_text(
+        "scenario: softphone-cutover\nreplications: 2\n"
+        "kpis: [satisfaction_hr, utilisation_softphone-vendor, mean_wait_min_service-desk]\n"
+        "variants:\n  unprepared: {policy: unprepared}\n  prepared: {policy: prepared}\n"
+        "goals:\n  satisfaction_hr: {at_least: 74}\n")
+    code, out, err = run_cli(capsys, str(tmp_path / "named.yaml"), "--workers", "1")
+    assert code == 0, err
+    headings = [line for line in out.splitlines() if line and not line.startswith(" ")]
+    assert "Satisfaction — HR and Administration  (goal: at least 74.0 / 100)" in headings
+    assert "Utilisation — Softphone vendor" in headings
+    assert "Mean wait in queue — Service desk" in headings
+    assert "Goals: satisfaction — HR and Administration at least 74.0 / 100" in out
+    assert "— hr" not in out and "— softphone-vendor" not in out
+
+
 def test_the_command_prints_json(folder, capsys):
     code, out, err = run_cli(capsys, str(folder / "sweep.yaml"), "--workers", "2", "--json")
     assert code == 0, err
@@ -751,6 +835,30 @@ def test_every_error_example_in_the_documentation_is_refused_as_shown(tmp_path):
             blocks[i + 1][2].strip().splitlines()
         checked += 1
     assert checked >= 2
+
+
+def test_the_documented_quick_look_says_what_it_ran(tmp_path, capsys):
+    """"Running an experiment" quotes what `-r 5` makes the header and results.json say,
+    for the first example: they say it."""
+    text = DOC.read_text(encoding="utf-8")
+    start = text.index("## Running an experiment")
+    section = " ".join(text[start:text.index("\n## ", start + 1)].split())
+    header = re.search(r"reads `(Seed 1, 5 replications each \(.*?\), the same for every "
+                       r"variant) \.\.\.`", section).group(1)
+    command_line = json.loads(re.search(r"`command_line: (\{.*?\}\})`", section).group(1))
+    assert "`replications: 5`" in section
+    for _, markers, block in doc_blocks():
+        for marker in markers:
+            if marker.startswith("file:"):
+                (tmp_path / marker.removeprefix("file:").strip()).write_text(block)
+    code = main(["experiment", str(tmp_path / "cutover.yaml"), "-r", "5", "--workers", "2"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    (line,) = [line for line in out.splitlines() if line.startswith("Seed ")]
+    assert line.startswith(header), line
+    saved = json.loads((tmp_path / "cutover-results" / "results.json").read_text())
+    assert saved["experiment"]["replications"] == 5
+    assert saved["experiment"]["command_line"] == command_line
 
 
 @pytest.mark.slow
