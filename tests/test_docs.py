@@ -15,7 +15,8 @@ are checked"):
 - `# error`: a file that must be refused: `itsm validate my-scenario.yaml` (for a decisions
   file `itsm run SCENARIO --decisions my-decisions.yaml`) exits 2 and prints exactly the
   ```text block that follows;
-- `# file: NAME`: the block is also written to NAME where the commands run.
+- `# file: NAME`: the block is also written to NAME where the commands run;
+- `# scenario: ID`: a part put into the built-in scenario ID (as into the base).
 
 Every line of a ```sh block that starts with `itsm ` is run as a real process, in a fresh
 folder holding the `# file:` blocks, and must exit 0; a command that needs a file nobody
@@ -60,7 +61,7 @@ INPUT_SUFFIXES = (".yaml", ".yml", ".json")
 
 _FENCE = re.compile(r"^(`{3,})\s*([\w+-]*)\s*$")
 _FLAG = re.compile(r"#\s*(base|error)\s*")
-_VALUE = re.compile(r"#\s*(file|fragment|each|decisions):\s*(\S.*?)\s*")
+_VALUE = re.compile(r"#\s*(file|fragment|each|decisions|scenario):\s*(\S.*?)\s*")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -239,7 +240,15 @@ def scenarios_of(block: Block) -> list[tuple[str, Any]]:
     if _is_whole(data):
         return [(block.where, data)]
     assert isinstance(data, dict), f"{block.where}: a part of a scenario is a mapping"
+    if (name := block.marker("scenario")) is not None:
+        return [(block.where, merged(_builtin_data(name), data))]
     return [(block.where, merged(_base(), data))]
+
+
+def _builtin_data(name: str) -> dict:
+    """A built-in scenario's file as data, for a `# scenario: ID` part to be put into."""
+    data, _ = read_yaml(ROOT / "scenarios" / f"{name}.yaml", source_name=f"{name}.yaml")
+    return data
 
 
 # ---------------------------------------------------------------------------------------------
@@ -301,6 +310,62 @@ def test_yaml_example_loads_and_runs(block: Block):
     for label, data in scenarios_of(block):
         scenario = scenario_from_data(data, source_name=label)
         run_every_way(scenario)
+
+
+def _asked(out: str, point: str) -> str:
+    """What `itsm run -r N` says of one decision point: "asked in 1 of 10 runs; ..."."""
+    line = next(line for line in out.splitlines() if line.startswith(f"  {point} "))
+    return line.split(None, 1)[1]
+
+
+def test_a_condition_that_never_holds_in_the_softphone_week_and_ones_that_do(tmp_path,
+                                                                            capsys):
+    """docs/scenarios.md, "Check that a condition can hold": in softphone-cutover a point on
+    `phone_waiting above 4` is asked in 1 of 10 unprepared weeks; the page's point on the
+    abandonment rate of the last hour in all 10, within half an hour of the cutover (and in
+    all 10 prepared weeks); one on the backlog in all 10 unprepared weeks, on Monday
+    morning, and in 1 of 10 prepared ones. Checked as the page says to, with
+    `itsm run FILE --policy NAME -r 10`, and the page says what this finds."""
+    import yaml
+
+    from cli.decided import decided
+    from cli.main import main
+    from sim.replications import run_replications
+
+    text = " ".join(SCENARIOS_DOC.read_text(encoding="utf-8").split())
+    for claim in ("`itsm run SCENARIO --policy NAME -r 10` lists every decision point",
+                  "`when: {metric: phone_waiting, above: 4}` looks like the alarm the cutover "
+                  "needs, but it is asked in only 1 of 10 unprepared weeks",
+                  "It is asked in all 10 unprepared weeks, within half an hour of the 08:00 "
+                  "cutover", "it is asked in all 10 prepared weeks too",
+                  "`{metric: backlog, above: 25}` is asked in 10 of 10 unprepared weeks, on "
+                  "Monday morning, and in 1 of 10 prepared ones"):
+        assert claim in text, claim
+    (block,) = [b for b in CHECKED if b.marker("scenario") == "softphone-cutover"
+                and "abandonment_rate_last_hour" in b.text]
+    ((_, data),) = scenarios_of(block)
+    (point,) = _data(block)["decision_points"]
+    for other, condition in (("queue-alarm", {"metric": "phone_waiting", "above": 4}),
+                             ("backlog-alarm", {"metric": "backlog", "above": 25})):
+        data["decision_points"].append({**point, "id": other, "when": condition})
+    path = tmp_path / "cutover-alarms.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    runs = {}
+    for policy in ("unprepared", "prepared"):
+        assert main(["run", str(path), "--policy", policy, "-r", "10", "--workers", "2"]) == 0
+        runs[policy] = capsys.readouterr().out
+    assert _asked(runs["unprepared"], "queue-alarm").startswith("asked in 1 of 10 runs;")
+    assert _asked(runs["unprepared"], point["id"]).startswith("asked in 10 of 10 runs;")
+    assert _asked(runs["prepared"], point["id"]).startswith("asked in 10 of 10 runs;")
+    assert _asked(runs["unprepared"], "backlog-alarm").startswith("asked in 10 of 10 runs;")
+    assert _asked(runs["prepared"], "backlog-alarm").startswith("asked in 1 of 10 runs;")
+    # when: the first asking of each run
+    scenario = scenario_from_data(data, source_name=str(path))
+    kept = run_replications(scenario, seed=1, replications=10, workers=2, keep=decided,
+                            decisions=DecisionPlan.from_policy(scenario, "unprepared")).kept
+    cutover = 8 * 60  # mon 08:00
+    assert all(cutover <= run.askings[point["id"]][0][0] <= cutover + 30 for run in kept)
+    assert all(cutover <= run.askings["backlog-alarm"][0][0] < 12 * 60 for run in kept)
 
 
 @pytest.mark.parametrize("block", DECISIONS, ids=lambda b: b.where)
@@ -422,3 +487,126 @@ def test_commands_on_the_page_run(doc: Path, tmp_path: Path):
             failures.append(f"{doc.name}:{command.line}: {command.text} -> exit "
                             f"{result.returncode}\n{result.stderr[-2000:]}")
     assert not failures, "\n\n".join(failures)
+
+
+# ---------------------------------------------------------------------------------------------
+# What the README says of the scenarios and their figures
+# ---------------------------------------------------------------------------------------------
+
+
+def _readme_section(heading: str) -> str:
+    """A section of the README (from its `## heading` to the next), whitespace folded."""
+    text = README.read_text(encoding="utf-8")
+    start = text.index(f"\n## {heading}\n")
+    end = text.find("\n## ", start + 1)
+    return " ".join(text[start:end if end > 0 else None].split())
+
+
+def test_the_readme_lists_every_built_in_scenario_with_what_it_teaches():
+    from sim import list_builtin
+
+    library = _readme_section("The scenario library")
+    listed = re.findall(r"- `([\w-]+)` — (.+?)(?= - `|$)", library)
+    assert sorted(name for name, _ in listed) == sorted(s.id for s in list_builtin())
+    assert all(len(words.split()) >= 12 for _, words in listed), listed
+
+
+#: Numbers written as words in the README.
+NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
+
+
+def test_the_readme_figures_of_the_softphone_week_are_what_make_demo_prints(tmp_path):
+    """Unprepared and prepared, rounded as the README writes them: what `make demo` (the
+    Makefile's command) prints today, read from the same command with --json."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8").replace("\\\n", " ")
+    demo = shlex.split(makefile.split("\ndemo:", 1)[1].splitlines()[1])[1:]
+    assert demo[0] == "compare"
+    library = _readme_section("The scenario library")
+    quoted = re.search(r"Over the (\d+) runs of `make demo`, unprepared: (\d+)% of calls "
+                       r"abandoned, CSAT \(.+?\) (\d+)%, satisfaction falling all week; "
+                       r"prepared: a calm week, (\d+)% of calls abandoned, CSAT (\d+)%",
+                       library)
+    assert quoted, library
+    result = itsm([*demo, "--json"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    printed = json.loads(result.stdout)
+    assert printed["replications"] == int(quoted.group(1))
+    figures = printed["variants"]
+
+    def percent(variant: str, kpi: str) -> int:
+        return round(100 * figures[variant][kpi]["mean"])
+
+    assert [int(g) for g in quoted.groups()[1:]] == [
+        percent("unprepared", "abandonment_rate"), percent("unprepared", "csat"),
+        percent("prepared", "abandonment_rate"), percent("prepared", "csat")]
+    # "falling all week": everybody's satisfaction ends below where the week began
+    assert figures["unprepared"]["satisfaction"]["mean"] < figures["prepared"][
+        "satisfaction"]["mean"]
+
+
+def _run(policy: str, scenario: str = "softphone-cutover"):
+    built = resolve_scenario(scenario)
+    return Simulation(built, seed=1, decisions=DecisionPlan.from_policy(built, policy)).run()
+
+
+def _quoted_in(quote: str, text: str) -> bool:
+    """Is `quote` in `text`, with "…" standing for words left out?"""
+    pattern = ".*?".join(re.escape(piece) for piece in quote.split("…"))
+    return re.search(pattern, text) is not None
+
+
+def test_the_readme_quotes_the_debrief_and_the_ledger_as_they_read_today():
+    """The README's examples of the debrief's story are lines of the story of the `itsm
+    report` command it shows (firefighting, seed 1), "…" marking words left out; its
+    example of the ledger is a moment of the unprepared week."""
+    from reports.narrative import story
+    from sim.moments import ledger
+
+    debriefs = _readme_section("Debriefs, history and experiments")
+    quotes = re.findall(r'\("(.+?)"\)', debriefs.split("- **The run history**")[0])
+    assert len(quotes) == 2, quotes
+    assert "itsm report softphone-cutover --policy firefighting" in \
+        README.read_text(encoding="utf-8")
+    beats = [f"{b.when} {b.text}" for b in story(_run("firefighting"))]
+    for quote in quotes:
+        assert any(_quoted_in(quote, beat) for beat in beats), (quote, beats)
+    moments = _readme_section("Moments of truth")
+    (example,) = re.findall(r'\("(.+?)"\)', moments)
+    assert "the unprepared softphone week (seed 1)" in moments
+    assert example in ledger(_run("unprepared")).reasons
+
+
+def test_the_readme_answer_to_how_many_agents_is_what_the_experiment_finds():
+    """"five more, for Monday; without its `measure`, the week's average needs three": the
+    smallest sweep point meeting the goal in the README's experiment, and in the same
+    experiment over the whole week (from two agents less than that answer: the points
+    below meet it still less)."""
+    from sim.experiments import experiment_from_text, load_experiment, run_experiment
+
+    debriefs = _readme_section("Debriefs, history and experiments")
+    answer = re.search(r"the `itsm experiment` above answers (\w+) more, for Monday; without "
+                       r"its `measure`, the week's average needs (\w+)\)", debriefs)
+    assert answer, debriefs
+    monday, week = (NUMBER_WORDS[word] for word in answer.groups())
+    path = ROOT / "docs" / "examples" / "agents-on-cutover-day.yaml"
+    assert "itsm experiment docs/examples/agents-on-cutover-day.yaml" in \
+        README.read_text(encoding="utf-8")
+    assert run_experiment(load_experiment(path), workers=2).smallest_meeting() == f"+{monday}"
+    text = path.read_text(encoding="utf-8")
+    assert "\nmeasure: " in text
+    whole_week = re.sub(r"\nmeasure: .*", "", text).replace(
+        "add: [0, 1, 2, 3, 4, 5, 6]", f"add: [{week - 1}, {week}]")
+    assert "measure" not in whole_week.split("kpis")[1]
+    found = run_experiment(experiment_from_text(whole_week, "week.yaml",
+                                                base_dir=path.parent), workers=2)
+    assert found.smallest_meeting() == f"+{week}"
+
+
+def test_the_readme_speed_targets_are_the_benchmarks():
+    speed = _readme_section("Speed")
+    targets = re.search(r"targets of at most ([\d.]+)× the textbook SimPy model's and "
+                        r"([\d.]+)× Ciw's", speed)
+    assert targets, speed
+    results = json.loads((ROOT / "bench" / "results.json").read_text(encoding="utf-8"))
+    assert results["engine"]["targets"] == {"engine_vs_simpy": float(targets.group(1)),
+                                            "engine_vs_ciw": float(targets.group(2))}
