@@ -15,6 +15,7 @@ from game import background
 from game.screens.floor import FloorScreen
 from game.session import Play
 from sim import Simulation, load_builtin
+from sim.builtin import list_builtin
 from sim.decisions import DecisionPlan
 from sim.history import History
 from sim.names import evidence_words
@@ -1164,3 +1165,24 @@ def test_the_title_screens_keys_leave_no_word_alone_on_a_line(tmp_path):
         assert " ".join(text for text, _ in lines) == KEYS
         widths = [rect.width for _, rect in lines]
         assert min(widths) > max(widths) / 2, (size, [text for text, _ in lines])
+
+
+@pytest.mark.parametrize("scenario_id", [b.id for b in list_builtin()])
+def test_every_scenarios_floor_at_1280x720_cuts_no_text(tmp_path, scenario_id):
+    """Each built-in scenario on the floor at 1280×720 — two days at 240 min/s, then on at
+    top speed to the end, every question answered with Enter: its names (departments,
+    teams, suppliers, the change of the moment) and figures are drawn whole."""
+    d = Driver(tmp_path, scenario=scenario_id)
+    d.key(pygame.K_RETURN)
+    if d.screen.name == "preparation":
+        d.key(pygame.K_RETURN)
+    fl = floor(d)
+    fl.speed_index = d.app.theme.speed_steps.index(240)
+    while not fl.play.finished:
+        if fl.overlay is not None and "decide" in d.ids():
+            d.key(pygame.K_RETURN)
+        if fl.play.now_min > 2 * 24 * 60:
+            fl.fastest()
+        d.step(dt=0.25)
+    d.step()
+    assert {where: sorted(texts) for where, texts in d.cuts_seen.items()} == {}

@@ -389,7 +389,8 @@ class FloorScreen(Screen):
         if key not in self._side_widths:
             sc = self.play.scenario
             face = 2 * round(self.line * 0.9) + g  # the face and the room beside it
-            departments = [fonts.width(d.name or d.id, "small", True) for d in sc.departments]
+            departments = [fonts.width(short_name(d.name, d.id), "small", True)
+                           for d in sc.departments]
             left = 2 * g + face + max(departments, default=0) + 2
             names = [short_name(tm.name, tm.id) for tm in sc.teams if tm.tier != 1]
             names += [short_name(su.name, su.id) for su in sc.suppliers]
@@ -562,7 +563,9 @@ class FloorScreen(Screen):
             # the whole name: bold, else regular, else on two lines when the row has room
             # (on a small window a name on two lines leaves out "lately …": the tip has it)
             styles = NAME_STYLES if row_h >= 3 * small + 2 else NAME_STYLES[:2]
-            name_lines, size, bold = fit_lines(fonts, d.name or d.id, row.right - tx, styles)
+            # the name before a bracket ("New Customer Service agents"); the tip has it all
+            name_lines, size, bold = fit_lines(fonts, short_name(d.name, d.id), row.right - tx,
+                                               styles)
             name_y = row.top + 2
             for line in name_lines:
                 name_y = ui.text(surface, line, (tx, name_y), size, bold=bold).bottom
@@ -821,7 +824,8 @@ class FloorScreen(Screen):
         for text, colour in story:
             # the change's whole name, on two lines if need be
             lines, size, bold = fit_lines(fonts, text, inner.width, (
-                ("small", True, 1), ("small", False, 1), ("small", True, 2)))
+                ("small", True, 1), ("small", False, 1), ("small", True, 2),
+                ("small", False, 2)))
             for line in lines:
                 ui.text(surface, line, (inner.left, y), size, colour, bold=bold)
                 y += small
@@ -864,12 +868,15 @@ class FloorScreen(Screen):
             sy = box.top + 4 + len(name_lines) * small
             slots = grp.busy if grp.kind == "supplier" else grp.on_duty
             busy = grp.busy
-            for s in range(min(slots, 14)):
+            who = "tickets in hand" if grp.kind == "supplier" else "busy"
+            # as many squares as leave room for the words after them ("+3 10 busy")
+            words_w = fonts.width(f"+{slots} {busy} {who}", "small") + 4
+            shown = max(0, min(slots, 14, (box.right - 6 - x - words_w) // (sq + 3)))
+            for s in range(shown):
                 colour = t.ticket if s < busy else t.idle
                 pygame.draw.rect(surface, colour, (x + s * (sq + 3), sy, sq, sq))
-            extra = f"+{slots - 14} " if slots > 14 else ""
-            who = "tickets in hand" if grp.kind == "supplier" else "busy"
-            ui.text(surface, f"{extra}{busy} {who}", (x + min(slots, 14) * (sq + 3) + 4,
+            extra = f"+{slots - shown} " if slots > shown else ""
+            ui.text(surface, f"{extra}{busy} {who}", (x + shown * (sq + 3) + 4,
                     sy + sq // 2), "small", t.text_dim, anchor="midleft")
             wait_colour = t.bad if grp.waiting > 10 else t.warn if grp.waiting else t.text_dim
             longest = f", longest {grp.longest_wait_min / 60:.1f} h" if grp.waiting else ""
