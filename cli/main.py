@@ -145,7 +145,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Run a scenario under two or more sets of decisions, every variant on "
         "the same replications (common random numbers), and print each variant's key "
         "figures and its paired difference to the first variant, with 95% confidence "
-        "intervals. For sweeps, overrides, goals, charts and CSV, write an experiment file "
+        "intervals, then in how many runs of each variant each decision point was asked "
+        "and each of its levers pulled. For sweeps, overrides, goals, charts and CSV, write an experiment file "
         "(itsm experiment, docs/experiments.md).")
     compare.add_argument("scenario", metavar="SCENARIO", help="a YAML file or a built-in id")
     compare.add_argument("--variant", action="append", required=True, metavar="NAME=DECISIONS",
