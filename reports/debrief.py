@@ -303,7 +303,7 @@ def twin_summary(result, labels: tuple[str, str]) -> str:
     for keys, label in ((result.only_in_first, labels[0]), (result.only_in_second, labels[1])):
         if keys:
             text += (f" {_contacts(len(keys))} happened only in “{label}”"
-                     f"{_what_they_were(keys, result.first.scenario)}.")
+                     f"{what_they_were(keys, result.first.scenario)}.")
     return text + " Every difference was caused by the decisions."
 
 
@@ -311,7 +311,7 @@ def _contacts(n: int) -> str:
     return f"{n:,} contact{'' if n == 1 else 's'}"
 
 
-def _what_they_were(keys: list[tuple], scenario) -> str:
+def what_they_were(keys: list[tuple], scenario) -> str:
     """ " (110 people trying again after giving up, 68 brought by the change, 38 brought by
     “Order Entry down at month-end”)": a contact is known by its source, its number in it
     and its attempt (`sim.twin`); the extra demand of a change or an inject has a source of

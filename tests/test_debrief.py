@@ -942,7 +942,7 @@ def test_the_twin_says_what_the_contacts_only_one_run_had_were():
     scenario = builtin("month-end-outage")
     keys = [("category:order-entry-chase", 1, 0), ("category:order-entry-chase", 2, 0),
             ("inject:order-entry-outage:order-entry-down", 1, 0), ("category:how-to", 4, 1)]
-    assert debrief._what_they_were(keys, scenario) == (
+    assert debrief.what_they_were(keys, scenario) == (
         " (1 person trying again after giving up, 2 about “Order Entry: any news?”, 1 brought "
         "by “Order Entry down at month-end”)")
 

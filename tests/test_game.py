@@ -927,10 +927,10 @@ def test_the_twin_words_say_what_the_extra_contacts_were():
     result = Comparison(first=None, second=None, kpi_deltas={}, same=40,
                         turned_out_differently=[None] * 5, only_in_first=[retry],
                         only_in_second=[retry, brought, brought])
-    assert twin_words(result, "‘Unprepared’") == (
+    assert twin_words(result, "‘Unprepared’", load_builtin("softphone-cutover")) == (
         "Same people, same luck. Of the contacts in both runs, 40 went the same way and 5 "
         "turned out differently. 3 contacts in ‘Unprepared’ did not happen in your run (1 "
-        "person trying again after giving up, 2 contacts a change brought). 1 contact in "
+        "person trying again after giving up, 2 brought by the change). 1 contact in "
         "your run did not happen in ‘Unprepared’ (1 person trying again after giving up). "
         "Every difference was caused by the decisions.")
 

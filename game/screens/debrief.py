@@ -47,38 +47,23 @@ TWIN_SHORT_LABELS = {
 }
 
 
-def _extra_contacts(keys: list[tuple]) -> str:
-    """What the contacts only one run had were: "110 people trying again after giving up,
-    197 contacts a change brought" (a contact is known by its source, its number in it
-    and its attempt, `sim.twin`; a change's extra demand has a source of its own)."""
-    again = sum(1 for key in keys if key[2] > 0)
-    brought = sum(1 for key in keys if key[2] == 0 and str(key[0]).startswith("change:"))
-    other = len(keys) - again - brought
-    parts = []
-    if again:
-        parts.append(f"{again} {'person' if again == 1 else 'people'} trying again after "
-                     "giving up")
-    if brought:
-        parts.append(f"{brought} contact{'s' if brought != 1 else ''} a change brought")
-    if other and parts:
-        parts.append(f"{other} other{'s' if other != 1 else ''}")
-    return f" ({', '.join(parts)})" if parts else ""
-
-
-def twin_words(comparison, other_title: str) -> str:
+def twin_words(comparison, other_title: str, scenario) -> str:
     """The twin comparison (`sim.twin.Comparison`, your run first) in the trainee's words:
     which contacts went the same way, which turned out differently, and which happened in
-    one run only — and what those were."""
+    one run only — and what those were, as the printed debrief says it
+    (`reports.debrief.what_they_were`)."""
+    from reports.debrief import what_they_were
+
     theirs, yours = comparison.only_in_second, comparison.only_in_first
     text = (f"Same people, same luck. Of the contacts in both runs, {comparison.same:,} went "
             f"the same way and {len(comparison.turned_out_differently):,} turned out "
             "differently.")
     if theirs:
         text += (f" {len(theirs):,} contact{'s' if len(theirs) != 1 else ''} in "
-                 f"{other_title} did not happen in your run{_extra_contacts(theirs)}.")
+                 f"{other_title} did not happen in your run{what_they_were(theirs, scenario)}.")
     if yours:
         text += (f" {len(yours):,} contact{'s' if len(yours) != 1 else ''} in your run did "
-                 f"not happen in {other_title}{_extra_contacts(yours)}.")
+                 f"not happen in {other_title}{what_they_were(yours, scenario)}.")
     return text + " Every difference was caused by the decisions."
 
 
@@ -240,7 +225,7 @@ class DebriefScreen(Screen):
             from sim.twin import compare
 
             other = Simulation(scenario, seed=seed, decisions=plan).run()
-            words = twin_words(compare(outcome, other), f"‘{title}’")
+            words = twin_words(compare(outcome, other), f"‘{title}’", scenario)
             return other, twin_part(outcome, other, ("your run", f"‘{title}’")), words
 
         self.twin_future = background.submit(work)
