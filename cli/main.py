@@ -308,6 +308,9 @@ def _validate_one(name: str) -> str:
             runs = len(experiment.runs)
             return (f"an experiment: {runs} {'variants' if experiment.kind == 'variants' else 'sweep points'}"
                     f" × {experiment.replications} replications of {experiment.base_scenario.id}")
+        if kind == "figures":
+            raise UsageError(f"{name}: this is {KIND_WORDS[kind]}: nothing to check; "
+                             "itsm validate checks scenario and experiment files")
         if kind in ("decisions", "replay"):
             raise UsageError(f"{name}: this is {KIND_WORDS[kind]}: itsm validate checks "
                              f"scenario and experiment files; a {kind} file is checked "

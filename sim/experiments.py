@@ -412,7 +412,7 @@ def _load(source: str | Path, source_name: str, base_dir: Path, name: str) -> Ex
     data, marks = read_yaml(source, source_name=source_name, collect=problems,
                             expected=EXPERIMENT_SHAPE)
     kind = file_kind(data)
-    if kind in ("scenario", "decisions", "replay"):
+    if kind in ("scenario", "decisions", "replay", "figures"):
         # one sentence, not every key of another kind of file listed as unknown
         hint = (f"; to experiment on this scenario, name it in an experiment file: "
                 f"`scenario: {Path(source_name).name}`" if kind == "scenario" else "")

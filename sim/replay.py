@@ -118,13 +118,17 @@ def save_replay(replay: ReplayFile, path: str | os.PathLike) -> None:
 def load_replay(path: str | os.PathLike) -> ReplayFile:
     """Read a replay file; any problem is a located ScenarioError."""
     from sim.loader import located_problems
-    from sim.yamlsafe import read_yaml
+    from sim.yamlsafe import KIND_WORDS, file_kind, read_yaml
 
     name = str(path)
+    expected = ("a replay file (a JSON object with the scenario, the seed and the decisions: "
+                "itsm run --save-replay FILE writes one)")
     # JSON is YAML, read as safely
-    data, marks = read_yaml(Path(path), source_name=name,
-                            expected="a replay file (a JSON object with the scenario, the "
-                                     "seed and the decisions)")
+    data, marks = read_yaml(Path(path), source_name=name, expected=expected)
+    kind = file_kind(data)
+    if kind not in (None, "replay"):  # one sentence, not every field of it listed as wrong
+        raise ScenarioError([Problem(name, 1, "", f"this is {KIND_WORDS[kind]}, not a replay "
+                                     f"file: expected {expected}")])
     if isinstance(data, dict) and data.get("format") not in (None, FORMAT):
         raise ScenarioError([Problem(name, 1, "format",
                                      f"expected a replay file ({FORMAT!r}), got "

@@ -107,6 +107,10 @@ def file_kind(data: Any) -> str | None:
     keys = set(data)
     if keys & {"engine_version", "event_log_sha256"}:
         return "replay"
+    kpis = data.get("kpis")
+    if "replications" in keys and isinstance(kpis, dict) and kpis \
+            and all(isinstance(v, dict) and "mean" in v for v in kpis.values()):
+        return "figures"  # what `itsm run --json` prints: figures, not a file to run
     if keys & {"clock", "teams", "categories"} or ("id" in keys and "scenario" not in keys):
         return "scenario"
     if keys & {"scenario", "variants", "sweep", "replications", "kpis", "measure"}:
@@ -122,6 +126,8 @@ KIND_WORDS = {
     "scenario": "a scenario file (it has id, clock, teams, categories)",
     "experiment": "an experiment file (it names a scenario and says what to compare)",
     "decisions": "a decisions file (policy, decisions)",
+    "figures": "the key figures of a run, as `itsm run --json` prints them (scenario, "
+               "seed, replications, kpis)",
 }
 
 

@@ -893,3 +893,20 @@ def test_an_unknown_option_is_reported_with_the_commands_own_usage():
     assert result.stderr.startswith("usage: itsm leaderboard ")
     assert result.stderr.rstrip().endswith(
         "itsm leaderboard: error: unrecognized arguments: --bye x (did you mean --by?)")
+
+
+def test_the_printed_figures_given_as_a_replay_or_to_validate_are_named_for_what_they_are(
+        capsys, tmp_path):
+    """`itsm run --json > r.json` then `itsm replay r.json`: one sentence saying what the
+    file is and how to make a replay, not sixty fields listed as wrong."""
+    figures = tmp_path / "r.json"
+    assert main(["run", "normal-week", "-r", "2", "--json"]) == 0
+    figures.write_text(capsys.readouterr().out)
+    assert main(["replay", str(figures)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"{figures}:1: this is the key figures of a run, as `itsm run --json` "
+                   "prints them (scenario, seed, replications, kpis), not a replay file: "
+                   "expected a replay file (a JSON object with the scenario, the seed and the "
+                   "decisions: itsm run --save-replay FILE writes one)"]
+    assert main(["validate", str(figures)]) == 2
+    assert "this is the key figures of a run" in capsys.readouterr().err
