@@ -694,21 +694,6 @@ def test_the_twin_table_says_which_run_did_better_on_each_figure(made):
     assert debrief._better("contacts", 10.0, 20.0) == ""      # demand: neither is better
 
 
-def test_the_readme_quotes_the_story_as_it_is_told(unprepared, firefighting):
-    """The README's examples of the story are the story of seed 1 (unprepared, and
-    firefighting for the lever)."""
-    readme = " ".join((ROOT / "README.md").read_text().split())
-    told = " ".join(b.text for b in narrative.story(unprepared))
-    assert "62 contacts in the next two hours against 11 on a usual day" in readme
-    assert "62 contacts in the next two hours against 11 on a usual day" in told
-    assert "→ 68% hung up that day" in readme and "→ 68% of callers hung up that day" in told
-    lever = next(b for b in narrative.story(firefighting) if b.when == "Mon 09:20")
-    quoted = re.search(r"\(\"you pulled “Two temporary agents…” and “Send an FAQ e-mail…” "
-                       r"together → ([^\"]+)\"\)", readme)
-    assert quoted, "the README quotes the firefighters' lever beat"
-    assert lever.effects == [quoted[1]]
-
-
 def test_a_run_stopped_early_is_measured_up_to_where_it_stopped(softphone):
     """A game left on Tuesday at noon: its lever beats compare the runs up to Tuesday noon,
     and say "the run", not "the week"."""
