@@ -220,14 +220,12 @@ def write_charts(result, folder: Path) -> list[str]:
                                 currency=currency, measured=measured)
         (folder / "variants.png").write_bytes(png_bytes(figure))
         return ["variants.png"]
-    axis = experiment.axes[0]
     for title, names in result.sweep_slices():
         values = [experiment.runs[name].coordinates[0] for name in names]
         estimates = {kpi: [result.estimate(name, kpi) for name in names]
                      for kpi in experiment.kpis}
-        label = f"{axis.label}, {title}" if title else axis.label
-        figure = sweep_chart(values, label, estimates, goals, currency=currency,
-                             measured=measured, scenario=experiment.base_scenario)
+        figure = sweep_chart(values, chart_parameter_words(experiment, experiment.runs[names[0]]),
+                             estimates, goals, currency=currency, measured=measured)
         name = "sweep.png"
         if title:  # one chart per value of the second parameter
             second = experiment.axes[1]
@@ -314,6 +312,25 @@ def _axis_words(axis, scenario) -> str:
 
     return f"{parameter_words(axis.target, axis.operation, scenario)} ({axis.target}, " \
            f"{axis.operation})"
+
+
+def chart_parameter_words(experiment, run) -> str:
+    """What a sweep's chart says it swept, inside a sentence: the first parameter in words
+    ("extra agents on the service desk", `sim.names.parameter_words`) and, in a sweep of two,
+    the value of the second that the chart's points share (those of `run`, one of them), as
+    `sim.names.effect_sentence` says it: ", with handle time of “Password reset” 25%
+    shorter"."""
+    from sim.names import effect_sentence, parameter_words
+    from sim.scenario import Effect
+
+    scenario = experiment.base_scenario
+    first = experiment.axes[0]
+    words = parameter_words(first.target, first.operation, scenario)
+    if len(experiment.axes) > 1:
+        second = experiment.axes[1]
+        effect = Effect(target=second.target, **{second.operation: run.coordinates[1]})
+        words += f", with {effect_sentence(effect, scenario)}"
+    return words
 
 
 def print_result(result) -> None:

@@ -25,7 +25,6 @@ sources in `reports.benchmarks`.
 
 from __future__ import annotations
 
-import re
 import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,7 +40,6 @@ from reports.narrative import figure_unit, format_alike
 from sim import series
 from sim.kpis import backlog_over_time, kpi_label
 from sim.moments import BAD, BAD_BELOW, GOOD_AT_LEAST, ledger, satisfaction_over_time
-from sim.names import effect_sentence, parameter_words
 from sim.scenario import MINUTES_PER_DAY
 
 WIDTH_IN = 12.0
@@ -604,23 +602,22 @@ def variants_chart(comparison, kpis: Sequence[str], goals: Mapping | None = None
     return fig
 
 
-def sweep_chart(values: Sequence[float], parameter_label: str,
+def sweep_chart(values: Sequence[float], parameter: str,
                 estimates: Mapping[str, Sequence], goals: Mapping | None = None,
-                currency: str = "EUR", measured: str | None = None,
-                scenario=None) -> Figure:
+                currency: str = "EUR", measured: str | None = None) -> Figure:
     """A parameter (x) against key figures, one panel per figure (`estimates`: {figure:
     [sim.replications.Estimate per value]}): the mean over replications as a line, its 95%
     confidence interval as a band, a goal as a dashed line (`goals`: {figure: value, or
     {"at_most"|"at_least": value}, or a `sim.scenario.Goal`}), and the benchmark band where
-    the figure has one. `measured`, as for `variants_chart`. A `parameter_label` that is a
-    lever target with its operation ("teams.service-desk.staff (add)", as
-    `sim.experiments.SweepAxis.label` gives it) is said in words ("Extra agents on the
-    service desk", with the names of `scenario` when given)."""
-    parameter_label = parameter_words_of(parameter_label, scenario)
+    the figure has one. `measured`, as for `variants_chart`. `parameter` is what is swept in
+    a trainer's words, as it reads inside a sentence ("extra agents on the service desk",
+    `sim.names.parameter_words`, with a second parameter's value after it: ", with +1 agent
+    on the desktop team"); the x axis says it with a capital letter."""
     x = np.asarray(values, dtype=float)
     fig, axes = _panel_grid(len(estimates), panel_w_in=5.4, panel_h_in=4.4)
-    style.title(fig, f"What changes with {parameter_label[:1].lower()}{parameter_label[1:]}"
+    style.title(fig, f"What changes with {parameter[:1].lower()}{parameter[1:]}"
                 + (f"\nFigures of {measured}" if measured else ""))
+    x_label = parameter[:1].upper() + parameter[1:]
     for ax, (name, per_value) in zip(axes, estimates.items(), strict=True):
         label, unit = kpi_label(name)
         means = _nan([e.mean for e in per_value])
@@ -629,7 +626,7 @@ def sweep_chart(values: Sequence[float], parameter_label: str,
         ax.fill_between(x, means - half, means + half, color=look.color, alpha=0.22,
                         linewidth=0, label="95% confidence interval", zorder=2)
         ax.plot(x, means, label="mean over replications", zorder=3, **look.line())
-        style.style_axes(ax, style.shorten(label, 40), parameter_label,
+        style.style_axes(ax, style.shorten(label, 40), x_label,
                          style.unit_words(unit, currency))
         _benchmark_band(ax, benchmark_for(name))
         _goal_line(ax, name, (goals or {}).get(name), unit, currency)
@@ -639,39 +636,6 @@ def sweep_chart(values: Sequence[float], parameter_label: str,
             ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:g}"))
     _figure_legend(fig, axes)
     return fig
-
-
-_TARGET_LABEL = re.compile(r"^([a-z]+\.[\w-]+\.[\w.-]+) \((set|add|multiply)\)(.*)$", re.S)
-#: the second parameter of a sweep, as `sim.experiments` titles a slice: "<target> +2"
-_SLICE_LABEL = re.compile(r"^, ([a-z]+\.[\w-]+\.[\w.-]+) ([+=×])(-?[\d.]+)$")
-
-
-def parameter_words_of(label: str, scenario=None) -> str:
-    """An axis label as a trainer reads it: a target path with its operation
-    ("teams.service-desk.staff (add)") in words (`sim.names.parameter_words`: "Extra agents
-    on the service desk"), and the value of a second parameter after it (", teams.desktop.
-    staff +1") as a sentence (", with +1 agent on the desktop and applications team"); any
-    other label as it is."""
-    found = _TARGET_LABEL.match(label)
-    if found is None:
-        return label
-    words = parameter_words(found[1], found[2], scenario)
-    rest = found[3]
-    second = _SLICE_LABEL.match(rest)
-    if second is not None:
-        operation = {"+": "add", "=": "set", "×": "multiply"}[second[2]]
-        effect = _Setting(second[1], operation, float(second[3]))
-        rest = f", with {effect_sentence(effect, scenario)}"
-    return words[:1].upper() + words[1:] + rest
-
-
-@dataclass(frozen=True)
-class _Setting:
-    """A target set, added to or multiplied (what `sim.names.effect_sentence` words)."""
-
-    target: str
-    operation: str
-    value: float
 
 
 def _figure_legend(fig: Figure, axes: list[Axes], note: str | None = None) -> None:

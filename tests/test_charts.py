@@ -531,23 +531,38 @@ def test_sweep_chart():
     assert_renders(fig)
 
 
-def test_a_swept_lever_target_is_said_in_words():
-    """`itsm experiment` labels a sweep with its target path ("teams.service-desk.staff
-    (add)"): the chart says it as a trainer would."""
+def test_a_swept_lever_target_is_said_in_words(tmp_path):
+    """`itsm experiment` says what a sweep changed as a trainer would
+    (`cli.experiment_cmd.chart_parameter_words`, from the lever targets the file sweeps),
+    and the chart writes it in its title and under every panel."""
+    from cli.experiment_cmd import chart_parameter_words
+    from sim.experiments import experiment_from_text
+
     estimates = {"abandonment_rate": [Estimate(m, 0.01, 8) for m in (0.13, 0.09)]}
-    softphone = load_builtin("softphone-cutover")
-    fig = charts.sweep_chart([0, 1], "teams.service-desk.staff (add)", estimates,
-                             scenario=softphone)
+    sweep = ("scenario: softphone-cutover\nreplications: 2\nsweep:\n  parameters:\n"
+             "    - {target: teams.service-desk.staff, add: [0, 1]}\n")
+    one = experiment_from_text(sweep, "sweep.yaml", base_dir=tmp_path)
+    words = chart_parameter_words(one, next(iter(one.runs.values())))
+    fig = charts.sweep_chart([0, 1], words, estimates)
     assert title_words(fig) == "What changes with extra agents on the service desk"
     assert fig.axes[0].get_xlabel() == "Extra agents on the service desk"
-    fig = charts.sweep_chart([0, 1], "teams.service-desk.staff (add), "
-                             "categories.softphone-howto.handle.mean ×0.75", estimates,
-                             scenario=softphone)
+    # a sweep of two: one chart per value of the second parameter, which the chart names
+    two = experiment_from_text(
+        sweep + "    - {target: categories.softphone-howto.handle.mean, multiply: [1, 0.75]}\n",
+        "grid.yaml", base_dir=tmp_path)
+    shorter = next(run for run in two.runs.values() if run.coordinates[1] == 0.75)
+    fig = charts.sweep_chart([0, 1], chart_parameter_words(two, shorter), estimates)
     assert fig.axes[0].get_xlabel() == (
         "Extra agents on the service desk, with handle time of “How do I ... on the "
         "softphone?” 25% shorter")
-    # without the scenario: from the ids
-    fig = charts.sweep_chart([0, 1], "teams.service-desk.staff (set)", estimates)
+    assert title_words(fig) == (
+        "What changes with extra agents on the service desk, with handle time of “How do I "
+        "... on the softphone?” 25% shorter")
+    # a value set rather than added
+    staffed = experiment_from_text(sweep.replace("add: [0, 1]", "set: [4, 5]"), "set.yaml",
+                                   base_dir=tmp_path)
+    fig = charts.sweep_chart([4, 5], chart_parameter_words(
+        staffed, next(iter(staffed.runs.values()))), estimates)
     assert fig.axes[0].get_xlabel() == "Agents on the service desk"
     assert_renders(fig)
 

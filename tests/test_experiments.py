@@ -654,6 +654,31 @@ def test_the_command_answers_a_sweep_with_goals(folder, capsys):
     assert png.is_file() and png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
 
 
+def test_a_grids_charts_say_both_parameters_in_words(folder, capsys, monkeypatch):
+    """A sweep of two parameters: one chart per value of the second, and each says what was
+    swept as a trainer would — the first parameter under its panels, the second's value
+    after it — never the target paths of the file."""
+    import reports.render
+
+    drawn = []
+    real = reports.render.png_bytes
+    monkeypatch.setattr(reports.render, "png_bytes",
+                        lambda figure, *a, **k: drawn.append(figure) or real(figure, *a, **k))
+    (folder / "grid.yaml").write_text(SMALL_SWEEP.replace(
+        "    - {target: teams.desk.staff, add: [0, 1, 2]}\n",
+        "    - {target: teams.desk.staff, add: [0, 1, 2]}\n"
+        "    - {target: categories.call.handle.mean, multiply: [1, 0.8]}\n"))
+    code, _out, err = run_cli(capsys, str(folder / "grid.yaml"), "-r", "2", "--workers", "1")
+    assert code == 0, err
+    assert sorted(p.name for p in (folder / "grid-results").glob("*.png")) == [
+        "sweep-call.handle.mean-x0.8.png", "sweep-call.handle.mean-x1.png"]
+    assert [" ".join(f.get_suptitle().split()) for f in drawn] == [
+        "What changes with extra agents on the desk, with handle time of “call” 0% shorter",
+        "What changes with extra agents on the desk, with handle time of “call” 20% shorter"]
+    assert {ax.get_xlabel() for ax in drawn[1].axes} == {
+        "Extra agents on the desk, with handle time of “call” 20% shorter"}
+
+
 def test_replications_and_seed_given_on_the_command_line_replace_the_files(folder, capsys):
     """`-r N` (and `--seed N`) run that many replications of each variant instead of the
     file's, and the output says so: the header, results.json (its `experiment` as run, and
