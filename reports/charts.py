@@ -239,7 +239,8 @@ def moments_timeline(outcome, step_min: float = 60.0, width_in: float = WIDTH_IN
     moments had each reason at all (one may have several)."""
     starts, counts = series.moments_over_time(outcome, step_min)
     book = ledger(outcome)
-    by_reason = moments_by_reason(outcome, step_min)[1]
+    lost = reasons.points_lost(book)  # once: the bars, the worst hours and the legend
+    by_reason = moments_by_reason(outcome, step_min, lost)[1]
     story = _Story.of(outcome)
     fig, axes, _key = _time_figure(1, story, panel_in=5.6, width_in=width_in)
     ax = axes[0]
@@ -288,14 +289,16 @@ def moments_timeline(outcome, step_min: float = 60.0, width_in: float = WIDTH_IN
                     fontsize=style.NOTE_PT, zorder=6, gid="open-at-end",
                     bbox={"boxstyle": "round,pad=0.3", "facecolor": "white",
                           "edgecolor": "#BBBBBB"})
-    _moments_legend(ax, above, below, int(counts["bad"].sum()), book)
+    _moments_legend(ax, above, below, int(counts["bad"].sum()), book, lost)
     return fig
 
 
-def _moments_legend(ax: Axes, above: list, below: list, n_bad: int, book) -> None:
+def _moments_legend(ax: Axes, above: list, below: list, n_bad: int, book,
+                    lost: np.ndarray) -> None:
     """One legend beside the chart: good and neutral; the bad moments by their main reason
     under a heading; then how many bad moments had each reason at all, where that is more
-    than it was the main reason of (one moment may have several)."""
+    than it was the main reason of (one moment may have several). `lost`: the points each
+    moment of `book` lost to each reason (`reports.reasons.points_lost`)."""
     from matplotlib.patches import Rectangle
 
     def heading() -> Rectangle:
@@ -310,8 +313,8 @@ def _moments_legend(ax: Axes, above: list, below: list, n_bad: int, book) -> Non
         labels.append(f"bad (below {BAD_BELOW:g}): {n_bad}, by\nwhat cost them most points")
         handles += below
         labels += [h.get_label() for h in below]
-        main = reasons.bad_by_reason(book)
-        present = reasons.reasons_present(book)
+        main = reasons.bad_by_reason(book, lost)
+        present = reasons.reasons_present(book, lost)
         extra = sorted(((present[r.id], r.words) for r in reasons.REASONS
                         if present[r.id] > main[r.id]), key=lambda x: -x[0])[:4]
         if extra:
@@ -330,18 +333,19 @@ def _moments_legend(ax: Axes, above: list, below: list, n_bad: int, book) -> Non
         legend.get_texts()[k].set_fontweight("bold")
 
 
-def moments_by_reason(outcome, step_min: float = 60.0) -> tuple[np.ndarray, dict]:
+def moments_by_reason(outcome, step_min: float = 60.0, lost: np.ndarray | None = None
+                      ) -> tuple[np.ndarray, dict]:
     """Bad moments per interval by their main reason (`reports.reasons.main_reason`):
     (interval starts, {reason id: counts}), on the intervals of
-    `sim.series.moments_over_time` (the counts of every reason add up to its bad ones)."""
+    `sim.series.moments_over_time` (`sim.series.moment_intervals`: the counts of every
+    reason add up to its bad ones). `lost`: `reports.reasons.points_lost` of the run's
+    ledger, when the caller has it already."""
     book = ledger(outcome)
-    end = float(outcome.end_min)
-    n_bins = max(1, int(np.ceil(end / step_min))) if end > 0 else 1
-    starts = np.arange(n_bins) * float(step_min)
-    bad = (book.verdict == BAD) & (book.time_min <= end)
-    slot = np.minimum((book.time_min // step_min).astype(np.int64), n_bins - 1)
-    kinds = reasons.main_reason(book)
-    return starts, {r.id: np.bincount(slot[bad & (kinds == k)], minlength=n_bins)
+    starts, slot, mine = series.moment_intervals(book.time_min, float(outcome.end_min),
+                                                 step_min)
+    bad = mine & (book.verdict == BAD)
+    kinds = reasons.main_reason(book, lost)
+    return starts, {r.id: np.bincount(slot[bad & (kinds == k)], minlength=len(starts))
                     for k, r in enumerate(reasons.REASONS)}
 
 

@@ -8,8 +8,10 @@ worse. So that a chart can stack them, each bad moment is counted once, under th
 that cost it the most points (on a tie, the one earlier in `REASONS`); `reasons_present`
 says how many had each reason at all.
 
-The points are read from the ledger's own terms (`wait_points`, `late_points`, ...) and the
-model's constants, so the kinds always agree with the scores the debrief prints.
+The points are the ledger's own terms of each score (`sim.moments.SCORE_TERMS`:
+`gave_up_points`, `unresolved_points`, `wait_points`, ...), which the scores are made of,
+so the kinds always agree with the scores the debrief prints: every point a moment lost is
+under one reason, and nothing else.
 """
 
 from __future__ import annotations
@@ -19,19 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim import moments
-from sim.moments import (
-    BAD,
-    BASE_SCORE,
-    DECLINED_POINTS,
-    GAVE_UP,
-    GAVE_UP_SCORE,
-    PASSED_ON,
-    REPEAT_POINTS,
-    STILL_OPEN,
-    TOLD_NO,
-    TRANSFER_POINTS,
-    UNRESOLVED_POINTS,
-)
+from sim.moments import BAD, PASSED_ON, STILL_OPEN, TOLD_NO
 
 
 @dataclass(frozen=True)
@@ -60,47 +50,48 @@ REASON_IDS: tuple[str, ...] = tuple(r.id for r in REASONS)
 
 def points_lost(book: moments.Ledger) -> np.ndarray:
     """Points each moment lost to each reason: an array (moments x `REASONS`), 0 where a
-    reason does not apply. A ticket's later moment (resolved, or still open past its target,
-    after hand-offs) is the one with `transfers` > 0; a contact's own moment has none."""
-    later = book.transfers > 0
+    reason does not apply, from the terms of its score (`sim.moments.SCORE_TERMS`). Not
+    being fixed is told no, passed on or still open, by how the moment ended; a bonus (an
+    announced change, empathy) is no loss."""
     ending = book.ending
+    unresolved = -book.unresolved_points
     lost = np.zeros((len(book), len(REASONS)))
     column = {r: k for k, r in enumerate(REASON_IDS)}
-    lost[:, column["gave_up"]] = np.where(ending == GAVE_UP, BASE_SCORE - GAVE_UP_SCORE, 0.0)
+    lost[:, column["gave_up"]] = -book.gave_up_points
     lost[:, column["told_no"]] = np.where(ending == TOLD_NO,
-                                          -(UNRESOLVED_POINTS + DECLINED_POINTS), 0.0)
-    lost[:, column["passed_on"]] = np.where(ending == PASSED_ON, -UNRESOLVED_POINTS, 0.0)
-    lost[:, column["still_open"]] = np.where(ending == STILL_OPEN, -UNRESOLVED_POINTS, 0.0)
-    lost[:, column["handed_around"]] = -TRANSFER_POINTS * book.transfers
+                                          unresolved - book.declined_points, 0.0)
+    lost[:, column["passed_on"]] = np.where(ending == PASSED_ON, unresolved, 0.0)
+    lost[:, column["still_open"]] = np.where(ending == STILL_OPEN, unresolved, 0.0)
+    lost[:, column["handed_around"]] = -book.transfer_points
     lost[:, column["sla_missed"]] = -np.minimum(book.late_points, 0.0)
     lost[:, column["waited"]] = -np.minimum(book.wait_points, 0.0)
-    lost[:, column["tried_again"]] = np.where((book.attempt >= 1) & ~later & (ending != GAVE_UP),
-                                              -REPEAT_POINTS, 0.0)
+    lost[:, column["tried_again"]] = -book.repeat_points
     lost[:, column["not_told"]] = -np.minimum(book.change_points, 0.0)
     lost[:, column["manner"]] = -np.minimum(book.empathy_points, 0.0)
     return lost
 
 
-def main_reason(book: moments.Ledger) -> np.ndarray:
+def main_reason(book: moments.Ledger, lost: np.ndarray | None = None) -> np.ndarray:
     """For each moment, the index into `REASONS` of what cost it the most points; -1 for a
-    moment that lost nothing (it cannot be bad)."""
-    lost = points_lost(book)
+    moment that lost nothing (it cannot be bad). `lost`: `points_lost(book)`, when the
+    caller has it already (so here and below)."""
+    lost = points_lost(book) if lost is None else lost
     if not lost.size:
         return np.zeros(0, dtype=np.int64)
     worst = np.argmax(lost, axis=1)  # the first of equals: the order of REASONS
     return np.where(lost.max(axis=1) > 0, worst, -1)
 
 
-def bad_by_reason(book: moments.Ledger) -> dict[str, int]:
+def bad_by_reason(book: moments.Ledger, lost: np.ndarray | None = None) -> dict[str, int]:
     """How many bad moments each reason is the main reason of (`REASONS` order, every
     kind)."""
-    kinds = main_reason(book)[book.verdict == BAD]
+    kinds = main_reason(book, lost)[book.verdict == BAD]
     return {r.id: int(np.count_nonzero(kinds == k)) for k, r in enumerate(REASONS)}
 
 
-def reasons_present(book: moments.Ledger) -> dict[str, int]:
+def reasons_present(book: moments.Ledger, lost: np.ndarray | None = None) -> dict[str, int]:
     """How many bad moments had each reason at all (one moment may have several)."""
-    lost = points_lost(book)[book.verdict == BAD]
+    lost = (points_lost(book) if lost is None else lost)[book.verdict == BAD]
     return {r.id: int(np.count_nonzero(lost[:, k] > 0)) for k, r in enumerate(REASONS)}
 
 

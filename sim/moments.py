@@ -156,6 +156,14 @@ SATISFIED_AT_LEAST = BAD_BELOW
 #: a wait shorter than this reads "answered at once" in a reason
 AT_ONCE_MIN = 0.5
 
+#: The terms of a moment's score, each a `Ledger` column of points (0 where it does not
+#: apply; negative what it took off, positive a bonus): the score is `BASE_SCORE` plus them
+#: all, clipped to 0-100 (`Ledger.unclipped_score`). Giving up takes the score to
+#: `GAVE_UP_SCORE`; the rest as in the module's notes. Added in this order, always.
+SCORE_TERMS = ("gave_up_points", "transfer_points", "late_points", "unresolved_points",
+               "declined_points", "repeat_points", "wait_points", "change_points",
+               "empathy_points")
+
 # What a moment is (`Ledger.ending`). A contact gives one moment: resolved at first contact,
 # gave up, told no, or passed on (escalated). A ticket it passed on gives a second moment
 # when it is resolved later, or — if it is still open past its SLA target when the run (or
@@ -253,8 +261,10 @@ class Ledger:
     - `category`, `channel`, `priority` (codes as in the event log);
     - `transfers`: escalations and reassignments; `ending`: `ENDINGS` code;
     - `change`: the change that caused it (index into `names.changes`, -1 none);
-    - `wait_points`, `late_points`, `change_points`, `empathy_points`: those terms of the
-      score (bonuses already halved); the rest follows from `ending`, `transfers`, `attempt`;
+    - the terms of the score (`SCORE_TERMS`), in points: `gave_up_points`,
+      `transfer_points`, `late_points`, `unresolved_points`, `declined_points`,
+      `repeat_points`, `wait_points`, `change_points`, `empathy_points` (bonuses already
+      halved; the whole-point ones as float32, exactly);
     - `score` (0-100), `verdict` (+1 good, 0 neutral, -1 bad);
     - `counted`: arrived after the warm-up (the key figures count these).
 
@@ -275,8 +285,13 @@ class Ledger:
     transfers: np.ndarray
     ending: np.ndarray
     change: np.ndarray
-    wait_points: np.ndarray
+    gave_up_points: np.ndarray
+    transfer_points: np.ndarray
     late_points: np.ndarray
+    unresolved_points: np.ndarray
+    declined_points: np.ndarray
+    repeat_points: np.ndarray
+    wait_points: np.ndarray
     change_points: np.ndarray
     empathy_points: np.ndarray
     score: np.ndarray
@@ -293,8 +308,7 @@ class Ledger:
 
     ARRAYS = ("time_min", "arrived_min", "wait_min", "contact", "issue", "attempt",
               "department", "user", "category", "channel", "priority", "transfers", "ending",
-              "change", "wait_points", "late_points", "change_points", "empathy_points",
-              "score", "verdict", "counted")
+              "change", *SCORE_TERMS, "score", "verdict", "counted")
 
     def __post_init__(self) -> None:
         for name in self.ARRAYS:
@@ -302,6 +316,11 @@ class Ledger:
 
     def __len__(self) -> int:
         return len(self.score)
+
+    def unclipped_score(self) -> np.ndarray:
+        """Each moment's `BASE_SCORE` plus the terms of its score, before the clip to 0-100
+        that gives `score`."""
+        return _sum_of_terms({name: getattr(self, name) for name in SCORE_TERMS}, len(self))
 
     @property
     def reasons(self) -> list[str]:
@@ -337,8 +356,7 @@ class Ledger:
     def csat(self) -> float | None:
         """CSAT: the share of the counted issues that are over which the person remembers
         as satisfied (`SATISFIED_AT_LEAST` or more); None when no issue is over yet."""
-        surveyed = self.surveyed()
-        return float(np.mean(surveyed >= SATISFIED_AT_LEAST)) if surveyed.size else None
+        return csat_of(self.surveyed())
 
     def surveyed(self) -> np.ndarray:
         """What each person remembers of each counted issue that is over: CSAT's basis (a
@@ -703,8 +721,9 @@ def key_figures(v: LogView) -> dict[str, float | None]:
     for d, department in enumerate(outcome.scenario.departments):
         figures[f"satisfaction_{department.id}"] = float(now[d])
     book = reading.ledger
-    figures["csat"] = book.csat()
-    figures["csat_issues"] = float(book.surveyed().size)
+    surveyed = book.surveyed()
+    figures["csat"] = csat_of(surveyed)
+    figures["csat_issues"] = float(surveyed.size)
     figures["moments_good"] = float(np.count_nonzero(book.counted & (book.verdict == GOOD)))
     figures["moments_bad"] = float(np.count_nonzero(book.counted & (book.verdict == BAD)))
     impact = _business_impact(v)
@@ -769,6 +788,20 @@ class _Settings:
         last = np.searchsorted(times, when, side="right") - 1
         return np.where(last >= 0, values[np.maximum(last, 0)] if values.size else 0.0,
                         float(initial))
+
+
+def csat_of(surveyed: np.ndarray) -> float | None:
+    """CSAT from what people remember of the issues surveyed (`Ledger.surveyed`): the share
+    satisfied, None when there are none."""
+    return float(np.mean(surveyed >= SATISFIED_AT_LEAST)) if surveyed.size else None
+
+
+def _sum_of_terms(terms: dict[str, np.ndarray], n: int) -> np.ndarray:
+    """`BASE_SCORE` plus the terms of the score (`SCORE_TERMS`, in that order)."""
+    total = np.full(n, BASE_SCORE)
+    for name in SCORE_TERMS:
+        total = total + terms[name]
+    return total
 
 
 def _bonus_halved(points: np.ndarray) -> np.ndarray:
@@ -850,12 +883,19 @@ def _build_ledger(v: LogView) -> Ledger:
             change_points[mine] = np.where(warned > 0.5, WARNED_POINTS, NOT_WARNED_POINTS)
     change_points = _bonus_halved(change_points)
 
-    talked = (BASE_SCORE
-              + np.where(ending == RESOLVED_FIRST, 0.0, UNRESOLVED_POINTS)
-              + np.where(told_no, DECLINED_POINTS, 0.0)
-              + np.where(attempt >= 1, REPEAT_POINTS, 0.0)
-              + wait_points + change_points + empathy_points)
-    score = np.clip(np.where(quit_, GAVE_UP_SCORE + change_points, talked), 0.0, 100.0)
+    # the contact's terms (`SCORE_TERMS`): giving up scores GAVE_UP_SCORE whatever else,
+    # but for an announced change
+    whole = np.float32
+    nothing = np.zeros(scored.size, dtype=whole)
+    first_terms = {
+        "gave_up_points": np.where(quit_, GAVE_UP_SCORE - BASE_SCORE, 0.0).astype(whole),
+        "transfer_points": nothing, "late_points": np.zeros(scored.size),
+        "unresolved_points": np.where(quit_ | (ending == RESOLVED_FIRST), 0.0,
+                                      UNRESOLVED_POINTS).astype(whole),
+        "declined_points": np.where(told_no & ~quit_, DECLINED_POINTS, 0.0).astype(whole),
+        "repeat_points": np.where((attempt >= 1) & ~quit_, REPEAT_POINTS, 0.0).astype(whole),
+        "wait_points": wait_points, "change_points": change_points,
+        "empathy_points": empathy_points}
 
     # -- a ticket passed on: its resolution, or still open past its target -------------------
     stop = np.where(resolved, resolved_at, v.end_min)
@@ -879,8 +919,10 @@ def _build_ledger(v: LogView) -> Ledger:
             past_target = took > goal
     second = passed_on & (resolved | past_target)
     later = np.flatnonzero(second)
-    later_score = np.clip(BASE_SCORE + TRANSFER_POINTS * transfers[later] + late[later]
-                          + np.where(resolved[later], 0.0, UNRESOLVED_POINTS), 0.0, 100.0)
+    later_terms = {
+        "transfer_points": (TRANSFER_POINTS * transfers[later]).astype(whole),
+        "late_points": late[later],
+        "unresolved_points": np.where(resolved[later], 0.0, UNRESOLVED_POINTS).astype(whole)}
     later_ending = np.where(resolved[later], RESOLVED_LATER, STILL_OPEN)
 
     # the group a contact was first passed on to ("passed on to Infrastructure", said when
@@ -893,8 +935,9 @@ def _build_ledger(v: LogView) -> Ledger:
     def both(first: np.ndarray, then: np.ndarray) -> np.ndarray:
         return np.concatenate([first, then])
 
-    zeros = np.zeros(later.size)
-    all_score = both(score, later_score)
+    terms = {name: both(first_terms[name], later_terms.get(
+        name, np.zeros(later.size, dtype=first_terms[name].dtype))) for name in SCORE_TERMS}
+    all_score = np.clip(_sum_of_terms(terms, scored.size + later.size), 0.0, 100.0)
     all_time = both(time_min, stop[later])
     moment_of = both(scored, scored[later])  # the contact each moment belongs to
     verdict = np.where(all_score >= GOOD_AT_LEAST, GOOD,
@@ -917,10 +960,7 @@ def _build_ledger(v: LogView) -> Ledger:
             np.int16),  # hand-offs counted in the moment (its resolution, not the contact)
         ending=both(ending, later_ending)[order].astype(np.int8),
         change=both(change, change[later])[order],
-        wait_points=both(wait_points, zeros)[order],
-        late_points=both(np.zeros(scored.size), late[later])[order],
-        change_points=both(change_points, zeros)[order],
-        empathy_points=both(empathy_points, zeros)[order],
+        **{name: terms[name][order] for name in SCORE_TERMS},
         score=all_score[order],
         verdict=verdict[order].astype(np.int8),
         counted=(both(arrived, arrived[later]) >= v.warmup_min)[order],

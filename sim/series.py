@@ -18,6 +18,7 @@ them.)
 - `waiting_at_groups`: contacts and tickets waiting in each group's queue;
 - `service_by_hour`: calls, answers, hang-ups and speed of answer by the hour calls came in;
 - `moments_over_time`: good, neutral and bad moments of truth per interval;
+  (`moment_intervals`: the intervals, for any count of moments);
 - `story_markers`: decisions, levers, changes, injects and outages, in plain words;
 - `cost_breakdown`: what the run cost, by kind;
 - `contacts_per_day`: arrivals per calendar day.
@@ -236,15 +237,23 @@ def moments_over_time(outcome: Outcome, step_min: float = 60.0
     from sim.moments import BAD, GOOD, NEUTRAL, ledger
 
     book = ledger(outcome)
-    end = float(outcome.end_min)
-    n_bins = max(1, int(np.ceil(end / step_min))) if end > 0 else 1
-    starts = np.arange(n_bins) * float(step_min)
-    # moments of tickets still open are dated at the end: they count in the last interval
-    mine = book.time_min <= end
-    slot = np.minimum((book.time_min[mine] // step_min).astype(np.int64), n_bins - 1)
-    verdict = book.verdict[mine]
-    return starts, {name: np.bincount(slot[verdict == code], minlength=n_bins)
+    starts, slot, mine = moment_intervals(book.time_min, float(outcome.end_min), step_min)
+    return starts, {name: np.bincount(slot[mine & (book.verdict == code)],
+                                      minlength=len(starts))
                     for name, code in zip(VERDICT_NAMES, (GOOD, NEUTRAL, BAD), strict=True)}
+
+
+def moment_intervals(time_min: np.ndarray, end_min: float, step_min: float = 60.0
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The intervals moments of truth are counted in (`moments_over_time`, and the chart of
+    their reasons): (interval starts, the interval of each moment happening at `time_min`,
+    which moments count: those up to `end_min`). A run's intervals [start, start + step_min)
+    cover it from minute 0; a moment at the end (a ticket still open is dated there) counts
+    in the last one."""
+    n_bins = max(1, int(np.ceil(end_min / step_min))) if end_min > 0 else 1
+    starts = np.arange(n_bins) * float(step_min)
+    slot = np.minimum((time_min // step_min).astype(np.int64), n_bins - 1)
+    return starts, slot, time_min <= end_min
 
 
 # ---------------------------------------------------------------------------------------------

@@ -236,6 +236,42 @@ def test_moments_timeline(unprepared):
     assert_renders(fig)
 
 
+def test_every_point_a_moment_lost_is_under_one_reason(week):
+    """`reports.reasons.points_lost` reads the terms `sim.moments` scores with: for every
+    moment of the softphone week, the base score plus its bonuses minus the points it lost
+    to its reasons is its score before the clip to 0-100 — no point lost twice or missed."""
+    from reports.reasons import points_lost
+    from sim.moments import BASE_SCORE, SCORE_TERMS
+
+    for outcome in week.values():
+        book = ledger(outcome)
+        bonuses = sum(np.maximum(getattr(book, term), 0.0) for term in SCORE_TERMS)
+        unclipped = book.unclipped_score()
+        assert BASE_SCORE + bonuses - points_lost(book).sum(axis=1) == pytest.approx(
+            unclipped, abs=1e-9)
+        assert np.array_equal(np.clip(unclipped, 0.0, 100.0), book.score)
+        assert (points_lost(book) >= 0).all()
+
+
+def test_the_bad_moments_by_reason_are_those_of_the_moments_chart_hour_by_hour(week,
+                                                                             monkeypatch):
+    """The bars of each reason add up to the bad moments `sim.series.moments_over_time`
+    counts in every interval (the same intervals), and a chart works out the points lost
+    once for its bars, its worst hours and its legend."""
+    from reports import reasons
+
+    for step_min in (60.0, 90.0):
+        starts, counts = series.moments_over_time(week["unprepared"], step_min)
+        same_starts, by_reason = charts.moments_by_reason(week["unprepared"], step_min)
+        assert same_starts.tolist() == starts.tolist()
+        assert sum(by_reason.values()).tolist() == counts["bad"].tolist()
+    calls = []
+    real = reasons.points_lost
+    monkeypatch.setattr(reasons, "points_lost", lambda book: calls.append(book) or real(book))
+    charts.moments_timeline(week["unprepared"])
+    assert len(calls) == 1
+
+
 # A small log whose moments and reasons are worked out by hand (minutes; no calendar; the run
 # ends at 240; SLA: resolve within 30 min; a phone caller expects an answer within 1 min,
 # after which the wait costs up to 15 points, all of them at 10 min):

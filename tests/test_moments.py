@@ -364,11 +364,14 @@ def test_csat_is_the_share_of_issues_over_that_people_remember_as_satisfied():
     assert over == {0: True, 1: True, 2: True, 4: True, 5: True, 8: True, 7: False}
     assert ledger(outcome).csat() == pytest.approx(4 / 6)
     assert compute_kpis(outcome)["csat"] == pytest.approx(4 / 6)
+    # the key figures say on how many issues CSAT stands: the six it is the share of
+    assert compute_kpis(outcome)["csat_issues"] == 6
     # at 150 #4 has been passed on and waits within its target: not over, not surveyed
     early = make_outcome(*hand_made_parts(), end_min=150)
     assert ledger(early).csat() == pytest.approx(3 / 3)
-    # a minute in, nothing is over: no CSAT yet
-    assert compute_kpis(make_outcome(*hand_made_parts(), end_min=1))["csat"] is None
+    # a minute in, nothing is over: no CSAT yet, on no issue
+    figures = compute_kpis(make_outcome(*hand_made_parts(), end_min=1))
+    assert figures["csat"] is None and figures["csat_issues"] == 0
     assert kpi_label("csat")[1] == "share" and kpi_section("csat") == "Satisfaction"
 
 

@@ -59,6 +59,7 @@ from sim.series import (
     clock_words,
     contacts_per_day,
     cost_breakdown,
+    moment_intervals,
     moments_over_time,
     queue_over_time,
     sample_times,
@@ -239,6 +240,20 @@ def test_moments_over_time_by_verdict():
     assert counts["good"].tolist() == [2, 2, 0, 0]
     assert counts["neutral"].tolist() == [0, 0, 0, 0]
     assert counts["bad"].tolist() == [2, 2, 0, 0]
+
+
+def test_moments_are_counted_in_intervals_from_minute_0_to_the_end():
+    """`moment_intervals`, which `moments_over_time` and the chart of bad moments by reason
+    both count in: [start, start + step) from minute 0; a moment at the very end (a ticket
+    still open is dated there) in the last interval; none after the end."""
+    starts, slot, counted = moment_intervals(np.array([0.0, 59.9, 60.0, 150.0, 200.0, 201.0]),
+                                             end_min=200.0, step_min=60.0)
+    assert starts.tolist() == [0.0, 60.0, 120.0, 180.0]
+    assert slot[counted].tolist() == [0, 0, 1, 2, 3]
+    assert counted.tolist() == [True] * 5 + [False]
+    # a run of less than one interval, and a run of nothing, still have one
+    assert moment_intervals(np.array([10.0]), 30.0, 60.0)[0].tolist() == [0.0]
+    assert moment_intervals(np.zeros(0), 0.0, 60.0)[0].tolist() == [0.0]
 
 
 def test_clock_words():
