@@ -5,20 +5,17 @@ A designer whose `phone_waiting > 5` point never fired should read it under the 
 figures, not find it out from a replay file. For one run each asking is listed with its
 moment; over replications, in how many runs each point was asked and each lever pulled.
 
-The key figures come from the same runs: `run_keeping_decisions` is `run_replications`
-keeping, per run, what was decided (a few lines per run, never the event log).
+The key figures come from the same runs: `sim.run_replications(..., keep=decided)` keeps,
+per run, what was decided (a few lines per run, never the event log).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 #: Askings of one point listed for a single run; the rest are counted ("and 37 more").
 SHOWN_ASKINGS = 5
-#: Steps a run in this process is cut into to move the progress bar.
-PROGRESS_STEPS = 50
 
 
 @dataclass
@@ -29,7 +26,7 @@ class Decided:
     askings: dict[str, list[tuple[float, tuple[str, ...]]]] = field(default_factory=dict)
     times: dict[str, int] = field(default_factory=dict)
     pulled: dict[str, set[str]] = field(default_factory=dict)  # point -> levers, any asking
-    last: dict[str, float] = field(default_factory=dict)  # point -> its last asking
+    last_asked_min: dict[str, float] = field(default_factory=dict)  # point -> its last asking
     free: list[tuple[float, tuple[str, ...]]] = field(default_factory=list)
 
 
@@ -42,22 +39,11 @@ def decided(outcome) -> Decided:
             continue
         found.times[d.point] = found.times.get(d.point, 0) + 1
         found.pulled.setdefault(d.point, set()).update(d.levers)
-        found.last[d.point] = d.at_min
+        found.last_asked_min[d.point] = d.at_min
         shown = found.askings.setdefault(d.point, [])
         if len(shown) < SHOWN_ASKINGS:
             shown.append((d.at_min, d.levers))
     return found
-
-
-def run_keeping_decisions(scenario, seed: int, replications: int, workers: int | None,
-                          progress: Callable[[float, float], None], plan):
-    """`sim.run_replications` (the same runs, the same figures) keeping what each run
-    decided. Returns (Replications, [Decided per replication])."""
-    from sim.replications import run_replications
-
-    result = run_replications(scenario, seed, replications, workers=workers,
-                              progress=progress, decisions=plan, keep=decided)
-    return result, result.kept
 
 
 # -- words --------------------------------------------------------------------------------------
@@ -135,7 +121,7 @@ def print_decisions(scenario, answered_by: str, runs: list[Decided]) -> None:
             more = run.times[point.id] - len(run.askings[point.id])
             if more:
                 print(f"{' ' * len(name)}… and {more} more time{'s' if more > 1 else ''}, "
-                      f"the last {moment_words(scenario, run.last[point.id])}")
+                      f"the last {moment_words(scenario, run.last_asked_min[point.id])}")
     if free:
         print("Free decisions")
         for at_min, levers in free:

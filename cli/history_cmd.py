@@ -248,8 +248,10 @@ def _write_replay(history, run_id: int, out: str | None) -> int:
 
 @_reported
 def cmd_leaderboard(args: argparse.Namespace) -> int:
+    from cli.experiment_cmd import _in_sentence
     from sim.history import history_path
     from sim.kpis import kpi_label
+    from sim.names import short_name
 
     scenario_id = _scenario_id(args.scenario)
     scenario = _scenario_quietly(args.scenario)
@@ -285,7 +287,8 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     first = records[0]
     print(f"Leaderboard: {first.scenario_title} ({scenario_id}), by {label}, "
           f"{better} is better" + (", each team's best run" if args.per_team else ""))
-    header = ["#", "team", _heading(label), "seed", "run", "saved"]
+    # the label as a column heading: the words before a bracket ("abandonment rate", "CSAT")
+    header = ["#", "team", _in_sentence(short_name(label, label)), "seed", "run", "saved"]
     rows = [[str(rank), r.team or "—", _figure(r.kpis.get(args.kpi), args.kpi, r.currency,
                                                unit), str(r.seed), str(r.id), _when(r.saved_at)]
             for rank, r in enumerate(records, 1)]
@@ -362,16 +365,6 @@ def _scenario_quietly(name: str):
         return resolve_scenario(name)
     except (ScenarioError, OSError):
         return None
-
-
-def _heading(label: str) -> str:
-    """A figure's label as a column heading: the words before a bracket, the first letter
-    small unless it starts an abbreviation ("abandonment rate", "CSAT", "satisfaction —
-    Sales")."""
-    from sim.names import short_name
-
-    words = short_name(label, label)
-    return words if words[:2].isupper() else words[:1].lower() + words[1:]
 
 
 def _scenario_id(name: str) -> str:

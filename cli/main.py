@@ -360,9 +360,10 @@ def input_file(path: str, said: str) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from cli.decided import decisions_json, print_decisions, run_keeping_decisions
+    from cli.decided import decided, decisions_json, print_decisions
     from sim import resolve_scenario
     from sim.engine import Simulation
+    from sim.replications import run_replications
 
     scenario = resolve_scenario(args.scenario)
     plan = _plan(scenario, getattr(args, "policy", None), getattr(args, "decisions", None))
@@ -389,8 +390,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     events_file = _OutputFile(args.events_csv, "--events-csv") if args.events_csv else None
     try:
         with _Progress() as progress:
-            result, decided = run_keeping_decisions(
-                scenario, args.seed, args.replications, args.workers, progress.update, plan)
+            result = run_replications(scenario, args.seed, args.replications,
+                                      workers=args.workers, progress=progress.update,
+                                      decisions=plan, keep=decided)
         outcome = first_run() if (events_file or replay_file or record) else None
         if events_file:
             from sim.export import write_events_csv
@@ -425,11 +427,11 @@ def cmd_run(args: argparse.Namespace) -> int:
                      for name, e in summary.items()},
         }
         if scenario.decision_points:  # a key of its own: the four above stay as they are
-            found["decision_points"] = decisions_json(scenario, decided)
+            found["decision_points"] = decisions_json(scenario, result.kept)
         print(json.dumps(found, indent=None))
     else:
         _print_table(scenario, args, summary)
-        print_decisions(scenario, _answered_by(args), decided)
+        print_decisions(scenario, _answered_by(args), result.kept)
     return EXIT_OK
 
 

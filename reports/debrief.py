@@ -23,12 +23,16 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from matplotlib.figure import Figure
 
 from reports import narrative
 from sim.engine import ENGINE_VERSION, Outcome
 from sim.kpis import kpi_label
+
+if TYPE_CHECKING:
+    from sim.twin import Comparison
 
 # The PDF's sections, one page each, in order: the summary, a page per chart ("chart-1",
 # ...), the figures, the people, the twin's table and its chart (only when there is a twin),
@@ -124,6 +128,9 @@ class TwinPart:
     #: for each row, which run did better on it: "here", "there", or "" (equal, or a figure
     #: with no better direction)
     better: list[str] = field(default_factory=list)
+    #: the comparison all this was made from (`sim.twin.compare` of the run and its twin),
+    #: for a caller that wants more of it without comparing the runs again
+    comparison: Comparison | None = field(default=None, repr=False)
 
 
 def build(outcome: Outcome, team: str = "", twin: Outcome | None = None,
@@ -290,7 +297,7 @@ def twin_part(outcome: Outcome, twin: Outcome, labels: tuple[str, str]) -> TwinP
                      lambda width_in: charts.twin_overlay(outcome, twin, labels,
                                                           width_in=width_in))
     return TwinPart(labels[0], labels[1], rows, twin_summary(result, labels), chart, examples,
-                    better)
+                    better, comparison=result)
 
 
 def twin_summary(result, labels: tuple[str, str]) -> str:
@@ -302,13 +309,9 @@ def twin_summary(result, labels: tuple[str, str]) -> str:
             f"{len(result.turned_out_differently):,} turned out differently.")
     for keys, label in ((result.only_in_first, labels[0]), (result.only_in_second, labels[1])):
         if keys:
-            text += (f" {_contacts(len(keys))} happened only in “{label}”"
+            text += (f" {narrative.contacts_words(len(keys))} happened only in “{label}”"
                      f"{what_they_were(keys, result.first.scenario)}.")
     return text + " Every difference was caused by the decisions."
-
-
-def _contacts(n: int) -> str:
-    return f"{n:,} contact{'' if n == 1 else 's'}"
 
 
 def what_they_were(keys: list[tuple], scenario) -> str:

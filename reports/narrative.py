@@ -761,9 +761,9 @@ def _day_lines(facts: _Facts, told: list[Beat]) -> list[Beat]:
     for day in range(days):
         found = _Day.of(facts, day)
         if (found.kind in ("busy", "rough") or day in eventful
-                or found.t1 < (day + 1) * 1440.0):
+                or found.end_min < (day + 1) * 1440.0):
             flush()
-            lines.append(Beat(found.t1 - 1, _day_label(outcome, day, found), found.words()))
+            lines.append(Beat(found.end_min - 1, _day_label(outcome, day, found), found.words()))
             continue
         if group and group[-1].kind != found.kind:
             flush()
@@ -783,7 +783,7 @@ class _Day:
     """One day of the run, as the day lines tell it."""
 
     day: int
-    t1: float                 # the end of the day, or of the run
+    end_min: float            # the end of the day, or of the run
     came: int                 # contacts that came
     usual: float | None       # on a usual day of its kind (None: nothing to compare with)
     calls: int                # phone calls answered or hung up in it
@@ -812,7 +812,7 @@ class _Day:
 
     def words(self) -> str:
         """The line of a busy or rough day, or of one day alone."""
-        contacts = _contacts(self.came)
+        contacts = contacts_words(self.came)
         if self.kind == "busy":
             text = f"{contacts} that day"
             if self.usual is not None:
@@ -831,7 +831,8 @@ class _Day:
         return _calm_words([self])
 
 
-def _contacts(n: int) -> str:
+def contacts_words(n: int) -> str:
+    """ "1 contact", "1,204 contacts"."""
     return f"{n:,} contact{'' if n == 1 else 's'}"
 
 
@@ -859,18 +860,18 @@ def _calm_words(days: list[_Day]) -> str:
     if not any(came):
         return f"{one if len(days) == 1 else many}, no contacts"
     if len(days) == 1:
-        counted = _contacts(came[0])
+        counted = contacts_words(came[0])
     elif min(came) == max(came):
-        counted = f"{_contacts(came[0])} a day"
+        counted = f"{contacts_words(came[0])} a day"
     else:
-        counted = f"{min(came):,} to {_contacts(max(came))} a day"
+        counted = f"{min(came):,} to {contacts_words(max(came))} a day"
     text = f"{one if len(days) == 1 else many}, {counted}"
     return text + (f", {_hung_up_words(hung_up, calls)}" if calls else "")
 
 
 def _calm_line(outcome: Outcome, days: list[_Day]) -> Beat:
     if len(days) == 1:
-        return Beat(days[0].t1 - 1, _day_label(outcome, days[0].day, days[0]),
+        return Beat(days[0].end_min - 1, _day_label(outcome, days[0].day, days[0]),
                     days[0].words())
     first, last = days[0].day, days[-1].day
     if first // 7 == last // 7:
@@ -879,7 +880,7 @@ def _calm_line(outcome: Outcome, days: list[_Day]) -> Beat:
                  + (f" (week {last // 7 + 1})" if last >= 7 else ""))
     else:
         label = f"{_day_name(outcome, first)} to {_day_name(outcome, last)}"
-    return Beat(days[-1].t1 - 1, label, _calm_words(days))
+    return Beat(days[-1].end_min - 1, label, _calm_words(days))
 
 
 def _day_name(outcome: Outcome, day: int) -> str:
@@ -891,8 +892,8 @@ def _day_name(outcome: Outcome, day: int) -> str:
 def _day_label(outcome: Outcome, day: int, found: _Day) -> str:
     """ "Mon (whole day)", "Mon (week 2, whole day)", "Tue (to 12:00)" (the run stopped)."""
     name = DAY_NAMES[outcome.calendar.weekday(day)]
-    span = ("whole day" if found.t1 >= (day + 1) * 1440.0
-            else f"to {when(outcome, found.t1)[-5:]}")
+    span = ("whole day" if found.end_min >= (day + 1) * 1440.0
+            else f"to {when(outcome, found.end_min)[-5:]}")
     return f"{name} ({span})" if day < 7 else f"{name} (week {day // 7 + 1}, {span})"
 
 
@@ -994,13 +995,12 @@ def lever_does(lever, scenario) -> str:
     """What a lever does, in sentences (`sim.names.effect_sentence`), and for how long:
     "+2 agents on the service desk; time to fix “Softphone does not work” 50% shorter (for
     2 days, then it wears off)"."""
+    from sim.names import span_words
+
     sentences = list(dict.fromkeys(effect_sentence(e, scenario) for e in lever.effects))
     text = "; ".join(sentences)
     if lever.duration_min:
-        minutes = float(lever.duration_min)
-        span = (f"{minutes / 1440:g} day{'s' if minutes != 1440 else ''}"
-                if minutes % 1440 == 0 else f"{minutes / 60:g} h")
-        text += f" (for {span}, then it wears off)"
+        text += f" (for {span_words(float(lever.duration_min))}, then it wears off)"
     return text
 
 

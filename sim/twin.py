@@ -22,7 +22,8 @@ from sim.scenario import Scenario
 
 @dataclass(frozen=True)
 class ContactStory:
-    """What one contact lived through, in a form two runs can be compared on."""
+    """What one contact lived through, in a form two runs can be compared on (said in words
+    by `reports.debrief.story_words`)."""
 
     arrived_min: float
     channel: str
@@ -32,23 +33,6 @@ class ContactStory:
     resolved_first_time: bool
     handoffs: int
     resolved_min: float | None
-
-    def describe(self) -> str:
-        if self.gave_up:
-            return f"gave up after {self.waited_min:.1f} min"
-        if self.declined:
-            return f"answered after {self.waited_min:.1f} min and told no"
-        if self.waited_min is None:
-            return "still waiting at the end"
-        parts = [f"answered after {self.waited_min:.1f} min"]
-        if self.resolved_first_time:
-            parts.append("resolved at first contact")
-        elif self.resolved_min is not None:
-            parts.append(f"resolved after {(self.resolved_min - self.arrived_min) / 60:.1f} h"
-                         f" and {self.handoffs} hand-off{'s' if self.handoffs != 1 else ''}")
-        else:
-            parts.append("still open at the end")
-        return ", ".join(parts)
 
 
 def contact_stories(outcome: Outcome) -> dict[tuple[str, int, int], ContactStory]:
@@ -90,12 +74,6 @@ class Comparison:
     only_in_second: list[tuple] = field(default_factory=list)  # contacts only it had
     turned_out_differently: list[tuple] = field(default_factory=list)
     same: int = 0
-
-    def summary(self) -> str:
-        return (f"{self.same} contacts went the same way, "
-                f"{len(self.turned_out_differently)} turned out differently, "
-                f"{len(self.only_in_first)} happened only in the first run and "
-                f"{len(self.only_in_second)} only in the second")
 
 
 def compare(first: Outcome, second: Outcome) -> Comparison:

@@ -704,6 +704,34 @@ def test_run_says_which_decision_points_were_asked_and_which_never(capsys, quiet
         ("prep", 0.0, ("brief", "train")), ("busy", 2 * 1440 + 615.0, ("temps",))]
 
 
+def test_run_lists_the_first_askings_of_a_point_and_counts_the_rest(capsys, tmp_path):
+    """A point asked at every check lists its first five askings, then how many more there
+    were and when the last one was, as the run's own decisions say."""
+    from sim import Simulation, load_scenario
+    from sim.decisions import DecisionPlan
+    from sim.experiments import moment_words
+
+    path = tmp_path / "story.yaml"
+    path.write_text(Path(STORY).read_text().replace(
+        "decision_points:\n",
+        "decision_points:\n  - {id: always, prompt: Again, when: {metric: phone_waiting, "
+        "above: -1}, once: false, levers: [temps]}\n").replace(
+        "    name: Temporary staff\n", "    name: Temporary staff\n    repeatable: true\n"))
+    assert main(["run", str(path), "--policy", "none"]) == 0
+    out = capsys.readouterr().out
+    lines = out[out.index("\nDecision points"):].splitlines()[2:8]
+    assert lines[:5] == ["  always  mon 00:00: no lever", "          mon 00:05: no lever",
+                         "          mon 00:10: no lever", "          mon 00:15: no lever",
+                         "          mon 00:20: no lever"]
+    scenario = load_scenario(str(path))
+    outcome = Simulation(scenario, seed=1,
+                         decisions=DecisionPlan.from_policy(scenario, "none")).run()
+    asked = [d.at_min for d in outcome.decisions if d.point == "always"]
+    assert lines[5] == (f"          … and {len(asked) - 5} more times, the last "
+                        f"{moment_words(scenario, asked[-1])}")
+    assert "the last sat 00:00" in lines[5]
+
+
 def test_run_over_replications_says_in_how_many_runs_each_point_was_asked(capsys,
                                                                           quiet_point):
     from sim import load_scenario, run_replications
@@ -734,7 +762,6 @@ def test_compare_says_in_how_many_runs_of_each_variant_each_point_was_asked(caps
                                                                             quiet_point):
     """As `itsm run -r N` does for one plan: under the table, each decision point with, per
     variant, the runs that asked it and the runs that pulled each lever there."""
-    from cli.decided import decided
     from sim import load_scenario, run_replications
     from sim.decisions import DecisionPlan
     from sim.replications import compare_variants
@@ -749,16 +776,16 @@ def test_compare_says_in_how_many_runs_of_each_variant_each_point_was_asked(caps
         "each lever under it pulled there")
     at = next(i for i, line in enumerate(block) if line.split() == ["none", "prepared"])
     table = [line.split() for line in block[at + 1:-1]]
-    # what the runs of each variant decided, counted here independently
+    # what the runs of each variant decided, counted here from their decisions themselves
     scenario = load_scenario(quiet_point)
     kept = {name: run_replications(scenario, seed=1, replications=4, workers=1,
                                    decisions=DecisionPlan.from_policy(scenario, name),
-                                   keep=decided).kept for name in ("none", "prepared")}
+                                   keep=decisions_of).kept for name in ("none", "prepared")}
 
     def runs(name: str, point: str, lever: str | None = None) -> str:
-        return str(sum(bool(run.times.get(point)) and (lever is None
-                                                     or lever in run.pulled[point])
-                       for run in kept[name]))
+        """In how many of the variant's runs `point` was asked (and `lever` pulled there)."""
+        return str(sum(any(d.point == point and (lever is None or lever in d.levers)
+                           for d in decisions) for decisions in kept[name]))
 
     assert table[0] == ["prep", runs("none", "prep"), runs("prepared", "prep")] == \
         ["prep", "4", "4"]
@@ -778,10 +805,15 @@ def test_compare_says_in_how_many_runs_of_each_variant_each_point_was_asked(caps
     # sim.replications.compare_variants passes `keep` on to every variant's replications
     plans = {name: DecisionPlan.from_policy(scenario, name) for name in ("none", "prepared")}
     comparison = compare_variants(scenario, plans, seed=1, replications=4, workers=1,
-                                  keep=decided)
+                                  keep=decisions_of)
     assert {v: r.kept for v, r in comparison.variants.items()} == kept
     assert compare_variants(scenario, plans, seed=1, replications=2,
                             workers=1).variants["none"].kept is None
+
+
+def decisions_of(outcome) -> list:
+    """What a run decided, as the run itself keeps it (`Outcome.decisions`)."""
+    return list(outcome.decisions)
 
 
 def figure_cells(text: str, label: str) -> list[str]:

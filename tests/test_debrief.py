@@ -911,6 +911,28 @@ def test_the_twin_names_both_runs_and_the_people_say_their_scores(made):
     assert not re.search(r"\(\d+\)</span></li>", page)
 
 
+def test_the_twin_part_keeps_the_comparison_it_was_made_from(made, firefighting, unprepared,
+                                                            monkeypatch):
+    """A caller that wants more of the twin than the part says (the game's own words about
+    it) takes the part's comparison instead of comparing the two runs again: the one the
+    table and the summary were made from."""
+    import sim.twin
+
+    result = made.twin.comparison
+    assert result.first is firefighting and result.second is unprepared
+    assert f"{result.same:,} went the same way and " \
+           f"{len(result.turned_out_differently):,} turned out differently" in made.twin.summary
+    again = compare(firefighting, unprepared)
+    assert (result.same, result.turned_out_differently, result.only_in_first,
+            result.only_in_second) == (again.same, again.turned_out_differently,
+                                       again.only_in_first, again.only_in_second)
+    calls = []
+    real = sim.twin.compare
+    monkeypatch.setattr(sim.twin, "compare", lambda *runs: calls.append(runs) or real(*runs))
+    part = debrief.twin_part(firefighting, unprepared, ("Blue table", "nobody prepared"))
+    assert len(calls) == 1 and part.comparison.same == result.same
+
+
 def test_figures_keep_their_units_on_the_same_line():
     assert debrief.together("fixed after 6 h 12 min and 1 hand-off") == \
         "fixed after 6\u00a0h\u00a012\u00a0min and 1 hand-off"
