@@ -140,7 +140,7 @@ class Contact:
 class Agent:
     """An agent of a team, or one capacity slot of a supplier."""
 
-    __slots__ = ("number", "contact", "on_duty", "leaving", "leaving_since", "since")
+    __slots__ = ("number", "contact", "on_duty", "leaving", "leaving_since_min", "since")
 
     def __init__(self, number: int):
         self.number = number
@@ -148,7 +148,7 @@ class Agent:
         self.since = 0.0  # when it took its contact (for front ends)
         self.on_duty = False
         self.leaving = False
-        self.leaving_since = 0.0  # when its shift ended while it was busy (overtime from then)
+        self.leaving_since_min = 0.0  # when its shift ended while it was busy (overtime from then)
 
 
 class Group:
@@ -318,10 +318,10 @@ class Group:
             agent.leaving = False
             agent.on_duty = False
             self.on_duty -= 1
-            if self.kind == "team" and now > agent.leaving_since:
+            if self.kind == "team" and now > agent.leaving_since_min:
                 # the work it finished after its shift ended is paid as overtime
                 self.sim._row((now, OVERTIME, -1, self.index, agent.number,
-                               now - agent.leaving_since))
+                               now - agent.leaving_since_min))
             self._log_headcount(now)
             return
         if self.waiting:
@@ -366,7 +366,7 @@ class Group:
             for agent in reversed(self.agents):
                 if surplus and agent.on_duty and not agent.leaving and agent.contact is not None:
                     agent.leaving = True
-                    agent.leaving_since = now
+                    agent.leaving_since_min = now
                     surplus -= 1
         for agent in arriving:
             agent.on_duty = True
@@ -632,8 +632,7 @@ class Simulation:
         self.settings = Settings(self)
         self.levers = {lever.id: lever for lever in scenario.levers}
         self.lever_index = {lever.id: i for i, lever in enumerate(scenario.levers)}
-        self.pulled: dict[str, int] = {}
-        self.pulled_at: list[tuple[str, float]] = []
+        self.pulled_at: list[tuple[str, float]] = []  # (lever, minute), in the order pulled
         self.decisions_taken: list[Decision] = []
         self.spent_on_levers = 0.0
         self.sources: list[Source] = []
@@ -905,7 +904,7 @@ class Simulation:
             if lever_id not in self.levers:
                 raise KeyError(f"no lever {lever_id!r} in scenario {self.scenario.id}")
             lever = self.levers[lever_id]
-            if not lever.repeatable and self.pulled.get(lever_id):
+            if not lever.repeatable and self._was_pulled(lever_id):
                 raise ValueError(f"lever {lever_id!r} was pulled already and is not repeatable")
         self.decisions_taken.append(Decision(
             levers=tuple(levers), at_min=now, point=point.id if point else None,
@@ -916,7 +915,10 @@ class Simulation:
     def available(self, lever_id: str) -> bool:
         """Can this lever be pulled now? (A lever that is not repeatable can be pulled once.)"""
         lever = self.levers[lever_id]
-        return lever.repeatable or not self.pulled.get(lever_id)
+        return lever.repeatable or not self._was_pulled(lever_id)
+
+    def _was_pulled(self, lever_id: str) -> bool:
+        return any(pulled == lever_id for pulled, _ in self.pulled_at)
 
     def levers_in_force(self) -> list[tuple[str, float | None]]:
         """The levers pulled so far and still in force, in the order pulled, each with the
@@ -960,7 +962,6 @@ class Simulation:
         return decision.at_min
 
     def _pull_lever(self, lever: Lever, now: float) -> None:
-        self.pulled[lever.id] = self.pulled.get(lever.id, 0) + 1
         self.pulled_at.append((lever.id, now))
         self.spent_on_levers += lever.cost
         self._row((now, LEVER, -1, -1, self.lever_index[lever.id], lever.cost))

@@ -24,13 +24,16 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from sim.decisions import Decision, DecisionPlan
 from sim.errors import Problem, ScenarioError
 from sim.scenario import Scenario
+
+if TYPE_CHECKING:
+    from sim.yamlsafe import Marks
 
 FORMAT = "moments-of-truth/replay"
 VERSION = 1
@@ -76,13 +79,13 @@ class ReplayFile(BaseModel):
     decisions: list[_Decision] = []
     event_log_sha256: str = ""
     kpis: dict[str, float | None] = {}
-    #: lines of the file it was read from, by path (for messages about it)
-    _marks: dict = PrivateAttr(default_factory=dict)
+    #: lines of the file it was read from, by path (for messages about it); None for a
+    #: replay made in memory
+    _marks: Marks | None = PrivateAttr(default=None)
 
     def line_of(self, *path: str) -> int | None:
         """The line of `path` (e.g. "scenario", "sha256") in the file read, if known."""
-        line_of = getattr(self._marks, "line_of", None)
-        return line_of(tuple(path)) if line_of else None
+        return self._marks.line_of(tuple(path)) if self._marks is not None else None
 
     def plan(self) -> DecisionPlan:
         return DecisionPlan([Decision(levers=tuple(d.levers), point=d.point,

@@ -428,3 +428,31 @@ def test_times_past_midnight_and_business_hours_without_a_calendar_are_refused()
                            'suppliers: [{id: s, hours: business, '
                            'resolve: {dist: exponential, mean: 1}}]\n'
                            'categories: [{id: c, handle: {dist: exponential, mean: 1}}]\n')
+
+
+def test_a_lever_that_is_not_repeatable_is_offered_until_it_is_pulled():
+    """What a front end asks before it offers a lever: one that is not repeatable can be
+    pulled once (a second pull is refused), a repeatable one again and again; the levers in
+    force are those pulled, in the order and at the minute they were pulled."""
+    scenario = scenario_from_data({
+        "id": "levers", "title": "levers", "clock": {"duration": 600},
+        "teams": [{"id": "desk", "staff": 2}],
+        "categories": [{"id": "call", "arrivals": {"per_minute": 0.2}, "channel": "phone",
+                        "handle": {"dist": "deterministic", "value": 5}}],
+        "levers": [{"id": "once", "name": "Once", "effects": [
+                        {"target": "teams.desk.staff", "add": 1}]},
+                   {"id": "again", "name": "Again", "repeatable": True,
+                    "duration_min": 100, "effects": [{"target": "teams.desk.staff", "add": 1}]}],
+    })
+    sim = Simulation(scenario, seed=1, interactive=True)
+    assert sim.available("once") and sim.available("again")
+    sim.advance(50)
+    sim.pull(["once", "again"])
+    assert not sim.available("once") and sim.available("again")
+    with pytest.raises(ValueError, match="'once' was pulled already and is not repeatable"):
+        sim.pull(["once"])
+    assert sim.levers_in_force() == [("once", None), ("again", 150.0)]
+    sim.advance(160)  # the first "again" has worn off
+    sim.pull(["again"])
+    assert sim.available("again")
+    assert sim.levers_in_force() == [("once", None), ("again", 260.0)]
