@@ -9,93 +9,21 @@ from collections.abc import Callable
 import pygame
 
 from game.ui import Ui, fit_lines, hint, wrap
-from sim.names import (
-    evidence_words,
-    short_names,  # the engine's moment reasons use the same words
-)
-from sim.scenario import Effect, Lever, Scenario
-
-#: The last part of a target path, in words.
-_WHAT = {
-    "staff": "staff", "handle.mean": "handle time", "handle": "handle time",
-    "fcr": "fixed at first contact", "resolve.mean": "time to fix", "resolve": "time to fix",
-    "arrivals": "contacts", "failure.chance": "chance it fails", "at": "go-live",
-    "active": "in force", "warned": "users warned beforehand",
-    "escalate_to": "passed on to", "announces_wait": "callers told the wait",
-    "duration_min": "how long it lasts", "capacity": "capacity", "empathy": "empathy",
-    "declined": "share turned down", "route": "sent to",
-}
-
+from sim.names import effect_sentence, evidence_words
+from sim.scenario import Lever, Scenario
 
 #: A card's title: two lines of body type, else of small type, else three of small type.
 TITLE_STYLES = (("body", True, 2), ("small", True, 2), ("small", True, 3))
 
 
-def effect_words(effect: Effect, names: dict[str, str] | None = None) -> str:
-    """One effect as a line a trainee reads: "How do I ... on the softphone?: handle time
-    −25%" (ids when `names` does not know them)."""
-    names = names or {}
-    parts = effect.target.split(".")
-    owner = names.get(parts[1], parts[1]) if len(parts) > 1 else parts[0]
-    rest = ".".join(parts[2:])
-    if rest.startswith("demand"):
-        extra = rest.split(".")[1] if "." in rest else ""
-        if extra:  # the contacts a change brings, of one kind
-            owner, what = names.get(extra, extra), "contacts the change brings"
-        else:
-            what = "contacts the change brings"
-    else:
-        what = _WHAT.get(rest, rest.replace("_", " ").replace(".", " "))
-    if effect.multiply is not None:
-        change = (effect.multiply - 1.0) * 100
-        how = f"{change:+.0f}%".replace("-", "−") if effect.multiply != 0 else "none"
-    elif effect.add is not None:
-        value = effect.add
-        if rest == "fcr" or rest.endswith("chance") or rest == "declined":
-            how = f"{value * 100:+.0f} points".replace("-", "−")
-        elif rest == "at" or rest.endswith("_min"):
-            how = f"{value / 60:+g} h".replace("-", "−") if abs(value) < 1440 else \
-                f"{value / 1440:+g} days".replace("-", "−")
-        else:
-            how = f"{value:+g}".replace("-", "−")
-    else:
-        value = effect.set
-        if value is True:  # "softphone: users warned beforehand"
-            return f"{owner}: {what}"
-        if value is False and rest == "active":
-            # a roll-back: "no longer in force (Desk phones switched off)" read as if the
-            # phones were off; say what the lever does to the change or the incident
-            does = {"changes": "undoes the change", "injects": "stops the incident"}.get(parts[0])
-            return f"{does}: {owner}" if does else f"{owner}: no longer in force"
-        if value is False:  # "softphone: users not warned beforehand"
-            return f"{owner}: not {what}"
-        how = names.get(str(value), f"→ {value}")
-    return f"{owner}: {what} {how}"
-
-
-def effect_short(effect: Effect, names: dict[str, str] | None = None,
-                 owner: bool = True) -> str:
-    """An effect with its number first, for a card where room is short: "−40% contacts
-    the change brings (How do I ... on the softphone?)"; without `owner`, without what it
-    acts on (the tip has it)."""
-    words = effect_words(effect, names)
-    if words.startswith(("undoes the change: ", "stops the incident: ")):
-        return words  # what it acts on is the point: "undoes the change: Desk phones …"
-    whose, _, rest = words.partition(": ")
-    whose = f" ({whose})" if owner else ""
-    for sign in ("+", "−", "none"):
-        head, found, number = rest.rpartition(f" {sign}")
-        if found and head:
-            return f"{sign}{number} {head}{whose}"
-    return f"{rest}{whose}"
-
-
-def lever_lines(lever: Lever, currency: str, names: dict[str, str] | None = None) -> list[str]:
-    """A lever's tooltip: what it is, what it does, how long, the evidence."""
-    lines = [lever.name, f"Costs {lever.cost:,.0f} {currency}"]
+def lever_lines(lever: Lever, scenario: Scenario) -> list[str]:
+    """A lever's tooltip: what it is, what it does (in the debrief's words,
+    `sim.names.effect_sentence`), how long, the evidence."""
+    lines = [lever.name, f"Costs {lever.cost:,.0f} {scenario.currency}"]
     if lever.description:
         lines.append(" ".join(lever.description.split()))
-    lines += [f"• {effect_words(e, names)}" for e in lever.effects]
+    lines += [f"• {sentence}" for sentence in
+              dict.fromkeys(effect_sentence(e, scenario) for e in lever.effects)]
     if lever.duration_min:
         lines.append(f"Lasts {lever.duration_min / 60:g} h of the clock, then wears off")
     if lever.evidence:
@@ -115,7 +43,13 @@ class LeverChooser:
         # why a lever that is not offered is not ("in force until Wed 00:00")
         self.status = status or (lambda lever_id: "done already")
         self.currency = scenario.currency
-        self.names = short_names(scenario)
+        #: what each card says each lever does, with the number first: with what it acts
+        #: on, and without (`sim.names.effect_sentence`, short); the tips, in full
+        self._does = {lever.id: ([effect_sentence(e, scenario, short=True)
+                                  for e in lever.effects],
+                                 [effect_sentence(e, scenario, short=True, acts_on=False)
+                                  for e in lever.effects]) for lever in levers}
+        self._tips = {lever.id: lever_lines(lever, scenario) for lever in levers}
         self.budget = budget
         self.single = single
         self.chosen: list[str] = []
@@ -217,12 +151,11 @@ class LeverChooser:
             # lever, when it fits whole (the tip has it all)
             room = max(0, (inner.bottom - y) // small)
             lines: list[tuple[str, tuple]] = []
-            effects = [wrap(fonts, "• " + effect_short(e, self.names), inner.width, "small")
-                       for e in lever.effects]
+            does, bare = self._does[lever.id]
+            effects = [wrap(fonts, "• " + words, inner.width, "small") for words in does]
             if sum(map(len, effects)) > room:
                 # what it does matters more than what it acts on: drop the latter
-                effects = [wrap(fonts, "• " + effect_short(e, self.names, owner=False),
-                                inner.width, "small") for e in lever.effects]
+                effects = [wrap(fonts, "• " + words, inner.width, "small") for words in bare]
             for k, effect in enumerate(effects):
                 more = len(effects) - k - 1
                 # room for this one, and for a line saying how many more if any are left
@@ -243,7 +176,7 @@ class LeverChooser:
                 ui.text(surface, line, (inner.left, y), "small", line_colour)
                 y += small
             ui.area(f"lever:{lever.id}", card, lambda lv=lever.id: self.toggle(lv))
-            ui.tip(card, lever_lines(lever, self.currency, self.names))
+            ui.tip(card, self._tips[lever.id])
 
 
 def confirm_hint() -> str:

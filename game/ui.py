@@ -17,12 +17,14 @@ those of the top pop-up while one is open), and through the parts that have deta
 department, a desk): the focused part shows its details beside it, as hovering does. Enter
 presses a focused button, Space a focused button or card, Esc lets go of the focus.
 
-`Fonts` keeps the words drawn in the last frame and the ones that were cut short, so that
-a test can read the screen as a person would. A text is cut short when it had to end in
-"…", when lines of it were left out for want of room (`note_cut`: a hint wrapped to three
-lines of which two were drawn ends mid-sentence, with no "…" to say so), or when it was
-drawn past the edge of the panel, box or button it sits in, or of the window (`Ui.text`
-checks every text against the last such area drawn under it).
+With `Fonts.tracking` on (tests switch it on: `tests/game_driver.Driver`; the game does not
+pay for it), `Fonts` keeps the words drawn in the last frame and the ones that were cut
+short, and `Ui` where each text was placed, so that a test can read the screen as a person
+would. A text is cut short when it had to end in "…", when lines of it were left out for
+want of room (`note_cut`: a hint wrapped to three lines of which two were drawn ends
+mid-sentence, with no "…" to say so), or when it was drawn past the edge of the panel, box
+or button it sits in, or of the window (`Ui.text` checks every text against the last such
+area drawn under it).
 """
 
 from __future__ import annotations
@@ -44,13 +46,17 @@ TEXT_CACHE_SIZE = 3000
 class Fonts:
     """The two packaged faces in every size the theme names, scaled to the window."""
 
+    #: keep what each frame drew and cut short (`drawn`, `cuts`, `Ui.placed`) for tests to
+    #: read; off in the game, where it is work nobody reads
+    tracking: bool = False
+
     def __init__(self, theme: Theme):
         self.theme = theme
         self.body_px = theme.min_px
         self._fonts: dict[tuple[str, bool, int], pygame.font.Font] = {}
         self._rendered: OrderedDict[tuple, pygame.Surface] = OrderedDict()
-        #: every text drawn since `new_frame`, and every (text, what was shown) cut short:
-        #: ended with "…", lines left out, or drawn past the edge of its area
+        #: with `tracking` on, every text drawn since `new_frame`, and every (text, what was
+        #: shown) cut short: ended with "…", lines left out, or drawn past the edge of its area
         self.drawn: list[str] = []
         self.cuts: list[tuple[str, str]] = []
 
@@ -82,7 +88,8 @@ class Fonts:
 
     def render(self, text: str, size: str = "body", colour: Colour = (255, 255, 255),
                bold: bool = False) -> pygame.Surface:
-        self.drawn.append(text)
+        if self.tracking:
+            self.drawn.append(text)
         key = (text, size, bold, self.body_px, colour)
         surface = self._rendered.get(key)
         if surface is None:
@@ -153,7 +160,8 @@ def wrap_balanced(fonts: Fonts, text: str, width: int, size: str = "body",
 def note_cut(fonts: Fonts, text: str, shown: str) -> None:
     """Say that `text` was drawn as `shown` only: lines of it were left out for want of room
     (the tracker's record of text cut short without a "…")."""
-    fonts.cuts.append((text, shown))
+    if fonts.tracking:
+        fonts.cuts.append((text, shown))
 
 
 def ellipsize(fonts: Fonts, text: str, width: int, size: str = "body", bold: bool = False
@@ -170,7 +178,7 @@ def ellipsize(fonts: Fonts, text: str, width: int, size: str = "body", bold: boo
         else:
             high = mid - 1
     shown = text[:low].rstrip() + "…"
-    fonts.cuts.append((text, shown))
+    note_cut(fonts, text, shown)
     return shown
 
 
@@ -251,10 +259,10 @@ class Ui:
     _next_buttons: list[Button] = field(default_factory=list)
     _next_tips: list[Tip] = field(default_factory=list)
     #: the panels, boxes and buttons drawn so far this frame: a text must stay inside the
-    #: last of them drawn under it (or inside the window)
+    #: last of them drawn under it (or inside the window); kept with `Fonts.tracking` on
     _areas: list[pygame.Rect] = field(default_factory=list)
-    #: every text of the last frame with where and how it was drawn: (text, rect, size,
-    #: bold), for tests that look at the screen as a person does
+    #: with `Fonts.tracking` on, every text of the last frame with where and how it was
+    #: drawn: (text, rect, size, bold), for tests that look at the screen as a person does
     placed: list[tuple[str, pygame.Rect, str, bool]] = field(default_factory=list)
 
     @property
@@ -411,7 +419,8 @@ class Ui:
 
     def region(self, rect: pygame.Rect) -> None:
         """An area drawn by the caller (a desk, a team's box) that its texts must stay in."""
-        self._areas.append(rect.copy())
+        if self.fonts.tracking:
+            self._areas.append(rect.copy())
 
     def text(self, surface: pygame.Surface, text: str, pos: tuple[int, int],
              size: str = "body", colour: Colour | None = None, bold: bool = False,
@@ -421,8 +430,9 @@ class Ui:
         image = self.fonts.render(text, size, colour or self.theme.text, bold)
         rect = image.get_rect(**{anchor: pos})
         surface.blit(image, rect)
-        self.placed.append((text, rect, size, bold))
-        self._check_inside(surface, text, rect, pos, size, bold)
+        if self.fonts.tracking:
+            self.placed.append((text, rect, size, bold))
+            self._check_inside(surface, text, rect, pos, size, bold)
         return rect
 
     def _check_inside(self, surface: pygame.Surface, text: str, rect: pygame.Rect,

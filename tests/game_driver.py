@@ -24,6 +24,8 @@ class Driver:
         options.setdefault("db", str(tmp_path / "history.sqlite3"))
         options.setdefault("export_dir", str(tmp_path / "exports"))
         self.app = App(Options(**options), size=size)
+        # what each frame drew, where, and what it cut short: the game keeps none of it
+        self.app.fonts.tracking = True
         self.shots: list[tuple[str, bytes]] = []
         #: every text cut short in any frame so far — ended with "…", lines of it left out,
         #: or drawn past the edge of its panel, box, button or the window (`game.ui.Fonts`):

@@ -433,27 +433,65 @@ def test_the_frame_time_benchmark_plays_the_whole_week_at_top_speed():
     assert len(week["frames_ms"]) >= 2 and all(ms > 0 for ms in week["frames_ms"])
 
 
-def test_lever_cards_say_what_a_lever_does_in_words():
-    from game.levers import effect_words, short_names
+def test_lever_cards_and_tips_say_what_a_lever_does_in_the_debriefs_words(tmp_path):
+    """One wording for a lever's effect: a card says it with the number first, the tip as
+    the debrief does (`reports.narrative.lever_does`), and a card short of room says what
+    it does rather than what it acts on — a roll-back still says what it rolls back."""
+    from game.levers import lever_lines
+    from reports.narrative import lever_does
 
-    scenario = load_builtin("softphone-cutover")
-    names = short_names(scenario)
-    words = {lever.id: [effect_words(e, names) for e in lever.effects]
-             for lever in scenario.levers}
-    assert words["temp-staff"] == ["Service desk: staff +2"]
-    # a roll-back says what it does to the change, not "phones ... no longer in force"
-    assert words["roll-back"] == ["undoes the change: Desk phones switched off"]
-    from game.levers import effect_short
+    d = Driver(tmp_path, scenario="softphone-cutover")
+    d.click("start")
+    assert d.screen.name == "preparation"
+    scenario = d.screen.play.scenario
 
-    roll_back = next(lever for lever in scenario.levers if lever.id == "roll-back")
-    assert effect_short(roll_back.effects[0], names) == \
-        "undoes the change: Desk phones switched off"
-    assert words["postpone"] == ["Desk phones switched off: go-live +7 days"]
-    assert "Desk phones switched off: users warned beforehand" in words["clear-communication"]
-    assert "How do I ... on the softphone?: contacts the change brings −40%" in \
-        words["train-users"]
-    assert words["escalate-to-vendor"] == ["Softphone does not work: passed on to "
-                                           "Softphone vendor"]
+    def card_words(lever_id: str) -> str:
+        card = d.screen.ui.find(f"lever:{lever_id}").rect
+        return " ".join(text for text, rect, _, _ in d.placed() if card.contains(rect))
+
+    assert "• −30% contacts about “Softphone does not work”" in card_words("keep-wired-lines")
+    assert "• the change “Desk phones switched off” goes live 7 days later" in \
+        card_words("postpone")
+    assert "• +2 agents • −50% time to fix" in card_words("hypercare")
+    for lever in scenario.levers:  # the tip's effects are the debrief's sentences
+        said = [line[2:] for line in lever_lines(lever, scenario) if line.startswith("• ")]
+        assert said and all(sentence in lever_does(lever, scenario) for sentence in said), \
+            (lever.id, said)
+    hypercare = next(lever for lever in scenario.levers if lever.id == "hypercare")
+    tab_to(d, "lever:hypercare")
+    assert d.shows("• +2 agents on the service desk")
+    assert "+2 agents on the service desk" in lever_does(hypercare, scenario)
+    # the decision pop-up at 960×600: a roll-back where room is short says what it undoes
+    small = Driver(tmp_path / "small", scenario="softphone-cutover", size=(960, 600))
+    small.click("start")
+    small.key(pygame.K_RETURN)
+    fl = floor(small)
+    fl.fastest()
+    small.until(lambda: fl.overlay is not None and "lever:roll-back" in small.ids())
+    small.step()
+    card = small.screen.ui.find("lever:roll-back").rect
+    words = " ".join(text for text, rect, _, _ in small.placed() if card.contains(rect))
+    assert "• the change “Desk phones switched off” rolled back" in words
+
+
+def test_every_lever_card_says_its_effects_in_words_with_the_number_first():
+    """The card's words for each effect of every built-in lever (with what it acts on, and
+    without where room is short): names, not ids or lists; a change in size begins with
+    its sign, a true minus."""
+    from sim.names import effect_sentence
+
+    for entry in list_builtin():
+        scenario = load_builtin(entry.id)
+        for lever in scenario.levers:
+            for effect in lever.effects:
+                item = effect.target.split(".")[1]
+                for acts_on in (True, False):
+                    words = effect_sentence(effect, scenario, short=True, acts_on=acts_on)
+                    assert not any(mark in words for mark in ("[", "→", "_")), (lever.id, words)
+                    assert "-" not in item or item not in words, (lever.id, words)
+                    if effect.operation == "multiply" and effect.value not in (0, 1) \
+                            and not isinstance(effect.value, (str, list)):
+                        assert words[0] in "+−", (lever.id, words)
 
 
 def test_the_debrief_keys_choose_the_twin_and_the_ledger_filter(tmp_path):
