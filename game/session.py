@@ -55,13 +55,15 @@ RECENT_WITHIN_MIN = 240.0
 HUNG_UP_WITHIN_MIN = 60.0
 
 
-#: key figures' names where room is short (the floor, a pop-up's summary line)
+#: key figures' names where room is short (the floor, a pop-up's summary line, the
+#: debrief's twin table)
 SHORT_LABELS = {
     "abandonment_rate": "Hung up (phone)", "asa_min": "Speed of answer (phone)",
     "fcr": "Fixed at first contact", "satisfaction": "Satisfaction",
     "sla_breach_rate": "SLA breaches", "cost_total": "Total cost",
     "backlog_end": "Open now", "mean_wait_min": "Mean wait", "mttr_min": "Time to fix",
-    "score": "Score", "csat": "Satisfied with IT (CSAT)",
+    "score": "Score (0-100)", "csat": "Satisfied with IT (CSAT)",
+    "moments_bad": "Bad moments", "lost_work_hours": "Working time lost",
 }
 
 _CHANGE_NOTE = re.compile(r" \(after “[^”]*”[^)]*\)$")
@@ -150,6 +152,7 @@ class Play:
         self.snapshot: Snapshot = self.sim.snapshot()
         self.real_s_in_sim = 0.0  # real seconds spent advancing the clock (for the bench)
         self._outcome: Outcome | None = None
+        self._outcome_of: tuple = ()  # the state of the run `_outcome` was read at
         # the decision points at minute 0 (preparation) fire on the first step
         self.step(0.0, speed_min_per_s=0.0)
         self.refresh(force=True)
@@ -233,7 +236,9 @@ class Play:
             self._refresh_cost_s = time.perf_counter() - started
 
     def _read_figures(self) -> list[TickerLine]:
-        outcome = self.sim.outcome()
+        # one outcome for the figures, the ticker and whoever reads the run at this moment
+        # (`outcome`): its key figures are worked out once
+        outcome = self.outcome()
         self.kpis = outcome.kpis()
         for department in self.scenario.departments:
             value = self.kpis.get(f"satisfaction_{department.id}")
@@ -410,9 +415,14 @@ class Play:
         return self.outcome()
 
     def outcome(self) -> Outcome:
-        """The run's outcome (the whole run once finished)."""
-        if self._outcome is None or self._outcome.end_min != self.now_min:
+        """The run's outcome so far (the whole run once finished): one for each state of the
+        run — its clock, its log, the decisions taken — so that what is read from it (the
+        key figures, the ledger) is worked out once for each."""
+        log = self.sim.log
+        state = (self.now_min, len(log), log.n_contacts, len(self.sim.decisions_taken))
+        if self._outcome is None or self._outcome_of != state:
             self._outcome = self.sim.outcome()
+            self._outcome_of = state
         return self._outcome
 
     def figures_words(self) -> tuple[str, bool]:

@@ -21,7 +21,7 @@ import pygame
 
 from game import background
 from game.screens.base import Screen
-from game.session import Play
+from game.session import SHORT_LABELS, Play
 from game.ui import Scroll, fit_lines, scrolled_lines, wrap, wrap_balanced, wrap_fit
 from reports import narrative
 from sim.decisions import DecisionPlan
@@ -36,15 +36,6 @@ def policy_title(policy_id: str) -> str:
     ("brief-only"), so the id in words ("Brief only")."""
     words = policy_id.replace("-", " ").replace("_", " ").strip()
     return words[:1].upper() + words[1:] if words else policy_id
-
-
-#: The twin table's figures in the fewest words (the tip of each row has the long label).
-TWIN_SHORT_LABELS = {
-    "score": "Score (0-100)", "csat": "CSAT (satisfied)", "satisfaction": "Satisfaction",
-    "abandonment_rate": "Hung up (phone)", "asa_min": "Speed of answer",
-    "fcr": "Fixed at first contact", "moments_bad": "Bad moments",
-    "lost_work_hours": "Working time lost", "cost_total": "Total cost",
-}
 
 
 def twin_words(comparison, other_title: str, scenario) -> str:
@@ -672,7 +663,8 @@ class DebriefScreen(Screen):
             size = diff.lstrip("+-−")
             verdict = {"here": f"✓ better by {size}", "there": f"✗ worse by {size}"}.get(
                 best, "the same" if diff in ("0", "0.0", "0.0 pts", "0 EUR") else diff)
-            short = TWIN_SHORT_LABELS.get(names.get(label, ""), label)
+            # the figure in the fewest words, as the floor names it (the tip: the long label)
+            short = SHORT_LABELS.get(names.get(label, ""), label)
             rows.append((short, label, here, there, verdict, best))
         heads = ("", "Your run", other, "For you")
         gap = fonts.px("small")

@@ -13,7 +13,9 @@ Every figure here comes from the `Snapshot` and the event log, through `game.ses
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import pygame
 
@@ -66,6 +68,8 @@ TIGHT_LABELS = {"csat": "CSAT", "asa_min": "Answer speed", "abandonment_rate": "
                 "sla_breach_rate": "SLA breaches"}
 #: The keys of the floor, shown at its foot (the buttons show their own).
 FLOOR_KEYS = "Tab / Shift+Tab: each part's details · Esc: close, then the menu"
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -155,9 +159,18 @@ class FloorScreen(Screen):
         self._queue_origin = (0, 0)
         self._draw_cost_s = 0.0
         self._desk_rect = pygame.Rect(0, 0, 0, 0)
-        self._clock_widths: dict[int, int] = {}  # by body type size
-        self.speed_keys_line = False  # the speed buttons' keys on a line under them
-        self._side_widths: dict[tuple[int, int], tuple[int, int]] = {}  # by type and width
+        #: what the layout measures of fixed words, by type size (and width): `_measured`
+        self._measures: dict[tuple, object] = {}
+        sc = play.scenario
+        # the teams' and suppliers' names: short in their boxes, whole in their tips
+        self._full_names = {tm.id: tm.name for tm in sc.teams}
+        self._full_names.update({su.id: su.name for su in sc.suppliers})
+        self._short_names = {tm.id: short_name(tm.name, tm.id) for tm in sc.teams}
+        self._short_names.update({su.id: short_name(su.name, su.id) for su in sc.suppliers})
+        # the ways contacts come in this run: a desk shows a lane for each
+        self._channels = {ch for c in sc.categories for ch in sc.channels_of(c)}
+        for change in sc.changes:
+            self._channels |= set(change.channels or {})
         # the top bar, its date line and progress strip, as last drawn (tests look)
         self.top_rect = self.date_rect = self.progress_rect = pygame.Rect(0, 0, 0, 0)
         self._open_overlays()
@@ -313,7 +326,7 @@ class FloorScreen(Screen):
 
     def _hang_ups(self, lines: list[TickerLine]) -> None:
         """Callers who just hung up walk off the floor (an animation in real time; the count
-        beside them is the log's, `hung_up_words`)."""
+        beside them is the log's, `_hung_up_lines`)."""
         hung_up = sum(1 for line in lines if line.hung_up and line.channel == "phone")
         if not hung_up:
             return
@@ -323,12 +336,6 @@ class FloorScreen(Screen):
         last = min((p.age_s for p in self.leaving), default=LEAVING_APART_S)
         for i in range(min(hung_up, MAX_LEAVING - len(self.leaving))):
             self.leaving.append(Leaving(x, y, age_s=min(0.0, last - LEAVING_APART_S * (i + 1))))
-
-    def hung_up_words(self) -> str:
-        """ "9 hung up in the last hour": phone callers who hung up within the last hour of
-        the simulated clock, as the event log has them (`Play.hung_up_lately`)."""
-        n = self.play.hung_up_lately
-        return f"{n} hung up in the last {self._window_words()}" if n else ""
 
     @staticmethod
     def _window_words() -> str:
@@ -380,29 +387,37 @@ class FloorScreen(Screen):
         # the floor's tooltips do not show through a pop-up
         self.ui._next_tips = []
 
+    def _measured(self, key: tuple, measure: Callable[[], T]) -> T:
+        """What `measure` works out from fixed words (`key` names it, with any width it
+        depends on), once per type size: not again every frame."""
+        key = (self.app.fonts.body_px, *key)
+        if key not in self._measures:
+            self._measures[key] = measure()
+        return self._measures[key]
+
     def side_widths(self, width: int) -> tuple[int, int]:
         """The customers' and the resolvers' columns' widths in a floor `width` wide: each
         holds its longest name, bold where it can (a department's beside its face; a team's
         in its box), between its least share and SIDE_MOST of the width."""
         fonts, g = self.app.fonts, self.gap
-        key = (fonts.body_px, width)
-        if key not in self._side_widths:
+
+        def measure() -> tuple[int, int]:
             sc = self.play.scenario
             face = 2 * round(self.line * 0.9) + g  # the face and the room beside it
             departments = [fonts.width(short_name(d.name, d.id), "small", True)
                            for d in sc.departments]
             left = 2 * g + face + max(departments, default=0) + 2
-            names = [short_name(tm.name, tm.id) for tm in sc.teams if tm.tier != 1]
-            names += [short_name(su.name, su.id) for su in sc.suppliers]
+            names = [self._short_names[tm.id] for tm in sc.teams if tm.tier != 1]
+            names += [self._short_names[su.id] for su in sc.suppliers]
             box = 2 * g + 12 + 2  # the panel's and the box's insides
             bold = box + max((fonts.width(n, "small", True) for n in names), default=0)
             regular = box + max((fonts.width(n, "small") for n in names), default=0)
             most = round(width * SIDE_MOST)
             right = bold if bold <= most else regular
-            self._side_widths[key] = (
-                max(round(width * CUSTOMERS_LEAST), min(left, most)),
-                max(round(width * RESOLVERS_LEAST), min(right, most)))
-        return self._side_widths[key]
+            return (max(round(width * CUSTOMERS_LEAST), min(left, most)),
+                    max(round(width * RESOLVERS_LEAST), min(right, most)))
+
+        return self._measured(("sides", width), measure)
 
     def top_height(self) -> int:
         """The top bar holds the clock, the date line and the progress strip under it."""
@@ -432,14 +447,15 @@ class FloorScreen(Screen):
         that what is laid out beside them (the speed control) never moves as the week goes
         on."""
         fonts = self.app.fonts
-        key = fonts.body_px
-        if key not in self._clock_widths:
+
+        def measure() -> int:
             days = self._days()
             widest = max([fonts.width(self._date_words(day, False), "small")
                           for day in range(days)]
                          + [fonts.width(self._date_words(days - 1, True), "small")])
-            self._clock_widths[key] = max(widest, fonts.width("Wed 00:00", "heading", True))
-        return self._clock_widths[key]
+            return max(widest, fonts.width("Wed 00:00", "heading", True))
+
+        return self._measured(("clock",), measure)
 
     def state_words(self) -> str:
         """Under the speed: is the desk open, and do nights pass quickly just now."""
@@ -492,9 +508,6 @@ class FloorScreen(Screen):
         tips = {"slower": "Slower [−] (or the keypad's −)",
                 "faster": "Faster [+] (the + or = key, or the keypad's +)"}
         left_edge = rect.left + pad + column_w + 2 * g
-        factor = f"{t.closed_factor:g}"
-        speed_w = max(fonts.width("240 min/s", bold=True),
-                      fonts.width(f"night: ×{factor} faster", "small")) + g
 
         def label_w(bid: str, labels: tuple, key: int, size: str, hints: bool, short: int
                     ) -> int:
@@ -505,17 +518,24 @@ class FloorScreen(Screen):
             # a key on the line underneath is no wider than its button
             return widest if hints else max(widest, fonts.width(hint(key), "small") + g)
 
-        for size, hints, short in SPEED_STYLES:
-            widths = [speed_w if labels is None else label_w(bid, labels, key, size, hints,
-                                                             short)
-                      for bid, labels, key, _, _ in items]
-            total = sum(widths) + g // 2 * (len(items) - 1)
-            if total <= right_edge - left_edge:
-                break
+        def style() -> tuple[str, bool, int, list[int], int]:
+            """The first of SPEED_STYLES the room holds, the buttons' widths and all of it."""
+            speed_w = max(fonts.width("240 min/s", bold=True),
+                          fonts.width(f"night: ×{t.closed_factor:g} faster", "small")) + g
+            for size, hints, short in SPEED_STYLES:
+                widths = [speed_w if labels is None else label_w(bid, labels, key, size,
+                                                                 hints, short)
+                          for bid, labels, key, _, _ in items]
+                total = sum(widths) + g // 2 * (len(items) - 1)
+                if total <= right_edge - left_edge:
+                    break
+            return size, hints, short, widths, total
+
+        size, hints, short, widths, total = self._measured(
+            ("speed control", right_edge - left_edge), style)
         small = fonts.line_height("small")
         by = rect.centery - (bh if hints else bh + small) // 2
         x = max(left_edge, (left_edge + right_edge - total) // 2)
-        self.speed_keys_line = not hints
         for (bid, labels, key, also, action), bw in zip(items, widths, strict=True):
             if labels is None:
                 centre = x + bw // 2
@@ -573,7 +593,8 @@ class FloorScreen(Screen):
             # the arrow and the colour from the same threshold: a point either way
             number = f"{value:.0f}" if abs(change) < 1 else \
                 f"{value:.0f} {'↓' if change < 0 else '↑'}{abs(change):.0f}"
-            number_w = fonts.width("00 ↓00", "small", bold=True)
+            number_w = self._measured(("gauge number",),
+                                      lambda: fonts.width("00 ↓00", "small", bold=True))
             # the gauge and its number on a line of their own, under the whole name
             gauge_line = pygame.Rect(tx, name_y + 2, row.right - tx, small)
             gauge = pygame.Rect(tx, 0, gauge_line.width - number_w - g, max(6, self.line // 3))
@@ -617,7 +638,8 @@ class FloorScreen(Screen):
         inner = rect.inflate(-2 * g, -2 * g)
         # the keys for what the mouse does here, at the foot of the desk (lines as even as
         # they can be: no word alone on the second)
-        keys = wrap_balanced(fonts, FLOOR_KEYS, inner.width, "small")
+        keys = self._measured(("keys", inner.width),
+                              lambda: wrap_balanced(fonts, FLOOR_KEYS, inner.width, "small"))
         step = fonts.line_height("small")
         for k, line in enumerate(keys):
             ui.text(surface, line, (inner.centerx, inner.bottom - (len(keys) - k) * step),
@@ -633,8 +655,7 @@ class FloorScreen(Screen):
     def _draw_one_desk(self, surface: pygame.Surface, rect: pygame.Rect,
                        team: GroupView) -> None:
         ui, t, g, fonts = self.ui, self.app.theme, self.gap, self.app.fonts
-        model = next((tm for tm in self.play.scenario.teams if tm.id == team.id), None)
-        name = (model.name if model and model.name else team.id)
+        name = self._full_names.get(team.id) or team.id
         # the whole line, in smaller type on a narrow window: the type chosen for the widest
         # it gets (so it does not change size as the queue grows)
         head = f"{name}: {team.waiting} waiting · {team.busy} of {team.on_duty} busy"
@@ -649,16 +670,13 @@ class FloorScreen(Screen):
         # the queue: people in line (phone, walk-in) and the inboxes (e-mail, portal)
         lanes = [("phone", "On hold", t.phone), ("walk_in", "At the desk", t.walk_in),
                  ("email", "E-mail", t.ticket), ("portal", "Portal", t.ticket)]
-        offered = {ch for c in self.play.scenario.categories
-                   for ch in self.play.scenario.channels_of(c)}
-        for change in self.play.scenario.changes:
-            offered |= set(change.channels or {})
-        used = [lane for lane in lanes if lane[0] in offered
+        used = [lane for lane in lanes if lane[0] in self._channels
                 or team.waiting_by_channel.get(lane[0], 0)]
         # lanes and desks share the height: lanes first, at most 2 lines each
         lane_h = max(self.line, min(round(self.line * 1.9),
                                     (rect.bottom - y) * 2 // 5 // max(1, len(used))))
-        label_w = fonts.width("At the desk 999", "small", bold=True) + g
+        label_w = self._measured(("lane label",),
+                                 lambda: fonts.width("At the desk 999", "small", bold=True)) + g
         small = fonts.line_height("small")
         person = round(lane_h * 0.92)
         for channel, label, colour in used:
@@ -733,16 +751,19 @@ class FloorScreen(Screen):
 
     def _hung_up_lines(self, most_w: int) -> tuple[list[str], int]:
         """The hang-up count's lines — "9 hung up in the last hour", or where that is wider
-        than `most_w`, "9 hung up" over "in the last hour" — and the width kept for it: that
-        of the widest count it shows in a run (99)."""
+        than `most_w`, "9 hung up" over "in the last hour"; none while nobody has — and the
+        width kept for it: that of the widest count it shows in a run (99). The count is of
+        phone callers who hung up within the last hour of the simulated clock, as the event
+        log has them (`Play.hung_up_lately`)."""
         fonts = self.app.fonts
         when = f"in the last {self._window_words()}"
 
         def lines_of(n: int) -> list[str]:
-            return [f"{n} hung up {when}"] if fonts.width(f"{n} hung up {when}", "small",
-                                                          True) <= most_w                 else [f"{n} hung up", when]
+            one = f"{n} hung up {when}"
+            return [one] if fonts.width(one, "small", True) <= most_w else [f"{n} hung up", when]
 
-        width = max(fonts.width(line, "small", True) for line in lines_of(99))
+        width = self._measured(("hung up", most_w), lambda: max(
+            fonts.width(line, "small", True) for line in lines_of(99)))
         n = self.play.hung_up_lately
         return (lines_of(n) if n else []), width
 
@@ -770,7 +791,8 @@ class FloorScreen(Screen):
         # for "visitor" and "999 min" is kept, right of a visitor (the widest drawing, about
         # 1.75 figures and 24 pixels wide)
         fonts = self.app.fonts
-        words_w = max(fonts.width("999 min", "small"), fonts.width("visitor", "small", True)) + 8
+        words_w = self._measured(("desk words",), lambda: max(
+            fonts.width("999 min", "small"), fonts.width("visitor", "small", True))) + 8
         size = round(min(desk.height * 0.62, desk.width * 0.3,
                          (desk.width - words_w - 28) * 4 / 7))
         cx = desk.left + size // 2 + 8
@@ -841,10 +863,7 @@ class FloorScreen(Screen):
         # a name that needs two lines gets them where every box can be a line taller
         tall = (inner.bottom - y) // len(groups) - g // 2 >= 4 * small + 8
         # short names in the boxes ("Softphone vendor"), the whole name in the tip
-        full = {tm.id: tm.name for tm in self.play.scenario.teams}
-        full.update({s.id: s.name for s in self.play.scenario.suppliers})
-        short = {tm.id: short_name(tm.name, tm.id) for tm in self.play.scenario.teams}
-        short.update({s.id: short_name(s.name, s.id) for s in self.play.scenario.suppliers})
+        full, short = self._full_names, self._short_names
         kpis = self.play.kpis
         for grp in groups:
             if y + box_h > inner.bottom + 2:
