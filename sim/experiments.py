@@ -324,11 +324,6 @@ class SweepAxis:
     values: tuple[float, ...]
 
     @property
-    def label(self) -> str:
-        """How the axis reads on a chart: `teams.service-desk.staff (add)`."""
-        return f"{self.target} ({self.operation})"
-
-    @property
     def short(self) -> str:
         """The target without its collection: `service-desk.staff`."""
         return self.target.split(".", 1)[1]
