@@ -213,11 +213,11 @@ class DebriefScreen(Screen):
         def work():
             from reports.debrief import twin_part
             from sim import Simulation
-            from sim.twin import compare
 
             other = Simulation(scenario, seed=seed, decisions=plan).run()
-            words = twin_words(compare(outcome, other), f"‘{title}’", scenario)
-            return other, twin_part(outcome, other, ("your run", f"‘{title}’")), words
+            # the runs compared once: the words are said from the table's comparison
+            part = twin_part(outcome, other, ("your run", f"‘{title}’"))
+            return other, part, twin_words(part.comparison, f"‘{title}’", scenario)
 
         self.twin_future = background.submit(work)
 
