@@ -140,7 +140,11 @@ def _wording(target: str, scenario: Scenario | None) -> _Wording:
 
     if kind == "teams":
         if head == "staff":
-            return _Wording(f"agents on {whose}", "count", bare="agents")
+            # a bare "+1 agent" reads as one more on the service desk: a resolver team's
+            # staff keep the team's name even on a card short of room
+            team = next((t for t in getattr(scenario, "teams", []) if t.id == item), None)
+            resolver = team is not None and team.tier > 1
+            return _Wording(f"agents on {whose}", "count", bare="" if resolver else "agents")
         if head == "empathy":
             return _Wording(f"empathy points at {whose}", "count", less="less",
                             bare="empathy points")

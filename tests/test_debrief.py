@@ -374,6 +374,12 @@ def test_lever_effects_and_evidence_in_words(softphone):
     assert does("escalate-to-vendor") == [
         "“Softphone does not work” passed on to the softphone vendor"]
     assert does("roll-back") == ["the change “Desk phones switched off” rolled back"]
+    # on a card short of room a desk agent is "+2 agents", but a resolver team's keeps its
+    # team: a bare "+1 agent" on the major incident's card read as one more on the desk
+    assert [effect_sentence(e, softphone, short=True, acts_on=False)
+            for e in levers["temp-staff"].effects] == ["+2 agents"]
+    assert effect_sentence(levers["major-incident"].effects[0], softphone, short=True,
+                           acts_on=False) == "+1 agent on the infrastructure and telephony team"
     assert narrative.lever_does(levers["hypercare"], softphone) == (
         "+2 agents on the service desk; time to fix “Softphone does not work” 50% shorter "
         "(for 2 days, then it wears off)")
