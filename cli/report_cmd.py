@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -35,15 +36,18 @@ def register(subparsers) -> None:
     report.add_argument("--twin", metavar="DECISIONS",
                         help="compare with the same run under other decisions: policy:NAME, "
                              "a decisions file, or a replay file of the same scenario")
-    report.add_argument("--out", metavar="FILE", help="the HTML file (default: "
-                        "SCENARIO-seedN-debrief.html here)")
+    report.add_argument("--out", metavar="FILE", help="the HTML file, replaced if it exists "
+                        "(default: SCENARIO-seedN-TEAM-DECISIONS-debrief.html here, "
+                        "never replacing another debrief: -2, -3, ... is added instead)")
     report.add_argument("--pdf", action="store_true", help="also write the PDF next to it")
     report.add_argument("--db", metavar="PATH", help="the run history (for run:ID)")
     report.set_defaults(action=cmd_report)
 
 
 def _outcome_and_source(args: argparse.Namespace):
-    """The run to debrief, and where it came from (for the twin)."""
+    """The run to debrief, its team as saved ("" for a scenario run now), its scenario, and
+    what decided it in a word or two, for the debrief's file name ("firefighting", a
+    decisions file's or a replay file's name, "run 12")."""
     from cli.main import UsageError, _plan
     from sim import resolve_scenario
     from sim.engine import Simulation
@@ -66,15 +70,15 @@ def _outcome_and_source(args: argparse.Namespace):
         saved = load_replay(handle.name)
         Path(handle.name).unlink()
         scenario = scenario_for(saved, source)
-        return replay(saved, scenario), saved.team, scenario
+        return replay(saved, scenario), saved.team, scenario, f"run {run_id}"
     if source.endswith(".json") and Path(source).is_file():
         saved = load_replay(source)
         scenario = scenario_for(saved, source)
-        return replay(saved, scenario), saved.team, scenario
+        return replay(saved, scenario), saved.team, scenario, Path(source).stem
     scenario = resolve_scenario(source)
     plan = _plan(scenario, args.policy, args.decisions)
-    label = f"policy {args.policy}" if args.policy else ""
-    return Simulation(scenario, seed=args.seed, decisions=plan).run(), label, scenario
+    decided = args.policy or (Path(args.decisions).stem if args.decisions else "")
+    return Simulation(scenario, seed=args.seed, decisions=plan).run(), "", scenario, decided
 
 
 def _twin(args: argparse.Namespace, outcome, scenario):
@@ -117,13 +121,42 @@ def _kind_of(path: str) -> str | None:
     return file_kind(data)
 
 
+def _slug(text: str) -> str:
+    """Words as a piece of a file name: "Red table" -> "red-table", "run 12" -> "run-12"."""
+    return re.sub(r"[^\w]+", "-", text.lower()).strip("-_")[:40].strip("-_")
+
+
+def default_debrief_path(scenario_id: str, seed: int, team: str, decided: str,
+                         with_pdf: bool, folder: Path = Path()) -> tuple[Path, Path | None]:
+    """Where a debrief goes when no --out says: named after what tells this run apart from
+    the other teams' (its team and what decided it: a policy, a decisions file, a saved run),
+    "softphone-cutover-seed1-red-table-firefighting-debrief.html". A workshop debriefs
+    several teams in one folder, and a trainer who reruns a debrief must not lose the one
+    before: a name already taken (the HTML, or its PDF when one is asked for) gets -2, -3,
+    ... rather than replacing that file. Returns the path, and the first choice when it was
+    taken (None when it was not)."""
+    parts = [scenario_id, f"seed{seed}", *(_slug(p) for p in (team, decided) if _slug(p))]
+    stem = "-".join(dict.fromkeys(parts))  # a team named after its policy: said once
+    first = html = folder / f"{stem}-debrief.html"
+    n = 1
+    while html.exists() or (with_pdf and html.with_suffix(".pdf").exists()):
+        n += 1
+        html = folder / f"{stem}-debrief-{n}.html"
+    return html, (first if n > 1 else None)
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from cli.main import _OutputFile
     from reports import debrief
 
-    outcome, team, scenario = _outcome_and_source(args)
+    outcome, team, scenario, decided = _outcome_and_source(args)
     team = args.team if args.team is not None else team
-    out = args.out or f"{scenario.id}-seed{outcome.seed}-debrief.html"
+    out, taken = args.out, None
+    if out is None:
+        path, taken = default_debrief_path(scenario.id, outcome.seed, team, decided, args.pdf)
+        out = str(path)
+    # a run without a team is told by its policy at the top of the debrief
+    team = team or (f"policy {args.policy}" if args.policy else "")
     html_file = _OutputFile(out, "--out")  # claim it now: a bad path fails before the work
     pdf_file = _OutputFile(str(Path(out).with_suffix(".pdf")), "--pdf") if args.pdf else None
     try:
@@ -132,7 +165,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         made = debrief.build(outcome, team=team or "", twin=twin, labels=labels)
         html_file.handle.write(debrief.to_html(made))
         html_file.commit()
-        print(f"itsm: wrote the debrief to {out}", file=sys.stderr)
+        print(f"itsm: wrote the debrief to {out}"
+              + (f" ({taken} is an earlier debrief: kept as it was)" if taken else ""),
+              file=sys.stderr)
         if pdf_file is not None:
             pdf_file.handle.close()
             Path(pdf_file.partial).write_bytes(debrief.to_pdf(made))

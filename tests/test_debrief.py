@@ -629,8 +629,42 @@ def test_itsm_report_of_a_replay_file(tmp_path):
                     "--save-replay", str(replay), cwd=tmp_path).returncode == 0
     result = run_itsm("report", str(replay), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    page = (tmp_path / "softphone-cutover-seed1-debrief.html").read_text()
+    # named after the run's team and its replay file
+    page = (tmp_path / "softphone-cutover-seed1-red-run-debrief.html").read_text()
     assert "Red" in page and "Two temporary agents" in page
+
+
+def test_every_team_s_debrief_survives_in_a_workshop(tmp_path):
+    """Two teams debriefed one after the other in the same folder get a file each, named
+    after the team and its decisions; the same debrief asked for again is written beside
+    the first, never over it; only a file named with --out is replaced (it was asked for)."""
+    def report(*args: str) -> str:
+        result = run_itsm("report", "softphone-cutover", *args, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        return result.stderr
+
+    report("--policy", "firefighting", "--team", "Red table")
+    report("--policy", "prepared", "--team", "Blue table")
+    red = tmp_path / "softphone-cutover-seed1-red-table-firefighting-debrief.html"
+    blue = tmp_path / "softphone-cutover-seed1-blue-table-prepared-debrief.html"
+    assert sorted(f.name for f in tmp_path.glob("*.html")) == sorted([blue.name, red.name])
+    assert "Red table" in red.read_text() and "Blue table" in blue.read_text()
+    # a run without a team: named after what decided it
+    report("--policy", "unprepared")
+    assert (tmp_path / "softphone-cutover-seed1-unprepared-debrief.html").is_file()
+    # the red table's debrief again, with its PDF: the first one is kept as it was
+    before = red.read_bytes()
+    said = report("--policy", "firefighting", "--team", "Red table", "--pdf")
+    again = red.with_name(red.stem + "-2.html")
+    assert red.read_bytes() == before and again.is_file() and again.with_suffix(".pdf").is_file()
+    assert f"wrote the debrief to {again.name}" in said and f"{red.name} is an earlier" in said
+    # an HTML that is free but whose PDF is taken is not used either
+    again.unlink()
+    report("--policy", "firefighting", "--team", "Red table", "--pdf")
+    assert red.with_name(red.stem + "-3.html").is_file()
+    # --out names the file: replaced, as asked
+    report("--policy", "prepared", "--team", "Green table", "--out", red.name)
+    assert "Green table" in red.read_text()
 
 
 def test_itsm_report_refuses_bad_input_without_a_traceback(tmp_path):
