@@ -4,6 +4,7 @@
     itsm report run:12                           a run from the run history
     itsm report softphone-cutover --policy unprepared --seed 3
     itsm report run.json --twin policy:prepared  ... with its twin, side by side
+    itsm report run:2 --twin run:1               ... two teams' runs of the same scenario
     itsm report run.json --pdf --out debrief.html
 """
 
@@ -35,7 +36,8 @@ def register(subparsers) -> None:
     report.add_argument("--team", default=None, help="the player's or team's name")
     report.add_argument("--twin", metavar="DECISIONS",
                         help="compare with the same run under other decisions: policy:NAME, "
-                             "a decisions file, or a replay file of the same scenario")
+                             "run:ID from the run history, a decisions file, or a replay "
+                             "file of the same scenario")
     report.add_argument("--out", metavar="FILE", help="the HTML file, replaced if it exists "
                         "(default: SCENARIO-seedN-TEAM-DECISIONS-debrief.html here, "
                         "never replacing another debrief: -2, -3, ... is added instead)")
@@ -48,27 +50,14 @@ def _outcome_and_source(args: argparse.Namespace):
     """The run to debrief, its team as saved ("" for a scenario run now), its scenario, and
     what decided it in a word or two, for the debrief's file name ("firefighting", a
     decisions file's or a replay file's name, "run 12")."""
-    from cli.main import UsageError, _plan
+    from cli.main import _plan
     from sim import resolve_scenario
     from sim.engine import Simulation
     from sim.replay import load_replay, replay, scenario_for
 
     source = args.source
     if source.startswith("run:"):
-        from sim.history import History
-
-        try:
-            run_id = int(source[4:])
-        except ValueError:
-            raise UsageError(f"{source}: expected run:NUMBER, e.g. run:12") from None
-        with History(args.db) as history:
-            saved_json = history.replay_json(run_id)
-        import tempfile
-
-        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
-            handle.write(saved_json)
-        saved = load_replay(handle.name)
-        Path(handle.name).unlink()
+        saved, run_id = _kept_run(source, args.db)
         scenario = scenario_for(saved, source)
         return replay(saved, scenario), saved.team, scenario, f"run {run_id}"
     if source.endswith(".json") and Path(source).is_file():
@@ -81,17 +70,48 @@ def _outcome_and_source(args: argparse.Namespace):
     return Simulation(scenario, seed=args.seed, decisions=plan).run(), "", scenario, decided
 
 
+def _kept_run(spec: str, db: str | None):
+    """The replay of a run kept in the run history, named run:ID; and its id."""
+    import tempfile
+
+    from cli.main import UsageError
+    from sim.history import History
+    from sim.replay import load_replay
+
+    try:
+        run_id = int(spec[len("run:"):])
+    except ValueError:
+        raise UsageError(f"{spec}: expected run:NUMBER, e.g. run:12") from None
+    with History(db) as history:
+        saved_json = history.replay_json(run_id)
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        handle.write(saved_json)
+    try:
+        return load_replay(handle.name), run_id
+    finally:
+        Path(handle.name).unlink()
+
+
 def _twin(args: argparse.Namespace, outcome, scenario):
+    """The twin run, the team of the saved run it was made from ("" when none, or when
+    that run had other luck: then the twin is its decisions, not it), and what decided it
+    in a word or two ("prepared", "run 1", a file's name)."""
     from cli.main import UsageError, _plan, input_file
     from sim.engine import Simulation
-    from sim.replay import load_replay
+    from sim.replay import load_replay, scenario_for
 
     spec = args.twin
     said = f"--twin {spec}"
-    takes = ("--twin takes policy:NAME (one of the scenario's policies), a decisions file "
-             "(YAML: policy, decisions) or a replay file (.json) of the same scenario")
+    takes = ("--twin takes policy:NAME (one of the scenario's policies), run:ID (a run kept "
+             "in the run history), a decisions file (YAML: policy, decisions) or a replay "
+             "file (.json) of the same scenario")
+    team = ""
     if spec.startswith("policy:"):
         plan, label = _plan(scenario, spec[len("policy:"):], None, said), spec[len("policy:"):]
+    elif spec.startswith("run:"):
+        saved, run_id = _kept_run(spec, args.db)
+        scenario_for(saved, said, scenario)  # refused when it is another scenario's run
+        plan, label, team = saved.plan(), f"run {run_id}", _same_luck(saved, outcome)
     else:
         input_file(spec, said)
         kind = _kind_of(spec)
@@ -100,12 +120,27 @@ def _twin(args: argparse.Namespace, outcome, scenario):
 
             raise UsageError(f"{said}: this is {KIND_WORDS[kind]}, not decisions: {takes}")
         if spec.endswith(".json") or kind == "replay":
-            plan, label = load_replay(spec).plan(), Path(spec).stem
+            saved = load_replay(spec)
+            scenario_for(saved, said, scenario)
+            plan, label, team = saved.plan(), Path(spec).stem, _same_luck(saved, outcome)
         else:
             plan, label = _plan(scenario, None, spec, said), Path(spec).stem
     twin = Simulation(scenario, seed=outcome.seed, replication=outcome.replication,
                       decisions=plan).run()
-    return twin, label
+    return twin, team, label
+
+
+def _same_luck(saved, outcome) -> str:
+    """A saved run's team, when the twin made from its decisions is that run (the same seed
+    and replication as the run debriefed); "" when it had other luck."""
+    same = (saved.seed, saved.replication) == (outcome.seed, outcome.replication)
+    return saved.team if same else ""
+
+
+def twin_label(own: str, team: str, decided: str) -> str:
+    """How the debrief names the twin: by its team, as it names the run by its own
+    ("Blue table"), unless that is the run's name too; else "the twin (prepared)"."""
+    return team if team and team != own else f"the twin ({decided})"
 
 
 def _kind_of(path: str) -> str | None:
@@ -160,8 +195,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     html_file = _OutputFile(out, "--out")  # claim it now: a bad path fails before the work
     pdf_file = _OutputFile(str(Path(out).with_suffix(".pdf")), "--pdf") if args.pdf else None
     try:
-        twin, label = (_twin(args, outcome, scenario) if args.twin else (None, ""))
-        labels = (team or "your run", f"the twin ({label})" if label else "the twin")
+        twin, twin_team, decided = (_twin(args, outcome, scenario) if args.twin
+                                    else (None, "", ""))
+        labels = (team or "your run", twin_label(team or "your run", twin_team, decided))
         made = debrief.build(outcome, team=team or "", twin=twin, labels=labels)
         html_file.handle.write(debrief.to_html(made))
         html_file.commit()

@@ -555,6 +555,38 @@ def test_itsm_history_show_of_a_scenario_whose_file_is_gone_keeps_minutes_and_id
     assert "Satisfaction — sales" in out
 
 
+def test_itsm_report_debriefs_a_kept_run_beside_another_team_s(capsys, filled, outcomes,
+                                                                tmp_path):
+    """`itsm report run:ID --twin run:ID`: run:ID works for the twin as for the run, and
+    the twin is named by its team, as the run is (not "the twin (run 1)")."""
+    page = tmp_path / "red-and-blue.html"
+    argv = ["report", f"run:{filled['Red']}", "--twin", f"run:{filled['Blue']}"]
+    assert main([*argv, "--out", str(page)]) == 0, capsys.readouterr().err
+    text = page.read_text()
+    assert "<th>Figure</th><th>Red</th><th>Blue</th><th>Difference</th>" in text
+    assert "the twin (" not in text
+    # the twin is Blue's run: its figures are Blue's
+    twin = text[text.index('<section id="twin">'):]
+    row = re.search(r"<tr><td>Abandonment rate \(phone\)</td>(.*?)</tr>", twin)[1]
+    shown = [f"{100 * outcomes[p].kpis()['abandonment_rate']:.1f}%"
+             for p in ("unprepared", "prepared")]
+    assert re.findall(r"\d+\.\d%", row)[:2] == shown
+    # Blue's replay file as the twin: named by its team too, not by the file's name
+    replay_file = tmp_path / "blue.json"
+    assert main(["history", "--replay", str(filled["Blue"]), "--out", str(replay_file)]) == 0
+    assert main(["report", f"run:{filled['Red']}", "--twin", str(replay_file),
+                 "--out", str(page)]) == 0
+    assert "<th>Figure</th><th>Red</th><th>Blue</th>" in page.read_text()
+    # a run of another scenario cannot be the twin: one line, exit 2
+    assert main(["report", f"run:{filled['Red']}", "--twin", f"run:{filled['tiny']}",
+                 "--out", str(page)]) == 2
+    err = capsys.readouterr().err
+    assert f"--twin run:{filled['tiny']}" in err and "tiny-desk" in err
+    assert "Traceback" not in err
+    assert main(["report", f"run:{filled['Red']}", "--twin", "run:99"]) == 2
+    assert "no run 99" in capsys.readouterr().err
+
+
 def test_itsm_history_export_csv(capsys, filled, tmp_path):
     target = tmp_path / "all.csv"
     assert main(["history", "--export-csv", str(target)]) == 0
