@@ -29,6 +29,7 @@ import json
 import os
 import random
 import re
+import shlex
 import signal
 import sqlite3
 import subprocess
@@ -585,6 +586,22 @@ def test_itsm_report_debriefs_a_kept_run_beside_another_team_s(capsys, filled, o
     assert "Traceback" not in err
     assert main(["report", f"run:{filled['Red']}", "--twin", "run:99"]) == 2
     assert "no run 99" in capsys.readouterr().err
+
+
+def test_the_hint_itsm_run_record_prints_shows_the_run_it_kept(capsys, tmp_path):
+    """`itsm run ... --record --db PATH` ends with a hint to see the run again; typed as
+    printed, it shows that run, from that file (a folder with a space in its name
+    included), not from the usual history."""
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(TINY)
+    db = tmp_path / "work shop" / "runs.sqlite3"
+    db.parent.mkdir()
+    assert main(["run", str(scenario), "--team", "solo", "--record", "--db", str(db)]) == 0
+    hint = re.search(r"\((itsm history --show .*)\)$", capsys.readouterr().err.strip())[1]
+    argv = shlex.split(hint)
+    assert argv[:3] == ["itsm", "history", "--show"]
+    assert main(argv[1:]) == 0
+    assert "by solo" in capsys.readouterr().out
 
 
 def test_itsm_history_export_csv(capsys, filled, tmp_path):
