@@ -270,11 +270,14 @@ def moments_timeline(outcome, step_min: float = 60.0, width_in: float = WIDTH_IN
                      f"moments per {_step_words(step_min)} (count)")
     top = max(float(bottom.max()) if bottom.size else 0.0, 1.0)
     deep = max(float(depth.max()) if depth.size else 0.0, 1.0)
-    # room under the deepest bar for the labels of the worst hours
-    ax.set_ylim(-deep * (1.7 if below else 1.15), top * 1.15)
-    # ticks where there are bars, none in the room for the labels
-    ticks = MaxNLocator(integer=True, nbins=7).tick_values(-deep, top * 1.15)
-    ax.yaxis.set_major_locator(FixedLocator(ticks[(ticks >= -deep) & (ticks <= top * 1.15)]))
+    # ticks where there are bars, up to the first beyond the tallest and the deepest (a
+    # bar of 16 is read against a scale that goes to 18, not one that stops at 12); none
+    # further, in the room for the labels of the worst hours under the deepest bar
+    ticks = MaxNLocator(integer=True, nbins=7).tick_values(-deep, top)
+    lowest, highest = ticks[ticks <= -deep].max(), ticks[ticks >= top].min()
+    ax.yaxis.set_major_locator(FixedLocator(ticks[(ticks >= lowest) & (ticks <= highest)]))
+    ax.set_ylim(min(-deep * (1.7 if below else 1.15), lowest - 0.05 * (highest - lowest)),
+                max(top * 1.15, highest))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{abs(v):g}"))
     _finish_time_axes(axes, outcome, story)
     _label_worst_hours(ax, outcome, starts, by_reason, step_min)

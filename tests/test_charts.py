@@ -240,6 +240,27 @@ def test_moments_timeline(unprepared):
     assert_renders(fig)
 
 
+@pytest.mark.parametrize("policy", ["unprepared", "firefighting"])
+def test_the_moments_scale_reaches_the_tallest_and_the_deepest_bar(policy):
+    """Above the line and below it, the scale is labelled at least as far as the bars
+    reach: a bad hour of 16 moments is read against a scale that goes to 18, not one that
+    stops at 12."""
+    scenario = load_builtin("softphone-cutover")
+    outcome = Simulation(scenario, seed=1,
+                         decisions=DecisionPlan.from_policy(scenario, policy)).run()
+    fig = charts.moments_timeline(outcome)
+    (ax,) = panels(fig)
+    render.png_bytes(fig, dpi=20)
+    low, high = ax.get_ylim()
+    labelled = [tick.get_loc() for tick in ax.yaxis.get_major_ticks()
+                if low <= tick.get_loc() <= high and tick.label1.get_text()]
+    ends = [end for container in ax.containers for bar in container
+            for end in (bar.get_y(), bar.get_y() + bar.get_height())]
+    deepest, tallest = min(ends), max(ends)
+    assert deepest <= -13  # the case in point: bad hours
+    assert min(labelled) <= deepest and max(labelled) >= tallest, (labelled, deepest, tallest)
+
+
 def test_every_point_a_moment_lost_is_under_one_reason(week):
     """`reports.reasons.points_lost` reads the terms `sim.moments` scores with: for every
     moment of the softphone week, the base score plus its bonuses minus the points it lost
