@@ -199,7 +199,13 @@ def service_by_hour(outcome, width_in: float = WIDTH_IN) -> Figure:
 
 def satisfaction(outcome, step_min: float = 60.0, width_in: float = WIDTH_IN) -> Figure:
     """Each department's satisfaction (0–100) over the run, the axis zoomed to where the
-    lines are, with the story drawn on."""
+    lines are, with the story drawn on. It is everybody's opinion of IT, those who never
+    got in touch included, and one issue moves an opinion only part of the way: a bad week
+    moves the lines by a point or two, which a zoomed axis shows as a fall. So the chart
+    says how many people got in touch at all, marks where everybody started, and names
+    each department with where it ended and how far that is from its start."""
+    from reports.narrative import people_in_touch
+
     if not outcome.scenario.departments:
         return _empty_figure("Satisfaction by department",
                              "This scenario has no departments: nobody's satisfaction to show",
@@ -208,24 +214,32 @@ def satisfaction(outcome, step_min: float = 60.0, width_in: float = WIDTH_IN) ->
     story = _Story.of(outcome)
     fig, axes, _key = _time_figure(1, story, panel_in=5.0, width_in=width_in)
     ax = axes[0]
-    style.title(fig, "Satisfaction by department")
-    names = {d.id: d.name or d.id for d in outcome.scenario.departments}
+    style.title(fig, "Satisfaction by department: everybody's opinion of IT")
+    departments = outcome.scenario.departments
+    touched, people = people_in_touch(outcome)
     n = len(times)
     values = []
-    for k, (department, level) in enumerate(by_department.items()):
-        ax.plot(times, level, label=names[department], markevery=_markevery(n, k), zorder=3,
-                **style.series_style(k).line())
+    for k, (department, level) in enumerate(zip(departments, by_department.values(),
+                                                strict=True)):
+        name = department.name or department.id
+        ax.plot(times, level, markevery=_markevery(n, k), zorder=3,
+                label=f"{name}: {department.satisfaction:g} → {level[-1]:.1f}" if len(level)
+                else name, **style.series_style(k).line())
         values.append(level)
-    baselines = {d.satisfaction for d in outcome.scenario.departments}
+    baselines = {d.satisfaction for d in departments}
     if len(baselines) == 1:
         baseline = baselines.pop()
         ax.axhline(baseline, color=style.GREY, linestyle=":", linewidth=2, zorder=2,
-                   label=f"where everybody started ({baseline:g})")
+                   label=f"where everybody started ({baseline:g})\nand the {people - touched:,} "
+                         f"who never got\nin touch with IT still are")
         values.append(np.array([baseline]))
-    style.style_axes(ax, None, None, "satisfaction (points, 0–100)")
+    style.style_axes(ax, f"{touched:,} of the {people:,} people got in touch with IT", None,
+                     "satisfaction (points, 0–100)")
     low, high = _zoom(np.concatenate(values), 0.0, 100.0, min_span=10.0)
     ax.set_ylim(low, high)
-    ax.yaxis.set_major_locator(MaxNLocator(nbins=8, steps=[1, 2, 5, 10]))
+    # ticks on the zoomed range only, not in the room made above it for the story's badges
+    ticks = MaxNLocator(nbins=8, steps=[1, 2, 5, 10]).tick_values(low, high)
+    ax.yaxis.set_major_locator(FixedLocator(ticks[(ticks >= low) & (ticks <= high)]))
     _finish_time_axes(axes, outcome, story)
     style.legend(ax, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig

@@ -56,7 +56,7 @@ from sim.eventlog import (
 )
 from sim.kpis import kpi_label
 from sim.loader import scenario_from_data
-from sim.moments import ledger
+from sim.moments import ledger, satisfaction_over_time
 from sim.replications import Estimate, Replications, VariantComparison
 from sim.scenario import CHANNELS
 from sim.twin import compare
@@ -209,14 +209,34 @@ def test_service_by_hour(unprepared):
 
 
 def test_satisfaction(unprepared):
+    """The lines of a bad week fall a point or two on a zoomed axis: the chart says they
+    are everybody's opinion (how many people got in touch at all, counted from the log),
+    marks where everybody started and who is still there, names each department with where
+    it started and ended, and labels no value the lines cannot reach."""
     fig = charts.satisfaction(unprepared)
     (ax,) = panels(fig)
-    departments = [d.name for d in unprepared.scenario.departments]
+    departments = unprepared.scenario.departments
+    _, levels = satisfaction_over_time(unprepared)
+    contacts = unprepared.log.contact_columns()
+    mine = contacts["department"] >= 0
+    touched = len(set(zip(contacts["department"][mine].tolist(),
+                          contacts["user"][mine].tolist(), strict=True)))
+    people = sum(d.headcount for d in departments)
+    named = [f"{d.name}: 75 → {levels[d.id][-1]:.1f}" for d in departments]
     assert [line.get_label() for line in data_lines(ax)] == [
-        *departments, "where everybody started (75)"]
-    assert legend_texts(ax)[:5] == departments
+        *named, f"where everybody started (75)\nand the {people - touched} who never got\n"
+                "in touch with IT still are"]
+    assert legend_texts(ax)[:5] == named
+    assert ax.get_title(loc="left") == f"{touched} of the {people} people got in touch with IT"
+    assert "everybody's opinion" in fig.get_suptitle()
     low, high = ax.get_ylim()
-    assert 0 <= low < 72 and 75 < high <= 100 and high - low <= 30  # zoomed on the lines
+    assert 0 <= low < 72 and 75 < high <= 100  # zoomed on the lines, with the badges' room
+    render.png_bytes(fig, dpi=20)
+    ticks = [t.get_loc() for t in ax.yaxis.get_major_ticks()
+             if low <= t.get_loc() <= high and t.label1.get_text()]
+    lines = np.concatenate([line.get_ydata() for line in data_lines(ax)])
+    # no tick in the room made above the lines for the story's badges
+    assert max(ticks) <= np.ceil((lines.max() + 1) / 5) * 5, ticks
     assert ax.get_ylabel() == "satisfaction (points, 0–100)"
     assert "Change goes live" in key_text(fig)
     assert_renders(fig)

@@ -414,6 +414,57 @@ def test_every_lever_of_every_scenario_is_said_in_words():
                     lever.id, effect)
 
 
+def people_who_got_in_touch(outcome) -> int:
+    """Counted here from the log's contacts: each department's user once."""
+    contacts = outcome.log.contact_columns()
+    mine = contacts["department"] >= 0
+    return len(set(zip(contacts["department"][mine].tolist(),
+                       contacts["user"][mine].tolist(), strict=True)))
+
+
+def test_the_debrief_says_what_satisfaction_and_csat_each_measure(made, firefighting):
+    """A bad week moves satisfaction a point or two and CSAT by tens: where the debrief
+    shows them (the key figures at the top, the satisfaction chart, the twin's table), it
+    says in words what each one measures, with the run's own figures: how many people never
+    got in touch, how many issues CSAT asks about. In the HTML and the PDF."""
+    from pypdf import PdfReader
+
+    kpis = firefighting.kpis()
+    people = sum(d.headcount for d in firefighting.scenario.departments)
+    never = people - people_who_got_in_touch(firefighting)
+    assert 0 < never < people
+    satisfaction, csat = kpi_label("satisfaction")[0], kpi_label("csat")[0]
+    csat_shown = f"{100 * kpis['csat']:.1f}%"
+    page = debrief.to_html(made)
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    # both figures among the key figures, and right under them what each one is
+    assert (satisfaction, f"{kpis['satisfaction']:.1f}") in made.headline
+    assert (csat, csat_shown) in made.headline
+    top = page[page.index('id="headline"'):page.index('id="story"')]
+    reading = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", top)).split())
+    assert f"{satisfaction} How the departments feel about IT" in reading
+    assert f"averaged over all {people:,} people in them, the {never:,} who never got in " \
+           f"touch with IT in this run included" in reading
+    assert f"{csat} How this run's service felt to the {people - never:,} people who got " \
+           f"in touch" in reading
+    assert f"their {kpis['csat_issues']:,.0f} issues" in reading and csat_shown in reading
+    # the satisfaction chart's caption, and the line under the twin's table
+    caption = next(c.caption for c in made.charts if c.title == "Satisfaction")
+    assert f"the {never:,} of {people:,} people who never got in touch" in caption
+    # no longer than the others (145 characters): the game shows a caption in two lines
+    assert len(caption) <= 145, len(caption)
+    assert caption in text
+    twin = text[text.index("Had you decided otherwise"):]
+    assert narrative.SATISFACTION_VS_CSAT in twin
+    # the PDF says the same on its first page, its satisfaction chart's and its twin's
+    pdf = PdfReader(io.BytesIO(debrief.to_pdf(made)))
+    pages = [" ".join(p.extract_text().split()) for p in pdf.pages]
+    for label, words in made.reading:
+        assert f"{label}: {words[:80]}" in pages[0]
+    assert caption[:80] in pages[made.pages.index("chart-3")]
+    assert narrative.SATISFACTION_VS_CSAT[:60] in pages[made.pages.index("twin")]
+
+
 def test_html_is_one_self_contained_file(made, firefighting):
     page = debrief.to_html(made)
     # no network needed: nothing is fetched from anywhere
