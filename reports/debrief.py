@@ -675,6 +675,25 @@ def to_pdf(debrief: Debrief) -> bytes:
         return [heading, Image(io.BytesIO(png), draw_w, draw_w * h / w), Spacer(1, 3 * mm),
                 caption]
 
+    def story_table(beats: list[narrative.Beat]) -> Table:
+        """What happened as the HTML shows it: the time in a column of its own, in bold,
+        each beat on a row of its own with a rule under it, so that the times stand apart
+        from the text."""
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+
+        when = ParagraphStyle("when", parent=body, fontName=font + "-Bold",
+                              textColor=colors.HexColor("#0072B2"))
+        # the times' column as wide as the longest ("Mon (whole day)"), on one line
+        times_w = min(0.3 * width, 12 + max(stringWidth(beat.when, when.fontName,
+                                                        when.fontSize) for beat in beats))
+        t = Table([[p(beat.when, when), p(beat.text)] for beat in beats],
+                  colWidths=[times_w, width - times_w])
+        t.setStyle(TableStyle([
+            ("LINEBELOW", (0, 0), (-1, -1), 0.4, colors.HexColor("#d0d0d0")),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (0, -1), 0),
+            ("TOPPADDING", (0, 0), (-1, -1), 4), ("BOTTOMPADDING", (0, 0), (-1, -1), 5)]))
+        return t
+
     sections: dict[str, list] = {}
     who = f"{debrief.team} · " if debrief.team else ""
     summary = [p(debrief.title, h1),
@@ -691,11 +710,11 @@ def to_pdf(debrief: Debrief) -> bytes:
                               ParagraphStyle("reading", parent=small, spaceBefore=2))
                     for label, words in debrief.reading]
     summary.append(p("What happened", h2))
-    summary += [p(f"{beat.when}  {beat.text}") for beat in debrief.story] or \
+    summary += [story_table(debrief.story)] if debrief.story else \
         [p("A quiet run: nothing out of the ordinary happened.")]
     note = narrative.counterfactual_note(debrief.story)
     if note:
-        summary.append(p(note, small))
+        summary += [Spacer(1, 2 * mm), p(note, small)]
     sections["summary"] = summary
     for k, chart in enumerate(debrief.charts, start=1):
         sections[f"chart-{k}"] = chart_page(chart)

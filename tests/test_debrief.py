@@ -541,6 +541,49 @@ def test_pdf_has_a_page_per_section_and_chart_and_the_key_figures(made, firefigh
     assert len(PdfReader(io.BytesIO(debrief.to_pdf(alone))).pages) == len(alone.pages) == 9
 
 
+def placed_text(page) -> list[tuple[float, float, float, str]]:
+    """(x, y, size, text) of every piece of text drawn on a PDF page, in points from the
+    page's lower left corner, through the page's and the text's transformations."""
+    placed = []
+
+    def seen(text, cm, tm, _font, size):
+        if text.strip():
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+            placed.append((x, y, size * abs(tm[0]) * abs(cm[0]), text.strip()))
+
+    page.extract_text(visitor_text=seen)
+    return placed
+
+
+def test_the_pdf_s_first_page_sets_the_times_apart_and_is_filled(made):
+    """Page 1's "What happened" reads as the HTML's does: each time in a column of its
+    own, the text beside it starting further right than the longest time ends; and the
+    page is used (the key figures, what satisfaction and CSAT measure, the story), not
+    half empty."""
+    from pypdf import PdfReader
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    debrief._font()  # registered, to measure with
+    page = PdfReader(io.BytesIO(debrief.to_pdf(made))).pages[0]
+    placed = placed_text(page)
+    times, texts = [], []
+    for beat in made.story:
+        alone = [t for t in placed if t[3] == beat.when]
+        assert alone, f"{beat.when!r} is run into its text, not set apart"
+        x, y, size, _ = alone[0]
+        times.append((x, x + stringWidth(beat.when, "DejaVu-Bold", size)))
+        # the beat's text starts on the same line as its time, to its right
+        first = next(t for t in placed if abs(t[1] - y) < 1 and t[0] > x
+                     and beat.text.startswith(t[3][:12]))
+        texts.append(first[0])
+    assert len({round(x) for x, _ in times}) == 1 and len({round(x) for x in texts}) == 1
+    assert texts[0] >= max(end for _, end in times) + 6, (times, texts)
+    # filled: the story reaches the bottom quarter of the page
+    height = float(page.mediabox.height)
+    assert min(y for _, y, _, _ in placed) < 0.25 * height
+
+
 def test_pdf_charts_print_their_smallest_text_at_8_pt_or_more(made):
     """Each chart is drawn again for the page and printed at the page's width: its smallest
     text (tick labels, legends, the story's key) comes out at 8 pt or more on paper."""
