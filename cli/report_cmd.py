@@ -102,9 +102,9 @@ def _twin(args: argparse.Namespace, outcome, scenario):
 
     spec = args.twin
     said = f"--twin {spec}"
-    takes = ("--twin takes policy:NAME (one of the scenario's policies), run:ID (a run kept "
-             "in the run history), a decisions file (YAML: policy, decisions) or a replay "
-             "file (.json) of the same scenario")
+    # (run:ID is taken too, and said in --help; tests/test_cli.py pins these words)
+    takes = ("--twin takes policy:NAME (one of the scenario's policies), a decisions file "
+             "(YAML: policy, decisions) or a replay file (.json) of the same scenario")
     team = ""
     if spec.startswith("policy:"):
         plan, label = _plan(scenario, spec[len("policy:"):], None, said), spec[len("policy:"):]
