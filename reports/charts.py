@@ -568,8 +568,11 @@ def variants_chart(comparison, kpis: Sequence[str], goals: Mapping | None = None
     between 0% and 100%); its label says its true half-width, as the table does."""
     kpis = list(kpis)
     variants = list(comparison.variants)
-    fig, axes = _panel_grid(len(kpis), panel_w_in=max(4.6, 1.5 * len(variants) + 1.6),
-                            panel_h_in=4.8)
+    panel_w_in = max(4.6, 1.5 * len(variants) + 1.6)
+    fig, axes = _panel_grid(len(kpis), panel_w_in=panel_w_in, panel_h_in=4.8)
+    # what one variant's name and difference have under it (points): its share of the
+    # panel, less the axis' labels and a gap to its neighbours
+    tick_room_pt = (panel_w_in - 1.2) * 72 / len(variants) - 12
     replications = max(r.replications for r in comparison.variants.values())
     style.title(fig, f"Variants compared: mean and 95% confidence interval "
                      f"({replications} replications each)"
@@ -603,9 +606,13 @@ def variants_chart(comparison, kpis: Sequence[str], goals: Mapping | None = None
             if i > 0:
                 diff = comparison.difference(variant, name)
                 if diff.mean is not None:
-                    text += f"\n{_short_value(diff.mean, unit, currency, signed=True)}"
+                    line = _short_value(diff.mean, unit, currency, signed=True)
                     if diff.ci95 is not None:
-                        text += f" ± {_short_value(diff.ci95, unit, currency, spread=True)}"
+                        spread = f"± {_short_value(diff.ci95, unit, currency, spread=True)}"
+                        # on a line of its own where the two would run into a neighbour's
+                        wide = style.text_width_pt(f"{line} {spread}", style.TICK_PT - 1)
+                        line += ("\n" if wide > tick_room_pt else " ") + spread
+                    text += f"\n{line}"
             ticks.append(text)
         ax.set_xticks(range(len(variants)), ticks, fontsize=style.TICK_PT - 1)
         ax.set_xlim(-0.6, len(variants) - 0.4)
@@ -1259,8 +1266,11 @@ def _keep_labels_clear(fig: Figure, movable: list, gaps: Sequence[float] = ()) -
 
 def _place_clear(ax: Axes, label, places: list, own, renderer) -> None:
     """`label` at the first of `places` ((its text, x, x coordinates, y in data, offset in
-    points, alignments)) where it is inside `ax` and covers nothing (`_covered`), else at
-    the place covering the fewest."""
+    points, alignments)) where it is inside `ax` and covers nothing (`_covered`). Where
+    every place covers something: a goal's label (its value is written nowhere else) at the
+    place covering the fewest texts, then the fewest lines; a benchmark's is not drawn
+    rather than drawn on something (the legend under the chart names the band and its
+    range)."""
 
     def put(text, x, coords, y, dx, dy, ha, va) -> None:
         label.set_text(text)
@@ -1278,21 +1288,25 @@ def _place_clear(ax: Axes, label, places: list, own, renderer) -> None:
                 and inside.y0 <= box.y0 and box.y1 <= inside.y1):
             continue
         covered = _covered(ax, label, box.padded(2), own, renderer)
-        if covered == 0:
+        if covered == (0, 0):
             return
         if best is None or covered < best[0]:
             best = (covered, place)
     put(*(best[1] if best is not None else places[0]))
+    if own is None:  # a band's label, with no free place
+        label.set_visible(False)
 
 
-def _covered(ax: Axes, label, box, own, renderer) -> int:
-    """How many of the panel's other texts, lines (their segments and markers) and error
-    bars the box (pixels) covers."""
+def _covered(ax: Axes, label, box, own, renderer) -> tuple[int, int]:
+    """How many of the panel's other texts, and how many lines (their segments and
+    markers) and error bars, the box (pixels) covers: (texts, lines), so that the fewest
+    texts covered come first (a line under a label's halo still reads, a text does not)."""
     from matplotlib.collections import LineCollection
 
-    count = sum(1 for text in ax.texts if text is not label and text.get_visible()
+    texts = sum(1 for text in ax.texts if text is not label and text.get_visible()
                 and text.get_text().strip()
                 and box.overlaps(text.get_window_extent(renderer)))
+    count = 0
     paths = []
     for line in ax.get_lines():
         if line is own or not line.get_visible():
@@ -1309,7 +1323,7 @@ def _covered(ax: Axes, label, box, own, renderer) -> int:
         if isinstance(collection, LineCollection):
             transform = collection.get_transform()
             paths += [transform.transform_path(p) for p in collection.get_paths()]
-    return count + sum(1 for path in paths if path.intersects_bbox(box, filled=False))
+    return texts, count + sum(1 for path in paths if path.intersects_bbox(box, filled=False))
 
 
 def _format_unit_axis(ax: Axes, unit: str) -> None:

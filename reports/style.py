@@ -16,7 +16,6 @@ and never change how somebody else's figure looks.
 
 from __future__ import annotations
 
-import textwrap
 from dataclasses import dataclass
 
 from matplotlib import patheffects
@@ -206,9 +205,18 @@ def wrap_to_width(text: str, width_pt: float, size_pt: float, bold: bool = False
 
 def title(fig: Figure, text: str) -> None:
     """The figure's title, in plain words, wrapped to the figure's width."""
-    chars = max(30, int(fig.get_figwidth() * 72 / (0.62 * TITLE_PT)))
-    wrapped = "\n".join(textwrap.fill(line, chars, break_on_hyphens=False)
-                         for line in text.split("\n"))
+    # measured, between words only, and balanced: as many lines as the width needs, as
+    # even as they can be ("... (5 replications each)" is not left with "each)" alone)
+    width_pt = fig.get_figwidth() * 72 - 24
+    lines = wrap_to_width(text, width_pt, TITLE_PT, bold=True).count("\n")
+    low, high = width_pt / 3, width_pt
+    for _ in range(12):  # the narrowest width that needs no more lines
+        middle = (low + high) / 2
+        if wrap_to_width(text, middle, TITLE_PT, bold=True).count("\n") > lines:
+            low = middle
+        else:
+            high = middle
+    wrapped = wrap_to_width(text, high, TITLE_PT, bold=True)
     fig.suptitle(wrapped, fontsize=TITLE_PT, fontweight="bold")
 
 

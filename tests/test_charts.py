@@ -581,7 +581,9 @@ def test_variants_chart():
     assert {b.legend() for b in (ABANDONMENT, FIRST_CONTACT_RESOLUTION, HANDLE_TIME)} <= set(
         legend)
     assert charts.GOAL_LEGEND in legend
-    assert "goal: at most 10%" in [t.get_text() for t in axes[0].texts]
+    assert "goal: at most 10%" in [t.get_text().replace("\n", " ") for t in axes[0].texts]
+    # three variants' differences under their names, the labels on four panels: all apart
+    assert_every_text_inside_and_apart(fig)
     assert_renders(fig)
 
 
@@ -609,6 +611,7 @@ def test_sweep_chart():
     assert fig.get_suptitle() == "What changes with service desk agents"
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert "95% confidence interval" in legend and ABANDONMENT.legend() in legend
+    assert_every_text_inside_and_apart(fig)
     assert_renders(fig)
 
 
