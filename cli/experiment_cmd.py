@@ -217,7 +217,8 @@ def write_charts(result, folder: Path) -> list[str]:
     written = []
     if experiment.kind == "variants":
         figure = variants_chart(result.comparison, experiment.kpis, goals=goals,
-                                currency=currency, measured=measured)
+                                currency=currency, measured=measured,
+                                scenario=experiment.base_scenario)
         (folder / "variants.png").write_bytes(png_bytes(figure))
         return ["variants.png"]
     for title, names in result.sweep_slices():
@@ -225,7 +226,8 @@ def write_charts(result, folder: Path) -> list[str]:
         estimates = {kpi: [result.estimate(name, kpi) for name in names]
                      for kpi in experiment.kpis}
         figure = sweep_chart(values, chart_parameter_words(experiment, experiment.runs[names[0]]),
-                             estimates, goals, currency=currency, measured=measured)
+                             estimates, goals, currency=currency, measured=measured,
+                             scenario=experiment.base_scenario)
         name = "sweep.png"
         if title:  # one chart per value of the second parameter
             second = experiment.axes[1]

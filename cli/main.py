@@ -453,8 +453,11 @@ def _record(outcome, args: argparse.Namespace) -> None:
     if source.endswith((".yaml", ".yml")) or os.sep in source or os.path.exists(source):
         source = os.path.abspath(source)
     run_id = save_outcome(outcome, source, getattr(args, "team", ""), db=args.db)
+    import shlex  # the hint must run as printed: in the history the run went to
+
+    where = f" --db {shlex.quote(args.db)}" if args.db else ""
     print(f"itsm: kept the first replication (replication 0) in the run history as run {run_id} "
-          f"(itsm history --show {run_id})", file=sys.stderr)
+          f"(itsm history --show {run_id}{where})", file=sys.stderr)
 
 
 def cmd_replay(args: argparse.Namespace) -> int:

@@ -199,7 +199,13 @@ def service_by_hour(outcome, width_in: float = WIDTH_IN) -> Figure:
 
 def satisfaction(outcome, step_min: float = 60.0, width_in: float = WIDTH_IN) -> Figure:
     """Each department's satisfaction (0–100) over the run, the axis zoomed to where the
-    lines are, with the story drawn on."""
+    lines are, with the story drawn on. It is everybody's opinion of IT, those who never
+    got in touch included, and one issue moves an opinion only part of the way: a bad week
+    moves the lines by a point or two, which a zoomed axis shows as a fall. So the chart
+    says how many people got in touch at all, marks where everybody started, and names
+    each department with where it ended and how far that is from its start."""
+    from reports.narrative import people_in_touch
+
     if not outcome.scenario.departments:
         return _empty_figure("Satisfaction by department",
                              "This scenario has no departments: nobody's satisfaction to show",
@@ -208,24 +214,32 @@ def satisfaction(outcome, step_min: float = 60.0, width_in: float = WIDTH_IN) ->
     story = _Story.of(outcome)
     fig, axes, _key = _time_figure(1, story, panel_in=5.0, width_in=width_in)
     ax = axes[0]
-    style.title(fig, "Satisfaction by department")
-    names = {d.id: d.name or d.id for d in outcome.scenario.departments}
+    style.title(fig, "Satisfaction by department: everybody's opinion of IT")
+    departments = outcome.scenario.departments
+    touched, people = people_in_touch(outcome)
     n = len(times)
     values = []
-    for k, (department, level) in enumerate(by_department.items()):
-        ax.plot(times, level, label=names[department], markevery=_markevery(n, k), zorder=3,
-                **style.series_style(k).line())
+    for k, (department, level) in enumerate(zip(departments, by_department.values(),
+                                                strict=True)):
+        name = department.name or department.id
+        ax.plot(times, level, markevery=_markevery(n, k), zorder=3,
+                label=f"{name}: {department.satisfaction:g} → {level[-1]:.1f}" if len(level)
+                else name, **style.series_style(k).line())
         values.append(level)
-    baselines = {d.satisfaction for d in outcome.scenario.departments}
+    baselines = {d.satisfaction for d in departments}
     if len(baselines) == 1:
         baseline = baselines.pop()
         ax.axhline(baseline, color=style.GREY, linestyle=":", linewidth=2, zorder=2,
-                   label=f"where everybody started ({baseline:g})")
+                   label=f"where everybody started ({baseline:g})\nand the {people - touched:,} "
+                         f"who never got\nin touch with IT still are")
         values.append(np.array([baseline]))
-    style.style_axes(ax, None, None, "satisfaction (points, 0–100)")
+    style.style_axes(ax, f"{touched:,} of the {people:,} people got in touch with IT", None,
+                     "satisfaction (points, 0–100)")
     low, high = _zoom(np.concatenate(values), 0.0, 100.0, min_span=10.0)
     ax.set_ylim(low, high)
-    ax.yaxis.set_major_locator(MaxNLocator(nbins=8, steps=[1, 2, 5, 10]))
+    # ticks on the zoomed range only, not in the room made above it for the story's badges
+    ticks = MaxNLocator(nbins=8, steps=[1, 2, 5, 10]).tick_values(low, high)
+    ax.yaxis.set_major_locator(FixedLocator(ticks[(ticks >= low) & (ticks <= high)]))
     _finish_time_axes(axes, outcome, story)
     style.legend(ax, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig
@@ -270,11 +284,14 @@ def moments_timeline(outcome, step_min: float = 60.0, width_in: float = WIDTH_IN
                      f"moments per {_step_words(step_min)} (count)")
     top = max(float(bottom.max()) if bottom.size else 0.0, 1.0)
     deep = max(float(depth.max()) if depth.size else 0.0, 1.0)
-    # room under the deepest bar for the labels of the worst hours
-    ax.set_ylim(-deep * (1.7 if below else 1.15), top * 1.15)
-    # ticks where there are bars, none in the room for the labels
-    ticks = MaxNLocator(integer=True, nbins=7).tick_values(-deep, top * 1.15)
-    ax.yaxis.set_major_locator(FixedLocator(ticks[(ticks >= -deep) & (ticks <= top * 1.15)]))
+    # ticks where there are bars, up to the first beyond the tallest and the deepest (a
+    # bar of 16 is read against a scale that goes to 18, not one that stops at 12); none
+    # further, in the room for the labels of the worst hours under the deepest bar
+    ticks = MaxNLocator(integer=True, nbins=7).tick_values(-deep, top)
+    lowest, highest = ticks[ticks <= -deep].max(), ticks[ticks >= top].min()
+    ax.yaxis.set_major_locator(FixedLocator(ticks[(ticks >= lowest) & (ticks <= highest)]))
+    ax.set_ylim(min(-deep * (1.7 if below else 1.15), lowest - 0.05 * (highest - lowest)),
+                max(top * 1.15, highest))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{abs(v):g}"))
     _finish_time_axes(axes, outcome, story)
     _label_worst_hours(ax, outcome, starts, by_reason, step_min)
@@ -537,60 +554,73 @@ def _kpi_column(ax: Axes, runs, labels, width_in: float) -> None:
 
 
 def variants_chart(comparison, kpis: Sequence[str], goals: Mapping | None = None,
-                   currency: str = "EUR", measured: str | None = None) -> Figure:
+                   currency: str = "EUR", measured: str | None = None,
+                   scenario=None) -> Figure:
     """Variants of an experiment (`sim.replications.VariantComparison`), one panel per key
     figure: each variant's mean with its 95% confidence interval as error bars, the value
     above it; under each variant but the first, its paired difference from the first
     (common random numbers); benchmark bands and goals (`goals`: {figure: value, or
     {"at_most"|"at_least": value}, or a `sim.scenario.Goal`}) where there are any.
     `measured`: what part of the runs the figures cover, under the title (a window of the
-    runs: "mon 00:00 to tue 00:00 only")."""
+    runs: "mon 00:00 to tue 00:00 only"). `scenario` names its teams and departments in
+    the panels' titles, as `sim.kpis.kpi_label` does in the tables ("Utilisation — Service
+    desk"). An interval is drawn within what its figure can be (`_drawn_interval`: a share
+    between 0% and 100%); its label says its true half-width, as the table does."""
     kpis = list(kpis)
     variants = list(comparison.variants)
-    fig, axes = _panel_grid(len(kpis), panel_w_in=max(4.6, 1.5 * len(variants) + 1.6),
-                            panel_h_in=4.8)
+    panel_w_in = max(4.6, 1.5 * len(variants) + 1.6)
+    fig, axes = _panel_grid(len(kpis), panel_w_in=panel_w_in, panel_h_in=4.8)
+    # what one variant's name and difference have under it (points): its share of the
+    # panel, less the axis' labels and a gap to its neighbours
+    tick_room_pt = (panel_w_in - 1.2) * 72 / len(variants) - 12
     replications = max(r.replications for r in comparison.variants.values())
     style.title(fig, f"Variants compared: mean and 95% confidence interval "
                      f"({replications} replications each)"
                      + (f"\nFigures of {measured}" if measured else ""))
     summaries = {v: comparison.variants[v].summary() for v in variants}
+    movable = []  # each panel's goal and benchmark labels, placed clear of the rest at the end
     for ax, name in zip(axes, kpis, strict=True):
-        label, unit = kpi_label(name)
+        label, unit = kpi_label(name, scenario)
         tops = []
         for i, variant in enumerate(variants):
             estimate = summaries[variant].get(name)
             if estimate is None or estimate.mean is None:
                 continue
             look = style.series_style(i)
-            half = estimate.ci95 or 0.0
-            ax.errorbar([i], [estimate.mean], yerr=[[half], [half]] if estimate.ci95 else None,
+            low, high = _drawn_interval(estimate, unit)
+            ax.errorbar([i], [estimate.mean],
+                        yerr=[[estimate.mean - low], [high - estimate.mean]]
+                        if estimate.ci95 else None,
                         fmt=look.marker, color=look.color, markersize=13, capsize=12,
                         elinewidth=3, capthick=3, zorder=4)
             words = _short_value(estimate.mean, unit, currency)
             if estimate.ci95 is not None:
                 words += f"\n± {_short_value(estimate.ci95, unit, currency, spread=True)}"
-            ax.annotate(words, xy=(i, estimate.mean + half), xytext=(0, 6),
+            ax.annotate(words, xy=(i, high), xytext=(0, 6),
                         textcoords="offset points", ha="center", va="bottom",
-                        fontsize=style.NOTE_PT, zorder=7,
-                        bbox={"boxstyle": "round,pad=0.15", "facecolor": "white",
-                              "alpha": 0.85, "edgecolor": "none"})
-            tops.append((estimate.mean - half, estimate.mean + half))
+                        fontsize=style.NOTE_PT, zorder=7, path_effects=style.HALO)
+            tops.append((low, high))
         ticks = []
         for i, variant in enumerate(variants):
             text = variant
             if i > 0:
                 diff = comparison.difference(variant, name)
                 if diff.mean is not None:
-                    text += f"\n{_short_value(diff.mean, unit, currency, signed=True)}"
+                    line = _short_value(diff.mean, unit, currency, signed=True)
                     if diff.ci95 is not None:
-                        text += f" ± {_short_value(diff.ci95, unit, currency, spread=True)}"
+                        spread = f"± {_short_value(diff.ci95, unit, currency, spread=True)}"
+                        # on a line of its own where the two would run into a neighbour's
+                        wide = style.text_width_pt(f"{line} {spread}", style.TICK_PT - 1)
+                        line += ("\n" if wide > tick_room_pt else " ") + spread
+                    text += f"\n{line}"
             ticks.append(text)
         ax.set_xticks(range(len(variants)), ticks, fontsize=style.TICK_PT - 1)
         ax.set_xlim(-0.6, len(variants) - 0.4)
         style.style_axes(ax, style.shorten(label, 38), None, style.unit_words(unit, currency))
         ax.tick_params(axis="x", labelsize=style.TICK_PT - 1)
-        _benchmark_band(ax, benchmark_for(name))
-        _goal_line(ax, name, (goals or {}).get(name), unit, currency)
+        band = _benchmark_band(ax, benchmark_for(name))
+        goal = _goal_line(ax, name, (goals or {}).get(name), unit, currency)
+        movable += [(ax, *placed) for placed in (goal, band) if placed is not None]
         _format_unit_axis(ax, unit)
         if tops:
             # room above the highest interval for its value label
@@ -603,12 +633,29 @@ def variants_chart(comparison, kpis: Sequence[str], goals: Mapping | None = None
             "replication, ± the half-width of its 95% confidence interval"
             if len(variants) > 1 else None)
     _figure_legend(fig, axes, note)
+    # a goal's or a band's label may go between two variants as well as at either end
+    _keep_labels_clear(fig, movable, gaps=[i + 0.5 for i in range(len(variants) - 1)])
     return fig
+
+
+#: the most a key figure can be, by its unit (`sim.kpis.kpi_label`); none is below 0
+_CEILING = {"share": 1.0, "points": 100.0}
+
+
+def _drawn_interval(estimate, unit: str) -> tuple[float, float]:
+    """The ends of a 95% interval as drawn: within what the figure can be (an abandonment
+    rate of 8% ± 9 points cannot be below 0%, nor a wait below 0 minutes: the normal
+    approximation of a few replications reaches there, the figure cannot). The label and the
+    table still say the true half-width."""
+    half = estimate.ci95 or 0.0
+    return (max(estimate.mean - half, 0.0),
+            min(estimate.mean + half, _CEILING.get(unit, float("inf"))))
 
 
 def sweep_chart(values: Sequence[float], parameter: str,
                 estimates: Mapping[str, Sequence], goals: Mapping | None = None,
-                currency: str = "EUR", measured: str | None = None) -> Figure:
+                currency: str = "EUR", measured: str | None = None,
+                scenario=None) -> Figure:
     """A parameter (x) against key figures, one panel per figure (`estimates`: {figure:
     [sim.replications.Estimate per value]}): the mean over replications as a line, its 95%
     confidence interval as a band, a goal as a dashed line (`goals`: {figure: value, or
@@ -616,29 +663,34 @@ def sweep_chart(values: Sequence[float], parameter: str,
     the figure has one. `measured`, as for `variants_chart`. `parameter` is what is swept in
     a trainer's words, as it reads inside a sentence ("extra agents on the service desk",
     `sim.names.parameter_words`, with a second parameter's value after it: ", with +1 agent
-    on the desktop team"); the x axis says it with a capital letter."""
+    on the desktop team"); the x axis says it with a capital letter. `scenario` and a
+    share's band, as for `variants_chart`."""
     x = np.asarray(values, dtype=float)
     fig, axes = _panel_grid(len(estimates), panel_w_in=5.4, panel_h_in=4.4)
     style.title(fig, f"What changes with {parameter[:1].lower()}{parameter[1:]}"
                 + (f"\nFigures of {measured}" if measured else ""))
     x_label = parameter[:1].upper() + parameter[1:]
+    movable = []
     for ax, (name, per_value) in zip(axes, estimates.items(), strict=True):
-        label, unit = kpi_label(name)
+        label, unit = kpi_label(name, scenario)
         means = _nan([e.mean for e in per_value])
-        half = np.array([np.nan if e.mean is None else (e.ci95 or 0.0) for e in per_value])
+        ends = np.array([(np.nan, np.nan) if e.mean is None else _drawn_interval(e, unit)
+                         for e in per_value], dtype=float).reshape(-1, 2)
         look = style.series_style(0)
-        ax.fill_between(x, means - half, means + half, color=look.color, alpha=0.22,
+        ax.fill_between(x, ends[:, 0], ends[:, 1], color=look.color, alpha=0.22,
                         linewidth=0, label="95% confidence interval", zorder=2)
         ax.plot(x, means, label="mean over replications", zorder=3, **look.line())
         style.style_axes(ax, style.shorten(label, 40), x_label,
                          style.unit_words(unit, currency))
-        _benchmark_band(ax, benchmark_for(name))
-        _goal_line(ax, name, (goals or {}).get(name), unit, currency)
+        band = _benchmark_band(ax, benchmark_for(name))
+        goal = _goal_line(ax, name, (goals or {}).get(name), unit, currency)
+        movable += [(ax, *placed) for placed in (goal, band) if placed is not None]
         _format_unit_axis(ax, unit)
         if len(x) <= 12 and np.allclose(x, np.round(x)):
             ax.xaxis.set_major_locator(FixedLocator(x))
             ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:g}"))
     _figure_legend(fig, axes)
+    _keep_labels_clear(fig, movable)
     return fig
 
 
@@ -654,12 +706,28 @@ def _figure_legend(fig: Figure, axes: list[Axes], note: str | None = None) -> No
                 handles.append(handle)
                 labels.append(label)
     if handles:
-        fig.legend(handles, labels, loc="outside lower center", ncols=min(2, len(handles)),
-                   fontsize=style.LEGEND_PT, frameon=False, title=note,
+        # the note and the entries within the figure's width (less a margin): measured,
+        # as a narrow chart of two variants is narrower than a line of the note
+        room_pt = fig.get_figwidth() * 72 - 40
+        fig.legend(handles, labels, loc="outside lower center",
+                   ncols=2 if _legend_width_pt(labels, 2) <= room_pt else 1,
+                   fontsize=style.LEGEND_PT, frameon=False,
+                   title=style.wrap_to_width(note, room_pt, style.NOTE_PT) if note else None,
                    title_fontsize=style.NOTE_PT)
 
 
 GOAL_LEGEND = "Goal (dashed line; its value is written on the panel)"
+
+
+def _legend_width_pt(labels: list[str], ncols: int) -> float:
+    """How wide a legend of `labels` in `ncols` columns is drawn (points): matplotlib fills
+    the columns top to bottom, each as wide as its widest entry plus its handle (2 em and
+    0.8 em of padding), with 2 em between columns."""
+    em = style.LEGEND_PT
+    per_column = -(-len(labels) // ncols)
+    columns = [labels[k:k + per_column] for k in range(0, len(labels), per_column)]
+    return (sum(max(style.text_width_pt(label, em) for label in column) + 2.8 * em
+                for column in columns) + 2 * em * (len(columns) - 1))
 
 
 def _short_value(value: float, unit: str, currency: str, signed: bool = False,
@@ -1120,26 +1188,29 @@ def _day_label(outcome, day: int, with_date: bool) -> str:
     return f"{weekday} {date.day} {series.MONTHS[date.month - 1]}"
 
 
-def _benchmark_band(ax: Axes, benchmark: Benchmark | None) -> None:
+def _benchmark_band(ax: Axes, benchmark: Benchmark | None):
     """The published range as a shaded band, named with its source in the legend and
-    labelled on the chart itself (for when the legend is cropped off a slide)."""
+    labelled on the chart itself (for when the legend is cropped off a slide). Returns its
+    label and the heights of the band's edges, for `_keep_labels_clear` (None without a
+    benchmark)."""
     if benchmark is None:
-        return
+        return None
     ax.axhspan(benchmark.low, benchmark.high, zorder=1, label=benchmark.legend(),
                **style.BENCHMARK_SPAN)
-    ax.annotate(f"benchmark {benchmark.range_words()}", xy=(1.0, benchmark.high),
-                xycoords=("axes fraction", "data"), xytext=(-4, 3),
-                textcoords="offset points", ha="right", va="bottom",
-                fontsize=style.SMALLEST_PT, color="#00604A", fontweight="bold", zorder=6,
-                bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.85,
-                      "edgecolor": "none"})
+    label = ax.annotate(f"benchmark {benchmark.range_words()}", xy=(1.0, benchmark.high),
+                        xycoords=("axes fraction", "data"), xytext=(-4, 3),
+                        textcoords="offset points", ha="right", va="bottom",
+                        fontsize=style.SMALLEST_PT, color="#00604A", fontweight="bold",
+                        zorder=6, path_effects=style.HALO, gid="benchmark-label")
+    return label, (benchmark.high, benchmark.low), None
 
 
-def _goal_line(ax: Axes, name: str, goal, unit: str, currency: str) -> None:
+def _goal_line(ax: Axes, name: str, goal, unit: str, currency: str):
     """A goal as a dashed black line: a number, a `sim.scenario.Goal` or a mapping with
-    `at_most` / `at_least`."""
+    `at_most` / `at_least`. Returns its label, its height and the line, for
+    `_keep_labels_clear` (None without a goal)."""
     if goal is None:
-        return
+        return None
     at_most = goal.get("at_most") if isinstance(goal, Mapping) else getattr(goal, "at_most",
                                                                             None)
     at_least = goal.get("at_least") if isinstance(goal, Mapping) else getattr(goal, "at_least",
@@ -1151,16 +1222,108 @@ def _goal_line(ax: Axes, name: str, goal, unit: str, currency: str) -> None:
     else:
         value, words = float(goal), ""
     text = f"Goal: {words}{style.value_words(value, unit, currency)}"
-    ax.axhline(value, zorder=2.6, label=text, **style.GOAL_LINE)
+    line = ax.axhline(value, zorder=2.6, label=text, **style.GOAL_LINE)
     bottom, top = ax.get_ylim()
     span = (top - bottom) or 1.0
     if value > top - 0.1 * span:  # room above the line for its label
         ax.set_ylim(bottom, value + 0.12 * span)
-    ax.annotate(text.lower(), xy=(0.0, value), xycoords=("axes fraction", "data"),
-                xytext=(4, 3), textcoords="offset points", ha="left", va="bottom",
-                fontsize=style.SMALLEST_PT, fontweight="bold", zorder=6,
-                bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.85,
-                      "edgecolor": "none"})
+    label = ax.annotate(text.lower(), xy=(0.0, value), xycoords=("axes fraction", "data"),
+                        xytext=(4, 3), textcoords="offset points", ha="left", va="bottom",
+                        fontsize=style.SMALLEST_PT, fontweight="bold", zorder=6,
+                        path_effects=style.HALO, gid="goal-label")
+    return label, (value,), line
+
+
+def _keep_labels_clear(fig: Figure, movable: list, gaps: Sequence[float] = ()) -> None:
+    """Move each label of `movable` ((axes, label, heights, its own line or None), from
+    `_goal_line` and `_benchmark_band`, in order) to the first of its places that sits on no
+    other text and no line of data (a value's label, an error bar, the curve, a goal line)
+    and stays inside its panel: at the right or the left end of a height (a goal, a band's
+    top then its bottom) or in a gap between variants (`gaps`, in data x), above the height
+    then below it; and where none is free, the same places with the label on two lines
+    ("benchmark" over "5–12%": narrow enough for the gap between two wide intervals). Where
+    every place is taken, the one that covers the fewest. Measured on the figure as it is
+    laid out, so call it once the figure is complete."""
+    if not movable:
+        return
+    from reports.render import agg_canvas
+
+    agg_canvas(fig)
+    fig.draw_without_rendering()  # the layout: every panel where it will be drawn
+    renderer = fig.canvas.get_renderer()
+    for ax, label, heights, own in movable:
+        goal = own is not None  # a goal reads from the left, a band's label from the right
+        ends = [(0.0, 4, "left"), (1.0, -4, "right")]
+        sides = ([(x, "axes fraction", dx, ha) for x, dx, ha in (ends if goal else ends[::-1])]
+                 + [(x, "data", 0, "center") for x in gaps])
+        one_line = label.get_text()
+        two_lines = one_line.replace(" ", "\n", 1)  # "goal:" over "at most 8%"
+        places = [(text, x, coords, y, dx, dy, ha, va) for text in (one_line, two_lines)
+                  for y in heights for x, coords, dx, ha in sides
+                  for dy, va in ((3, "bottom"), (-3, "top"))]
+        _place_clear(ax, label, places, own, renderer)
+
+
+def _place_clear(ax: Axes, label, places: list, own, renderer) -> None:
+    """`label` at the first of `places` ((its text, x, x coordinates, y in data, offset in
+    points, alignments)) where it is inside `ax` and covers nothing (`_covered`). Where
+    every place covers something: a goal's label (its value is written nowhere else) at the
+    place covering the fewest texts, then the fewest lines; a benchmark's is not drawn
+    rather than drawn on something (the legend under the chart names the band and its
+    range)."""
+
+    def put(text, x, coords, y, dx, dy, ha, va) -> None:
+        label.set_text(text)
+        label.xy, label.xycoords, label.xyann = (x, y), (coords, "data"), (dx, dy)
+        label.set_horizontalalignment(ha)
+        label.set_multialignment(ha)
+        label.set_verticalalignment(va)
+
+    inside = ax.get_window_extent(renderer)
+    best = None
+    for place in places:
+        put(*place)
+        box = label.get_window_extent(renderer)
+        if not (inside.x0 <= box.x0 and box.x1 <= inside.x1
+                and inside.y0 <= box.y0 and box.y1 <= inside.y1):
+            continue
+        covered = _covered(ax, label, box.padded(2), own, renderer)
+        if covered == (0, 0):
+            return
+        if best is None or covered < best[0]:
+            best = (covered, place)
+    put(*(best[1] if best is not None else places[0]))
+    if own is None:  # a band's label, with no free place
+        label.set_visible(False)
+
+
+def _covered(ax: Axes, label, box, own, renderer) -> tuple[int, int]:
+    """How many of the panel's other texts, and how many lines (their segments and
+    markers) and error bars, the box (pixels) covers: (texts, lines), so that the fewest
+    texts covered come first (a line under a label's halo still reads, a text does not)."""
+    from matplotlib.collections import LineCollection
+
+    texts = sum(1 for text in ax.texts if text is not label and text.get_visible()
+                and text.get_text().strip()
+                and box.overlaps(text.get_window_extent(renderer)))
+    count = 0
+    paths = []
+    for line in ax.get_lines():
+        if line is own or not line.get_visible():
+            continue
+        path = line.get_transform().transform_path(line.get_path())
+        if line.get_linestyle() not in ("None", "", " "):
+            paths.append(path)
+        if line.get_marker() not in (None, "None", "", " "):
+            reach = line.get_markersize() * renderer.points_to_pixels(1.0) / 2
+            count += sum(1 for px, py in path.vertices
+                         if box.x0 - reach < px < box.x1 + reach
+                         and box.y0 - reach < py < box.y1 + reach)
+    for collection in ax.collections:
+        if isinstance(collection, LineCollection):
+            transform = collection.get_transform()
+            paths += [transform.transform_path(p) for p in collection.get_paths()]
+    return texts, count + sum(1 for path in paths if path.intersects_bbox(box, filled=False))
 
 
 def _format_unit_axis(ax: Axes, unit: str) -> None:

@@ -97,6 +97,9 @@ class Debrief:
     questions: list[tuple[str, str]]
     trainer_questions: list[str]
     twin: TwinPart | None = None
+    #: what satisfaction and CSAT each measure (`narrative.satisfaction_and_csat`), said
+    #: under the key figures that show them
+    reading: list[tuple[str, str]] = field(default_factory=list)
     generated: str = field(default_factory=lambda: _dt.datetime.now().strftime(
         "%Y-%m-%d %H:%M"))
 
@@ -139,12 +142,13 @@ def build(outcome: Outcome, team: str = "", twin: Outcome | None = None,
     scenario = outcome.scenario
     return Debrief(
         outcome=outcome, team=team, title=scenario.title,
-        headline=narrative.headline(outcome), story=narrative.story(outcome),
+        headline=narrative.headline(outcome, csat=True), story=narrative.story(outcome),
         charts=debrief_charts(outcome), goals=narrative.goals_table(outcome),
         decisions=narrative.decisions_table(outcome), journeys=narrative.journeys(outcome),
         questions=narrative.reflection(outcome),
         trainer_questions=narrative.trainer_questions(outcome),
         twin=twin_part(outcome, twin, labels) if twin is not None else None,
+        reading=narrative.satisfaction_and_csat(outcome),
     )
 
 
@@ -158,8 +162,7 @@ def debrief_charts(outcome: Outcome) -> list[Chart]:
          charts.queue_and_backlog),
         ("Service hour by hour", "How long callers waited to be answered and how many hung "
          "up, each hour; the band is what call centres aim for.", charts.service_by_hour),
-        ("Satisfaction", "Each department's satisfaction with IT (0–100) over the run.",
-         charts.satisfaction),
+        ("Satisfaction", narrative.satisfaction_caption(outcome), charts.satisfaction),
         ("Moments of truth", "Good, neutral and bad moments as they happened; each bad "
          "moment under what cost it the most points, and the worst hours with their main "
          "reasons.", charts.moments_timeline),
@@ -394,6 +397,11 @@ ul.levers li { margin-bottom: 4px; }
 .person ol { padding-left: 1.2em; margin: 6px 0; }
 .score-good { color: var(--good); } .score-bad { color: var(--bad); }
 dl.questions dt { font-weight: bold; margin-top: 10px; color: var(--accent); }
+#reading { background: var(--soft); border-radius: 8px; padding: 4px 16px 10px;
+           margin-top: 12px; }
+#reading h3 { margin: 10px 0 4px; }
+dl.reading dt { font-weight: bold; margin-top: 8px; }
+dl.reading dd { margin: 0 0 4px; }
 footer { margin-top: 40px; color: var(--muted); font-size: 0.9em; }
 @media print { body { max-width: none; font-size: 12pt; } h2 { break-before: page; }
                figure { break-inside: avoid; } }
@@ -455,8 +463,14 @@ def to_html(debrief: Debrief) -> str:
     for label, value in debrief.headline:
         parts.append(f'<div class="card"><span class="value">{_e(value)}</span>'
                      f'<span class="label">{_unbroken_brackets(label)}</span></div>')
-    parts += ["</section>", '<section id="story">', "<h2>What happened</h2>",
-              '<ol class="story">']
+    parts.append("</section>")
+    if debrief.reading:
+        parts += ['<section id="reading">', "<h3>Satisfaction and CSAT measure different "
+                  "things</h3>", '<dl class="reading">']
+        parts += [f"<dt>{_e(label)}</dt><dd>{_e(words)}</dd>"
+                  for label, words in debrief.reading]
+        parts += ["</dl>", "</section>"]
+    parts += ['<section id="story">', "<h2>What happened</h2>", '<ol class="story">']
     for beat in debrief.story:
         parts.append(f"<li><time>{_e(beat.when)}</time><span>{_e(beat.text)}</span></li>")
     if not debrief.story:
@@ -514,6 +528,8 @@ def to_html(debrief: Debrief) -> str:
                          f"<td class='num'>{_e(there)}</td><td class='num'>{_e(diff)}</td>"
                          f"</tr>")
         parts.append("</table>")
+        if _shows_both(twin):
+            parts.append(f'<p class="meta">{_e(narrative.SATISFACTION_VS_CSAT)}</p>')
         if twin.examples:
             parts.append(f"<table><tr><th>Contact</th><th>{_e(twin.label)}</th>"
                          f"<th>{_e(twin.other_label)}</th></tr>")
@@ -537,6 +553,12 @@ def to_html(debrief: Debrief) -> str:
               "documentation; benchmark bands name their source.</footer>",
               "</body>", "</html>"]
     return "\n".join(parts)
+
+
+def _shows_both(twin: TwinPart) -> bool:
+    """Whether the twin table shows satisfaction and CSAT (and so says how they differ)."""
+    shown = {row[0] for row in twin.rows}
+    return {kpi_label("satisfaction")[0], kpi_label("csat")[0]} <= shown
 
 
 def _levers_html(row: dict) -> str:
@@ -653,19 +675,46 @@ def to_pdf(debrief: Debrief) -> bytes:
         return [heading, Image(io.BytesIO(png), draw_w, draw_w * h / w), Spacer(1, 3 * mm),
                 caption]
 
+    def story_table(beats: list[narrative.Beat]) -> Table:
+        """What happened as the HTML shows it: the time in a column of its own, in bold,
+        each beat on a row of its own with a rule under it, so that the times stand apart
+        from the text."""
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+
+        when = ParagraphStyle("when", parent=body, fontName=font + "-Bold",
+                              textColor=colors.HexColor("#0072B2"))
+        # the times' column as wide as the longest ("Mon (whole day)"), on one line
+        times_w = min(0.3 * width, 12 + max(stringWidth(beat.when, when.fontName,
+                                                        when.fontSize) for beat in beats))
+        t = Table([[p(beat.when, when), p(beat.text)] for beat in beats],
+                  colWidths=[times_w, width - times_w])
+        t.setStyle(TableStyle([
+            ("LINEBELOW", (0, 0), (-1, -1), 0.4, colors.HexColor("#d0d0d0")),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (0, -1), 0),
+            ("TOPPADDING", (0, 0), (-1, -1), 4), ("BOTTOMPADDING", (0, 0), (-1, -1), 5)]))
+        return t
+
     sections: dict[str, list] = {}
     who = f"{debrief.team} · " if debrief.team else ""
     summary = [p(debrief.title, h1),
                p(f"{who}scenario {o.scenario.id} · seed {o.seed} · {debrief.generated}", small),
                Spacer(1, 4 * mm),
                table([["Figure", "This run"]] + [[a, b] for a, b in debrief.headline],
-                     [0.7, 0.3]),
-               p("What happened", h2)]
-    summary += [p(f"{beat.when}  {beat.text}") for beat in debrief.story] or \
+                     [0.7, 0.3])]
+    if debrief.reading:  # under the figures it is about, as in the HTML
+        summary.append(Spacer(1, 3 * mm))
+        summary.append(p("Satisfaction and CSAT measure different things",
+                         ParagraphStyle("h3", parent=body, fontName=font + "-Bold")))
+        summary += [Paragraph(f'<font name="{font}-Bold">{html.escape(label)}</font>: '
+                              f"{html.escape(together(words))}",
+                              ParagraphStyle("reading", parent=small, spaceBefore=2))
+                    for label, words in debrief.reading]
+    summary.append(p("What happened", h2))
+    summary += [story_table(debrief.story)] if debrief.story else \
         [p("A quiet run: nothing out of the ordinary happened.")]
     note = narrative.counterfactual_note(debrief.story)
     if note:
-        summary.append(p(note, small))
+        summary += [Spacer(1, 2 * mm), p(note, small)]
     sections["summary"] = summary
     for k, chart in enumerate(debrief.charts, start=1):
         sections[f"chart-{k}"] = chart_page(chart)
@@ -697,6 +746,8 @@ def to_pdf(debrief: Debrief) -> bytes:
         part = [p("Had you decided otherwise", h2), p(twin.summary),
                 table([["Figure", twin.label, twin.other_label, "Difference"]] +
                       [list(r) for r in twin.rows], [0.4, 0.2, 0.2, 0.2])]
+        if _shows_both(twin):
+            part += [Spacer(1, 2 * mm), p(narrative.SATISFACTION_VS_CSAT, small)]
         if twin.examples:
             part += [Spacer(1, 4 * mm),
                      table([["Contact", twin.label, twin.other_label]]

@@ -1191,15 +1191,94 @@ def _stems(text: str) -> list[str]:
             for word in re.findall(r"[a-z]+", text.lower())]
 
 
-def headline(outcome: Outcome) -> list[tuple[str, str]]:
-    """The few figures a debrief opens with."""
+def headline(outcome: Outcome, csat: bool = False) -> list[tuple[str, str]]:
+    """The few figures a debrief opens with; `csat`: CSAT too, beside satisfaction (the
+    debrief shows both, with what each measures: `satisfaction_and_csat`)."""
     kpis = outcome.kpis()
     currency = outcome.scenario.currency
     out = []
-    for name in ("score", "satisfaction", "abandonment_rate", "asa_min", "fcr",
-                 "moments_bad", "cost_total"):
+    for name in ("score", "satisfaction", *(("csat",) if csat else ()), "abandonment_rate",
+                 "asa_min", "fcr", "moments_bad", "cost_total"):
         if name in kpis:
             label, unit = kpi_label(name)[0], figure_unit(name)
             out.append((label, format_figure(kpis[name], unit, currency)))
     return out
 
+
+
+# ---------------------------------------------------------------------------------------------
+# Satisfaction and CSAT: what each one measures
+# ---------------------------------------------------------------------------------------------
+
+
+def people_in_touch(outcome: Outcome) -> tuple[int, int]:
+    """(how many people got in touch with IT during the run, how many people the
+    departments have): a person is a department's user on a contact in the log."""
+    contacts = outcome.log.contact_columns()
+    mine = contacts["department"] >= 0
+    pairs = np.stack([contacts["department"][mine].astype(np.int64),
+                      contacts["user"][mine].astype(np.int64)])
+    touched = int(np.unique(pairs, axis=1).shape[1]) if pairs.size else 0
+    return touched, int(sum(d.headcount for d in outcome.scenario.departments))
+
+
+def start_words(outcome: Outcome) -> str:
+    """Where satisfaction started: "75.0", or "where each department started" when the
+    departments started in different places."""
+    baselines = {d.satisfaction for d in outcome.scenario.departments}
+    return f"{baselines.pop():.1f}" if len(baselines) == 1 else "where each department started"
+
+
+def satisfaction_and_csat(outcome: Outcome) -> list[tuple[str, str]]:
+    """What "satisfaction" and "CSAT" each measure, in a trainer's words with this run's
+    figures, to be said wherever the debrief shows them: a bad week moves satisfaction by
+    a point or two and CSAT by thirty, and a group that sees only the figures takes one of
+    them for a mistake. Satisfaction is everybody's opinion of IT (`sim.moments`: the mean
+    over every person in the departments, whom one issue moves only part of the way and who
+    drift back over weeks); CSAT is how this run's issues felt to those who had them. None
+    of it without departments."""
+    from sim.moments import ALPHA_BETTER, ALPHA_WORSE
+
+    scenario = outcome.scenario
+    if not scenario.departments:
+        return []
+    kpis = outcome.kpis()
+    touched, people = people_in_touch(outcome)
+    end = kpis.get("satisfaction")
+    satisfaction = (
+        f"How the departments feel about IT: each person's opinion, averaged over all "
+        f"{people:,} people in them, the {people - touched:,} who never got in touch with IT "
+        f"in this run included. One issue moves a person's opinion only part of the way "
+        f"({ALPHA_WORSE:.0%} of the way towards how it went when it went badly, "
+        f"{ALPHA_BETTER:.0%} when it went well), and opinions drift back over the following "
+        f"weeks: even a bad week moves it by a few points ({start_words(outcome)} at the "
+        f"start, {format_figure(end, 'points')} at the end).")
+    value, issues = kpis.get("csat"), kpis.get("csat_issues") or 0
+    if value is None:
+        csat = ("How this run's service felt to the people who got in touch: no issue was "
+                "over by the end, so there is nothing to ask them about yet.")
+    else:
+        csat = (
+            f"How this run's service felt to the {touched:,} people who got in touch: the "
+            f"share of their {issues:,.0f} issues, once over, that they remember as "
+            f"satisfied (4 or 5 out of 5, as an after-ticket survey asks; those who hung up "
+            f"are asked too). It follows the week closely: {format_figure(value, 'share')} "
+            f"here, where above 90% is very good and 70% not very good (MetricNet, HDI).")
+    return [(kpi_label("satisfaction")[0], satisfaction), (kpi_label("csat")[0], csat)]
+
+
+#: the same in a line, under a table that shows both figures side by side
+SATISFACTION_VS_CSAT = ("Satisfaction is everybody's opinion of IT, those who never got in "
+                        "touch included, and moves a point or two in a week; CSAT is how "
+                        "their issues felt to those who got in touch, and moves with the week.")
+
+
+def satisfaction_caption(outcome: Outcome) -> str:
+    """The satisfaction chart's caption: what the lines are, and why they hardly move (as
+    short as the other charts' captions: the game shows it in two lines)."""
+    if not outcome.scenario.departments:
+        return "This scenario has no departments: nobody's satisfaction to show."
+    touched, people = people_in_touch(outcome)
+    return (f"Everybody's opinion of IT (0–100), the {people - touched:,} of {people:,} "
+            f"people who never got in touch included: even a bad week moves it by a point "
+            f"or two.")

@@ -14,8 +14,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 
-def _agg(fig: Figure) -> FigureCanvasAgg:
-    # a Figure made with the object API has a bare canvas until one is attached
+def agg_canvas(fig: Figure) -> FigureCanvasAgg:
+    """The figure's Agg canvas (attached now if it has none: a Figure made with the object
+    API has a bare canvas), whose renderer measures what the figure draws."""
     if not isinstance(fig.canvas, FigureCanvasAgg):
         FigureCanvasAgg(fig)
     return fig.canvas
@@ -23,7 +24,7 @@ def _agg(fig: Figure) -> FigureCanvasAgg:
 
 def png_bytes(fig: Figure, dpi: float = 110) -> bytes:
     """The figure as a PNG image (white background, `dpi` dots per inch)."""
-    _agg(fig)
+    agg_canvas(fig)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, facecolor="white")
     return buffer.getvalue()
@@ -31,7 +32,7 @@ def png_bytes(fig: Figure, dpi: float = 110) -> bytes:
 
 def svg_text(fig: Figure) -> str:
     """The figure as SVG text (scalable: for print and slides), without a date."""
-    _agg(fig)
+    agg_canvas(fig)
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", facecolor="white", metadata={"Date": None})
     return buffer.getvalue()

@@ -16,11 +16,13 @@ and never change how somebody else's figure looks.
 
 from __future__ import annotations
 
-import textwrap
 from dataclasses import dataclass
 
+from matplotlib import patheffects
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.textpath import TextToPath
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 #: Okabe & Ito (2008): eight colours distinguishable with the common colour-vision
@@ -51,6 +53,7 @@ LEGEND_PT = 12
 NOTE_PT = 12
 LINE_WIDTH = 3.0
 MARKER_SIZE = 8.0
+_TEXT_PATH = TextToPath()  # measures text by the font's metrics, with no figure to draw on
 
 
 @dataclass(frozen=True)
@@ -168,10 +171,52 @@ def new_figure(width_in: float = 12.0, height_in: float = 7.0) -> Figure:
     return fig
 
 
+#: Labels written on a chart's data (a value over its error bar, a goal, a benchmark band):
+#: a white halo around the letters keeps them readable over lines, where a white box would
+#: hide what lies under all of it (the start of a benchmark band, say).
+HALO = (patheffects.withStroke(linewidth=4, foreground="white"),)
+
+
+def text_width_pt(text: str, size_pt: float, bold: bool = False) -> float:
+    """How wide `text` is drawn at `size_pt` (points), by the font's own metrics (the widest
+    of its lines)."""
+    font = FontProperties(size=size_pt, weight="bold" if bold else "normal")
+    return max(_TEXT_PATH.get_text_width_height_descent(line, font, ismath=False)[0]
+               for line in text.split("\n"))
+
+
+def wrap_to_width(text: str, width_pt: float, size_pt: float, bold: bool = False) -> str:
+    """Text broken at spaces into lines no wider than `width_pt` when drawn at `size_pt`:
+    measured, not guessed from a count of characters, so that a line never runs past the
+    edge of the figure (a word longer than the width keeps a line of its own)."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for word in paragraph.split(" "):
+            longer = f"{line} {word}" if line else word
+            if line and text_width_pt(longer, size_pt, bold) > width_pt:
+                lines.append(line)
+                line = word
+            else:
+                line = longer
+        lines.append(line)
+    return "\n".join(lines)
+
+
 def title(fig: Figure, text: str) -> None:
     """The figure's title, in plain words, wrapped to the figure's width."""
-    chars = max(30, int(fig.get_figwidth() * 72 / (0.62 * TITLE_PT)))
-    wrapped = "\n".join(textwrap.fill(line, chars) for line in text.split("\n"))
+    # measured, between words only, and balanced: as many lines as the width needs, as
+    # even as they can be ("... (5 replications each)" is not left with "each)" alone)
+    width_pt = fig.get_figwidth() * 72 - 24
+    lines = wrap_to_width(text, width_pt, TITLE_PT, bold=True).count("\n")
+    low, high = width_pt / 3, width_pt
+    for _ in range(12):  # the narrowest width that needs no more lines
+        middle = (low + high) / 2
+        if wrap_to_width(text, middle, TITLE_PT, bold=True).count("\n") > lines:
+            low = middle
+        else:
+            high = middle
+    wrapped = wrap_to_width(text, high, TITLE_PT, bold=True)
     fig.suptitle(wrapped, fontsize=TITLE_PT, fontweight="bold")
 
 
@@ -179,10 +224,12 @@ def style_axes(ax: Axes, heading: str | None = None, xlabel: str | None = None,
                ylabel: str | None = None) -> Axes:
     """Large labels, a light grid behind the data, no box on top and right."""
     if heading:
-        # a long heading wraps rather than running past its panel (panels sit side by side)
-        width = max(20, int(ax.get_position().width * ax.figure.get_figwidth() * 72
-                            / (0.62 * SUBTITLE_PT)))
-        ax.set_title(textwrap.fill(heading, width), fontsize=SUBTITLE_PT, loc="left")
+        # a long heading wraps rather than running past its panel (panels sit side by
+        # side), measured against the panel's width, between words (an id such as
+        # "service-desk" is never split at its hyphen)
+        width_pt = ax.get_position().width * ax.figure.get_figwidth() * 72
+        ax.set_title(wrap_to_width(heading, max(width_pt, 12 * SUBTITLE_PT), SUBTITLE_PT),
+                     fontsize=SUBTITLE_PT, loc="left")
     if xlabel is not None:
         ax.set_xlabel(xlabel, fontsize=LABEL_PT)
     if ylabel is not None:

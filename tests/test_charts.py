@@ -16,13 +16,17 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.container import BarContainer, ErrorbarContainer
 from matplotlib.figure import Figure
 from matplotlib.image import imread
+from matplotlib.text import Text
 from matplotlib.ticker import PercentFormatter
+from matplotlib.transforms import Bbox
 
 from reports import charts, render, style
 from reports.benchmarks import (
@@ -52,7 +56,7 @@ from sim.eventlog import (
 )
 from sim.kpis import kpi_label
 from sim.loader import scenario_from_data
-from sim.moments import ledger
+from sim.moments import ledger, satisfaction_over_time
 from sim.replications import Estimate, Replications, VariantComparison
 from sim.scenario import CHANNELS
 from sim.twin import compare
@@ -205,14 +209,34 @@ def test_service_by_hour(unprepared):
 
 
 def test_satisfaction(unprepared):
+    """The lines of a bad week fall a point or two on a zoomed axis: the chart says they
+    are everybody's opinion (how many people got in touch at all, counted from the log),
+    marks where everybody started and who is still there, names each department with where
+    it started and ended, and labels no value the lines cannot reach."""
     fig = charts.satisfaction(unprepared)
     (ax,) = panels(fig)
-    departments = [d.name for d in unprepared.scenario.departments]
+    departments = unprepared.scenario.departments
+    _, levels = satisfaction_over_time(unprepared)
+    contacts = unprepared.log.contact_columns()
+    mine = contacts["department"] >= 0
+    touched = len(set(zip(contacts["department"][mine].tolist(),
+                          contacts["user"][mine].tolist(), strict=True)))
+    people = sum(d.headcount for d in departments)
+    named = [f"{d.name}: 75 → {levels[d.id][-1]:.1f}" for d in departments]
     assert [line.get_label() for line in data_lines(ax)] == [
-        *departments, "where everybody started (75)"]
-    assert legend_texts(ax)[:5] == departments
+        *named, f"where everybody started (75)\nand the {people - touched} who never got\n"
+                "in touch with IT still are"]
+    assert legend_texts(ax)[:5] == named
+    assert ax.get_title(loc="left") == f"{touched} of the {people} people got in touch with IT"
+    assert "everybody's opinion" in fig.get_suptitle()
     low, high = ax.get_ylim()
-    assert 0 <= low < 72 and 75 < high <= 100 and high - low <= 30  # zoomed on the lines
+    assert 0 <= low < 72 and 75 < high <= 100  # zoomed on the lines, with the badges' room
+    render.png_bytes(fig, dpi=20)
+    ticks = [t.get_loc() for t in ax.yaxis.get_major_ticks()
+             if low <= t.get_loc() <= high and t.label1.get_text()]
+    lines = np.concatenate([line.get_ydata() for line in data_lines(ax)])
+    # no tick in the room made above the lines for the story's badges
+    assert max(ticks) <= np.ceil((lines.max() + 1) / 5) * 5, ticks
     assert ax.get_ylabel() == "satisfaction (points, 0–100)"
     assert "Change goes live" in key_text(fig)
     assert_renders(fig)
@@ -234,6 +258,27 @@ def test_moments_timeline(unprepared):
     assert any(t.endswith(" not told about the change") for t in texts)
     assert ax.get_ylabel() == "moments per hour (count)"
     assert_renders(fig)
+
+
+@pytest.mark.parametrize("policy", ["unprepared", "firefighting"])
+def test_the_moments_scale_reaches_the_tallest_and_the_deepest_bar(policy):
+    """Above the line and below it, the scale is labelled at least as far as the bars
+    reach: a bad hour of 16 moments is read against a scale that goes to 18, not one that
+    stops at 12."""
+    scenario = load_builtin("softphone-cutover")
+    outcome = Simulation(scenario, seed=1,
+                         decisions=DecisionPlan.from_policy(scenario, policy)).run()
+    fig = charts.moments_timeline(outcome)
+    (ax,) = panels(fig)
+    render.png_bytes(fig, dpi=20)
+    low, high = ax.get_ylim()
+    labelled = [tick.get_loc() for tick in ax.yaxis.get_major_ticks()
+                if low <= tick.get_loc() <= high and tick.label1.get_text()]
+    ends = [end for container in ax.containers for bar in container
+            for end in (bar.get_y(), bar.get_y() + bar.get_height())]
+    deepest, tallest = min(ends), max(ends)
+    assert deepest <= -13  # the case in point: bad hours
+    assert min(labelled) <= deepest and max(labelled) >= tallest, (labelled, deepest, tallest)
 
 
 def test_every_point_a_moment_lost_is_under_one_reason(week):
@@ -536,7 +581,9 @@ def test_variants_chart():
     assert {b.legend() for b in (ABANDONMENT, FIRST_CONTACT_RESOLUTION, HANDLE_TIME)} <= set(
         legend)
     assert charts.GOAL_LEGEND in legend
-    assert "goal: at most 10%" in [t.get_text() for t in axes[0].texts]
+    assert "goal: at most 10%" in [t.get_text().replace("\n", " ") for t in axes[0].texts]
+    # three variants' differences under their names, the labels on four panels: all apart
+    assert_every_text_inside_and_apart(fig)
     assert_renders(fig)
 
 
@@ -564,6 +611,7 @@ def test_sweep_chart():
     assert fig.get_suptitle() == "What changes with service desk agents"
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert "95% confidence interval" in legend and ABANDONMENT.legend() in legend
+    assert_every_text_inside_and_apart(fig)
     assert_renders(fig)
 
 
@@ -615,6 +663,130 @@ def test_experiment_charts_say_which_part_of_the_runs_they_measure():
     assert "each)\nFigures of " in fig.get_suptitle()
     assert title_words(fig).endswith(f"each) Figures of {window}")
     assert_renders(fig)
+
+
+def drawn_texts(fig: Figure) -> list[tuple[Text, Bbox]]:
+    """Every text the figure draws (not the tick labels of ticks outside the axes, nor empty
+    ones), with its box on the canvas in pixels, as a reader sees it laid out."""
+    drawn: list[Text] = []
+    draw = Text.draw
+
+    def recording(text, renderer):
+        if text.get_visible() and text.get_text().strip():
+            drawn.append(text)
+        return draw(text, renderer)
+
+    FigureCanvasAgg(fig)
+    with mock.patch.object(Text, "draw", recording):
+        fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    return [(t, t.get_window_extent(renderer)) for t in dict.fromkeys(drawn)]
+
+
+def assert_every_text_inside_and_apart(fig: Figure) -> None:
+    """No text is cut off at the figure's edges, and no two texts sit on each other (a
+    pixel's touch allowed)."""
+    texts = drawn_texts(fig)
+    edge = fig.bbox
+    outside = [(t.get_text(), box.bounds) for t, box in texts
+               if box.x0 < edge.x0 - 1 or box.x1 > edge.x1 + 1
+               or box.y0 < edge.y0 - 1 or box.y1 > edge.y1 + 1]
+    assert not outside, f"cut off at the figure's edge: {outside}"
+    on_each_other = [(a.get_text(), b.get_text())
+                     for k, (a, box_a) in enumerate(texts) for b, box_b in texts[k + 1:]
+                     if Bbox.intersection(box_a.padded(-1), box_b.padded(-1)) is not None]
+    assert not on_each_other, f"texts on each other: {on_each_other}"
+
+
+def trial_comparison(replications: int) -> VariantComparison:
+    """The new-user trial's experiment: fighting fires against being prepared, on the
+    softphone cutover (two variants; their figures as the trial found them)."""
+    rng = np.random.default_rng(3)
+    luck = rng.normal(0, 1, size=replications)
+
+    def runs(abandon, asa):
+        return Replications("softphone-cutover", 1, [
+            {"abandonment_rate": abandon + 0.06 * s, "asa_min": asa + 0.1 * s}
+            for s in luck])
+
+    return VariantComparison("softphone-cutover", 1, {"firefight": runs(0.16, 0.52),
+                                                      "prepare": runs(0.09, 0.30)})
+
+
+def test_experiment_charts_keep_every_text_inside_and_apart(week):
+    """The trial's charts: two variants (the note under them was cut at both edges, the
+    benchmark's label sat on a variant's value), a sweep with a goal in the benchmark band,
+    with a team's utilisation, and a chart of wide intervals (three replications)."""
+    kpis = ["abandonment_rate", "asa_min"]
+    for replications in (20, 3):
+        fig = charts.variants_chart(trial_comparison(replications), kpis)
+        assert_every_text_inside_and_apart(fig)
+        goals = {"abandonment_rate": {"at_most": 0.10}}
+        fig = charts.variants_chart(trial_comparison(replications), kpis, goals=goals)
+        assert_every_text_inside_and_apart(fig)
+    staff = [2, 3, 4, 5, 6, 7, 8]
+    estimates = {
+        "abandonment_rate": [Estimate(m, 0.02, 20) for m in
+                             (0.63, 0.46, 0.26, 0.13, 0.05, 0.02, 0.01)],
+        "asa_min": [Estimate(m, 0.2, 20) for m in (3.5, 2.4, 1.2, 0.56, 0.25, 0.1, 0.05)],
+        "utilisation_service-desk": [Estimate(m, 0.01, 20) for m in
+                                     (0.99, 0.96, 0.79, 0.65, 0.55, 0.47, 0.41)],
+        "cost_total": [Estimate(m, 5000, 20) for m in (18e3, 15e3, 14e3, 14e3, 14e3, 14e3,
+                                                      14.5e3)],
+    }
+    fig = charts.sweep_chart(staff, "agents on the service desk", estimates,
+                             goals={"abandonment_rate": {"at_most": 0.08}},
+                             scenario=week["unprepared"].scenario)
+    assert_every_text_inside_and_apart(fig)
+
+
+def test_a_label_never_hides_the_benchmark_band():
+    """A goal inside the benchmark band (8% in 5-12%): its label is written on the band,
+    not on a white box that hides the band's start."""
+    estimates = {"abandonment_rate": [Estimate(m, 0.02, 20) for m in (0.63, 0.26, 0.05)]}
+    fig = charts.sweep_chart([2, 4, 6], "agents", estimates,
+                             goals={"abandonment_rate": {"at_most": 0.08}})
+    texts = drawn_texts(fig)
+    (ax,) = fig.axes
+    renderer = fig.canvas.get_renderer()
+    band_box = band(ax, ABANDONMENT).get_window_extent(renderer)
+    hiding = [t.get_text() for t, _ in texts
+              if t.get_bbox_patch() is not None and t.get_bbox_patch().get_alpha() != 0
+              and t.get_bbox_patch().get_facecolor()[3] > 0
+              and Bbox.intersection(t.get_bbox_patch().get_window_extent(renderer),
+                                    band_box) is not None]
+    assert not hiding, hiding
+
+
+def test_an_interval_of_a_share_is_drawn_no_lower_than_0():
+    """With three replications the abandonment rate's interval reaches below 0%: a share
+    cannot, so its bar stops at 0%, and its label still says the interval's true half-width
+    (as the table does)."""
+    comparison = trial_comparison(3)
+    estimate = comparison.variants["prepare"].summary()["abandonment_rate"]
+    assert estimate.mean - estimate.ci95 < 0  # the case in point
+    fig = charts.variants_chart(comparison, ["abandonment_rate"])
+    (ax,) = fig.axes
+    for container in ax.containers:
+        (bars,) = container.lines[2]
+        lows = [segment[:, 1].min() for segment in bars.get_segments()]
+        assert min(lows) >= 0
+    assert f"± {estimate.ci95 * 100:.0f} pts" in [t.get_text().split("\n")[-1]
+                                                   for t in ax.texts]
+
+
+def test_a_team_is_named_in_a_panel_s_title_as_the_table_names_it(week):
+    """"Utilisation — Service desk", as `itsm experiment`'s table says it, never the id
+    "service-desk" broken over two lines at its hyphen."""
+    estimates = {"utilisation_service-desk": [Estimate(m, 0.01, 8) for m in (0.9, 0.6)]}
+    scenario = week["unprepared"].scenario
+    fig = charts.sweep_chart([2, 3], "agents", estimates, scenario=scenario)
+    title = fig.axes[0].get_title(loc="left")
+    assert " ".join(title.split()) == kpi_label("utilisation_service-desk", scenario)[0] \
+        == "Utilisation — Service desk"
+    assert not re.search(r"-\n", title)
+    fig = charts.variants_chart(made_up_comparison(), ["fcr"], scenario=scenario)
+    assert fig.axes[0].get_title(loc="left") == "First-contact resolution"
 
 
 # -- rendering, benchmarks, architecture --------------------------------------------------------

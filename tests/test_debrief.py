@@ -420,6 +420,57 @@ def test_every_lever_of_every_scenario_is_said_in_words():
                     lever.id, effect)
 
 
+def people_who_got_in_touch(outcome) -> int:
+    """Counted here from the log's contacts: each department's user once."""
+    contacts = outcome.log.contact_columns()
+    mine = contacts["department"] >= 0
+    return len(set(zip(contacts["department"][mine].tolist(),
+                       contacts["user"][mine].tolist(), strict=True)))
+
+
+def test_the_debrief_says_what_satisfaction_and_csat_each_measure(made, firefighting):
+    """A bad week moves satisfaction a point or two and CSAT by tens: where the debrief
+    shows them (the key figures at the top, the satisfaction chart, the twin's table), it
+    says in words what each one measures, with the run's own figures: how many people never
+    got in touch, how many issues CSAT asks about. In the HTML and the PDF."""
+    from pypdf import PdfReader
+
+    kpis = firefighting.kpis()
+    people = sum(d.headcount for d in firefighting.scenario.departments)
+    never = people - people_who_got_in_touch(firefighting)
+    assert 0 < never < people
+    satisfaction, csat = kpi_label("satisfaction")[0], kpi_label("csat")[0]
+    csat_shown = f"{100 * kpis['csat']:.1f}%"
+    page = debrief.to_html(made)
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    # both figures among the key figures, and right under them what each one is
+    assert (satisfaction, f"{kpis['satisfaction']:.1f}") in made.headline
+    assert (csat, csat_shown) in made.headline
+    top = page[page.index('id="headline"'):page.index('id="story"')]
+    reading = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", top)).split())
+    assert f"{satisfaction} How the departments feel about IT" in reading
+    assert f"averaged over all {people:,} people in them, the {never:,} who never got in " \
+           f"touch with IT in this run included" in reading
+    assert f"{csat} How this run's service felt to the {people - never:,} people who got " \
+           f"in touch" in reading
+    assert f"their {kpis['csat_issues']:,.0f} issues" in reading and csat_shown in reading
+    # the satisfaction chart's caption, and the line under the twin's table
+    caption = next(c.caption for c in made.charts if c.title == "Satisfaction")
+    assert f"the {never:,} of {people:,} people who never got in touch" in caption
+    # no longer than the others (145 characters): the game shows a caption in two lines
+    assert len(caption) <= 145, len(caption)
+    assert caption in text
+    twin = text[text.index("Had you decided otherwise"):]
+    assert narrative.SATISFACTION_VS_CSAT in twin
+    # the PDF says the same on its first page, its satisfaction chart's and its twin's
+    pdf = PdfReader(io.BytesIO(debrief.to_pdf(made)))
+    pages = [" ".join(p.extract_text().split()) for p in pdf.pages]
+    for label, words in made.reading:
+        assert f"{label}: {words[:80]}" in pages[0]
+    assert caption[:80] in pages[made.pages.index("chart-3")]
+    assert narrative.SATISFACTION_VS_CSAT[:60] in pages[made.pages.index("twin")]
+
+
 def test_html_is_one_self_contained_file(made, firefighting):
     page = debrief.to_html(made)
     # no network needed: nothing is fetched from anywhere
@@ -494,6 +545,49 @@ def test_pdf_has_a_page_per_section_and_chart_and_the_key_figures(made, firefigh
     assert pages[9].startswith("Your run and its twin")
     alone = debrief.build(firefighting)
     assert len(PdfReader(io.BytesIO(debrief.to_pdf(alone))).pages) == len(alone.pages) == 9
+
+
+def placed_text(page) -> list[tuple[float, float, float, str]]:
+    """(x, y, size, text) of every piece of text drawn on a PDF page, in points from the
+    page's lower left corner, through the page's and the text's transformations."""
+    placed = []
+
+    def seen(text, cm, tm, _font, size):
+        if text.strip():
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+            placed.append((x, y, size * abs(tm[0]) * abs(cm[0]), text.strip()))
+
+    page.extract_text(visitor_text=seen)
+    return placed
+
+
+def test_the_pdf_s_first_page_sets_the_times_apart_and_is_filled(made):
+    """Page 1's "What happened" reads as the HTML's does: each time in a column of its
+    own, the text beside it starting further right than the longest time ends; and the
+    page is used (the key figures, what satisfaction and CSAT measure, the story), not
+    half empty."""
+    from pypdf import PdfReader
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    debrief._font()  # registered, to measure with
+    page = PdfReader(io.BytesIO(debrief.to_pdf(made))).pages[0]
+    placed = placed_text(page)
+    times, texts = [], []
+    for beat in made.story:
+        alone = [t for t in placed if t[3] == beat.when]
+        assert alone, f"{beat.when!r} is run into its text, not set apart"
+        x, y, size, _ = alone[0]
+        times.append((x, x + stringWidth(beat.when, "DejaVu-Bold", size)))
+        # the beat's text starts on the same line as its time, to its right
+        first = next(t for t in placed if abs(t[1] - y) < 1 and t[0] > x
+                     and beat.text.startswith(t[3][:12]))
+        texts.append(first[0])
+    assert len({round(x) for x, _ in times}) == 1 and len({round(x) for x in texts}) == 1
+    assert texts[0] >= max(end for _, end in times) + 6, (times, texts)
+    # filled: the story reaches the bottom quarter of the page
+    height = float(page.mediabox.height)
+    assert min(y for _, y, _, _ in placed) < 0.25 * height
 
 
 def test_pdf_charts_print_their_smallest_text_at_8_pt_or_more(made):
@@ -635,8 +729,42 @@ def test_itsm_report_of_a_replay_file(tmp_path):
                     "--save-replay", str(replay), cwd=tmp_path).returncode == 0
     result = run_itsm("report", str(replay), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    page = (tmp_path / "softphone-cutover-seed1-debrief.html").read_text()
+    # named after the run's team and its replay file
+    page = (tmp_path / "softphone-cutover-seed1-red-run-debrief.html").read_text()
     assert "Red" in page and "Two temporary agents" in page
+
+
+def test_every_team_s_debrief_survives_in_a_workshop(tmp_path):
+    """Two teams debriefed one after the other in the same folder get a file each, named
+    after the team and its decisions; the same debrief asked for again is written beside
+    the first, never over it; only a file named with --out is replaced (it was asked for)."""
+    def report(*args: str) -> str:
+        result = run_itsm("report", "softphone-cutover", *args, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        return result.stderr
+
+    report("--policy", "firefighting", "--team", "Red table")
+    report("--policy", "prepared", "--team", "Blue table")
+    red = tmp_path / "softphone-cutover-seed1-red-table-firefighting-debrief.html"
+    blue = tmp_path / "softphone-cutover-seed1-blue-table-prepared-debrief.html"
+    assert sorted(f.name for f in tmp_path.glob("*.html")) == sorted([blue.name, red.name])
+    assert "Red table" in red.read_text() and "Blue table" in blue.read_text()
+    # a run without a team: named after what decided it
+    report("--policy", "unprepared")
+    assert (tmp_path / "softphone-cutover-seed1-unprepared-debrief.html").is_file()
+    # the red table's debrief again, with its PDF: the first one is kept as it was
+    before = red.read_bytes()
+    said = report("--policy", "firefighting", "--team", "Red table", "--pdf")
+    again = red.with_name(red.stem + "-2.html")
+    assert red.read_bytes() == before and again.is_file() and again.with_suffix(".pdf").is_file()
+    assert f"wrote the debrief to {again.name}" in said and f"{red.name} is an earlier" in said
+    # an HTML that is free but whose PDF is taken is not used either
+    again.unlink()
+    report("--policy", "firefighting", "--team", "Red table", "--pdf")
+    assert red.with_name(red.stem + "-3.html").is_file()
+    # --out names the file: replaced, as asked
+    report("--policy", "prepared", "--team", "Green table", "--out", red.name)
+    assert "Green table" in red.read_text()
 
 
 def test_itsm_report_refuses_bad_input_without_a_traceback(tmp_path):

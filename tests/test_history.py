@@ -29,6 +29,7 @@ import json
 import os
 import random
 import re
+import shlex
 import signal
 import sqlite3
 import subprocess
@@ -553,6 +554,54 @@ def test_itsm_history_show_of_a_scenario_whose_file_is_gone_keeps_minutes_and_id
     out = capsys.readouterr().out
     assert "  preparation at minute 0: no lever" in out
     assert "Satisfaction — sales" in out
+
+
+def test_itsm_report_debriefs_a_kept_run_beside_another_team_s(capsys, filled, outcomes,
+                                                                tmp_path):
+    """`itsm report run:ID --twin run:ID`: run:ID works for the twin as for the run, and
+    the twin is named by its team, as the run is (not "the twin (run 1)")."""
+    page = tmp_path / "red-and-blue.html"
+    argv = ["report", f"run:{filled['Red']}", "--twin", f"run:{filled['Blue']}"]
+    assert main([*argv, "--out", str(page)]) == 0, capsys.readouterr().err
+    text = page.read_text()
+    assert "<th>Figure</th><th>Red</th><th>Blue</th><th>Difference</th>" in text
+    assert "the twin (" not in text
+    # the twin is Blue's run: its figures are Blue's
+    twin = text[text.index('<section id="twin">'):]
+    row = re.search(r"<tr><td>Abandonment rate \(phone\)</td>(.*?)</tr>", twin)[1]
+    shown = [f"{100 * outcomes[p].kpis()['abandonment_rate']:.1f}%"
+             for p in ("unprepared", "prepared")]
+    assert re.findall(r"\d+\.\d%", row)[:2] == shown
+    # Blue's replay file as the twin: named by its team too, not by the file's name
+    replay_file = tmp_path / "blue.json"
+    assert main(["history", "--replay", str(filled["Blue"]), "--out", str(replay_file)]) == 0
+    assert main(["report", f"run:{filled['Red']}", "--twin", str(replay_file),
+                 "--out", str(page)]) == 0
+    assert "<th>Figure</th><th>Red</th><th>Blue</th>" in page.read_text()
+    # a run of another scenario cannot be the twin: one line, exit 2
+    assert main(["report", f"run:{filled['Red']}", "--twin", f"run:{filled['tiny']}",
+                 "--out", str(page)]) == 2
+    err = capsys.readouterr().err
+    assert f"--twin run:{filled['tiny']}" in err and "tiny-desk" in err
+    assert "Traceback" not in err
+    assert main(["report", f"run:{filled['Red']}", "--twin", "run:99"]) == 2
+    assert "no run 99" in capsys.readouterr().err
+
+
+def test_the_hint_itsm_run_record_prints_shows_the_run_it_kept(capsys, tmp_path):
+    """`itsm run ... --record --db PATH` ends with a hint to see the run again; typed as
+    printed, it shows that run, from that file (a folder with a space in its name
+    included), not from the usual history."""
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(TINY)
+    db = tmp_path / "work shop" / "runs.sqlite3"
+    db.parent.mkdir()
+    assert main(["run", str(scenario), "--team", "solo", "--record", "--db", str(db)]) == 0
+    hint = re.search(r"\((itsm history --show .*)\)$", capsys.readouterr().err.strip())[1]
+    argv = shlex.split(hint)
+    assert argv[:3] == ["itsm", "history", "--show"]
+    assert main(argv[1:]) == 0
+    assert "by solo" in capsys.readouterr().out
 
 
 def test_itsm_history_export_csv(capsys, filled, tmp_path):
