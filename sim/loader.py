@@ -36,6 +36,8 @@ __all__ = [
     "Problem",
     "ScenarioError",
     "load_scenario",
+    "located_problems",
+    "problems_at",
     "scenario_from_data",
     "scenario_from_text",
     "validate_files",
@@ -239,6 +241,16 @@ def located_problems(error: ValidationError, data: Any, source_name: str, marks:
     errors = error.errors(include_url=False)
     spots = _without_losing_branches([_spot(e, data, root) for e in errors])
     return _problems(spots, data, source_name, marks)
+
+
+def problems_at(details: list, data: Any, source_name: str, marks: Any,
+                root: type = Scenario) -> list[Problem]:
+    """Problems found by a check of our own (`sim.scenario.located` ones, each at its path
+    through `data`, validated as `root`), located like pydantic's."""
+    if not details:
+        return []
+    error = ValidationError.from_exception_data(root.__name__, details)
+    return located_problems(error, data, source_name, marks, root)
 
 
 def _spot(error: dict, data: Any, root: type = Scenario) -> _Spot:
