@@ -463,7 +463,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
     saved = load_replay(args.file)
     scenario = resolve_scenario(args.scenario) if args.scenario else None
-    scenario = scenario_for(saved, args.file, scenario, given_as=args.scenario)
+    scenario = scenario_for(saved, args.file, scenario, given_as=args.scenario,
+                            how_to_point=f"name its file with itsm replay {args.file} "
+                                         "--scenario PATH")
     outcome = replay(saved, scenario)
     exact = outcome.log.digest() == saved.event_log_sha256
     if args.events_csv:

@@ -896,13 +896,8 @@ def test_tables_name_departments_teams_and_suppliers_as_the_debrief_does(capsys,
 def test_replay_says_when_each_decision_was_taken_as_itsm_run_does(capsys, tmp_path):
     """Not "at minute 3420": the weekday and time, as `itsm run` and a decisions file write
     them, with the minute for designers."""
-    decisions = tmp_path / "decisions.yaml"
-    decisions.write_text("decisions:\n  - {point: prep, levers: [brief, train]}\n"
-                         "  - {at: \"thu 09:30\", levers: [temps]}\n")
-    saved = tmp_path / "run.json"
-    assert main(["run", STORY, "--decisions", str(decisions), "--save-replay",
-                 str(saved)]) == 0
-    capsys.readouterr()
+    saved, _ = saved_story_run(capsys, tmp_path, "decisions:\n  - {point: prep, levers: "
+                               "[brief, train]}\n  - {at: \"thu 09:30\", levers: [temps]}\n")
     assert main(["replay", str(saved)]) == 0
     out = capsys.readouterr().out
     shown = out.splitlines()[1:out.splitlines().index("")]
@@ -942,3 +937,115 @@ def test_the_printed_figures_given_as_a_replay_or_to_validate_are_named_for_what
                    "decisions: itsm run --save-replay FILE writes one)"]
     assert main(["validate", str(figures)]) == 2
     assert "this is the key figures of a run" in capsys.readouterr().err
+
+
+# -- replay files checked as strictly as decisions files --------------------------------------
+
+
+def saved_story_run(capsys, tmp_path, decided: str = "decisions:\n  - {point: prep, levers: "
+                    "[brief]}\n  - {at: \"tue 10:00\", levers: [temps]}\n") -> tuple[Path, dict]:
+    """A replay of story.yaml and its content, with the decisions file `decided` (by
+    default: prep answered with brief, temps pulled freely on Tuesday)."""
+    decisions = tmp_path / "decisions.yaml"
+    decisions.write_text(decided)
+    saved = tmp_path / "run.json"
+    assert main(["run", STORY, "--decisions", str(decisions), "--save-replay",
+                 str(saved)]) == 0
+    capsys.readouterr()
+    return saved, json.loads(saved.read_text())
+
+
+def replay_refused(capsys, path: Path, data: dict | None = None) -> list[str]:
+    """What `itsm replay FILE` prints about a replay file it refuses (exit 2, nothing on
+    stdout, no traceback), line by line; `data` is written to FILE first, as JSON."""
+    if data is not None:
+        path.write_text(json.dumps(data, indent=2) + "\n")
+    assert main(["replay", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "Traceback" not in captured.err
+    return captured.err.splitlines()
+
+
+def line_with(path: Path, text: str, last: bool = False) -> int:
+    """The number of the first (or the `last`) line of `path` that contains `text`."""
+    found = [n for n, line in enumerate(path.read_text().splitlines(), 1) if text in line]
+    return found[-1 if last else 0]
+
+
+def test_a_replay_pulling_an_unknown_lever_or_a_spent_one_is_refused_at_its_line(capsys,
+                                                                                 tmp_path):
+    """Not the engine's KeyError or ValueError half-way through the run: the checks of a
+    decisions file, located in the JSON file."""
+    saved, data = saved_story_run(capsys, tmp_path)
+    free = next(i for i, d in enumerate(data["decisions"]) if d.get("point") is None)
+    data["decisions"][0]["levers"] = ["brief", "nope"]
+    data["decisions"].append({"levers": ["temps"], "at_min": 5000.0})
+    last = len(data["decisions"]) - 1
+    saved.write_text(json.dumps(data, indent=2) + "\n")
+    nope, again = line_with(saved, '"nope"'), line_with(saved, '"temps"', last=True)
+    assert replay_refused(capsys, saved) == [
+        f"{saved}:{nope}: decisions[0].levers[1]: no lever 'nope' in scenario story (it has: "
+        "brief, train, temps)",
+        f"{saved}:{again}: "
+        f"decisions[{last}].levers[0]: temps can be pulled only once in a run, and "
+        f"decisions[{free}] pulls it already: take it out of one of the two, or make the "
+        "lever repeatable: true in scenario story"]
+
+
+def test_a_replay_file_is_checked_field_by_field(capsys, tmp_path):
+    saved, data = saved_story_run(capsys, tmp_path)
+    free = next(i for i, d in enumerate(data["decisions"]) if d.get("point") is None)
+    wrong = json.loads(json.dumps(data))
+    wrong["version"] = 99
+    wrong["decisions"][free]["at_min"] = -5
+    wrong["decisions"][0]["point"] = "nope"
+    saved.write_text(json.dumps(wrong, indent=2) + "\n")
+    version = line_with(saved, '"version"')
+    assert replay_refused(capsys, saved) == [
+        f"{saved}:{version}: version: this replay file is of version "
+        "99, and this itsm reads version 1 only (was it saved by another version of itsm?)",
+        f"{saved}:{line_with(saved, '-5')}: decisions[{free}].at_min: expected a number >= 0, "
+        "got -5"]
+    # once it reads, its decisions are checked against the scenario: an answer to a point
+    # the scenario does not have is not ignored
+    wrong["version"], wrong["decisions"][free]["at_min"] = 1, 2040.0
+    assert replay_refused(capsys, saved, wrong) == [
+        f"{saved}:{line_with(saved, 'nope')}: decisions[0].point: no decision point "
+        "'nope' in scenario story (it has: prep, busy)"]
+    del wrong["decisions"]
+    assert replay_refused(capsys, saved, wrong) == [
+        f"{saved}:1: decisions: missing required field"]
+    # a file cut short is told as JSON, not as YAML
+    text = json.dumps(data, indent=2)
+    saved.write_text(text[:text.index("\"event_log_sha256\"") + 30])
+    (refused,) = replay_refused(capsys, saved)
+    assert refused.startswith(f"{saved}:{len(saved.read_text().splitlines())}: JSON syntax "
+                              "error: unterminated string starting at column ")
+    assert refused.endswith("The file ends before the JSON is complete: was it cut short "
+                            "(copied in part, or saved while it was being written)?")
+    assert "YAML" not in refused
+
+
+def test_a_replay_finds_its_scenario_next_to_it_or_says_how_to_name_it(capsys, tmp_path,
+                                                                      monkeypatch):
+    """A replay keeps the scenario's path as typed (`story.yaml`): from another folder it
+    is looked for next to the replay file; when it is not there, the message says where it
+    looked and how to name the file."""
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "story.yaml").write_text(Path(STORY).read_text())
+    monkeypatch.chdir(tmp_path / "mine")
+    assert main(["run", "story.yaml", "--save-replay", "run.json"]) == 0
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    assert main(["replay", "mine/run.json"]) == 0
+    assert "reproduced exactly" in capsys.readouterr().out
+    (tmp_path / "elsewhere").mkdir()
+    moved = tmp_path / "elsewhere" / "run.json"
+    (tmp_path / "mine" / "run.json").rename(moved)
+    source = line_with(moved, '"source"')
+    assert replay_refused(capsys, Path("elsewhere/run.json")) == [
+        f"elsewhere/run.json:{source}: scenario.source: no scenario "
+        f"file story.yaml (looked for {tmp_path}/elsewhere/story.yaml and "
+        f"{tmp_path}/story.yaml); this replay is a run of scenario 'story': name its file "
+        "with itsm replay elsewhere/run.json --scenario PATH"]
+    assert main(["replay", "elsewhere/run.json", "--scenario", "mine/story.yaml"]) == 0
