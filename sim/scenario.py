@@ -48,6 +48,10 @@ MAX_STAFF = 10_000
 MAX_HEADCOUNT = 10_000_000
 #: The most contacts one run may simulate (~a minute of computing, a few hundred MB).
 MAX_CONTACTS = 10_000_000
+#: Checks of decision points' conditions one run may make (the run's duration over
+#: `check_every_min`, times the points with a condition): each reads what happened since the
+#: last, so that far more checks than contacts would only slow the run down.
+MAX_CONDITION_CHECKS = 1_000_000
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -1197,6 +1201,7 @@ class Scenario(Strict):
             _check_run_size(total, "in all categories together")
         except PydanticCustomError as error:
             yield located(("categories",), error.type, error.message())
+        yield from self._check_problems()
         if self.calendar is None:
             for kind, groups in (("teams", self.teams), ("suppliers", self.suppliers)):
                 for i, group in enumerate(groups):
@@ -1211,6 +1216,32 @@ class Scenario(Strict):
                 yield located(("goals", name), "goal_name",
                               "not a key figure of this scenario (see the figures `itsm run` "
                               "prints, e.g. abandonment_rate, asa_min, fcr, satisfaction)")
+
+    def _check_problems(self) -> Iterator[InitErrorDetails]:
+        """Conditions checked so often that the run would take forever (0.001 minutes over
+        a week: 7 million checks), at check_every_min (or the decision points, when the file
+        keeps the default)."""
+        conditions = sum(1 for p in self.decision_points if p.when is not None)
+        checks = self.clock.duration / self.check_every_min * conditions
+        if checks <= MAX_CONDITION_CHECKS:
+            return
+        # the least interval that keeps within the limit, rounded up to a number people write
+        least = self.clock.duration * conditions / MAX_CONDITION_CHECKS
+        steps = [k / 100 for k in range(1, 10)] + [k / 10 for k in range(1, 10)] \
+            + list(range(1, 1441))
+        step = next((step for step in steps if step >= least), None)
+        how = (f"check less often (check_every_min: {step:g} or more), or give fewer points "
+               "a condition" if step is not None else
+               "give fewer points a condition, or make the run shorter")
+        where = ("check_every_min",) if "check_every_min" in self.model_fields_set \
+            else ("decision_points",)
+        yield located(where, "too_many_checks",
+                      "{n} decision point{s} with a condition, checked every {every} minutes "
+                      "over the run's {duration} minutes: {checks} checks, more than the "
+                      "{limit} one run may make; {how}",
+                      n=conditions, s="" if conditions == 1 else "s",
+                      every=f"{self.check_every_min:g}", duration=f"{self.clock.duration:,.0f}",
+                      checks=f"{checks:,.0f}", limit=f"{MAX_CONDITION_CHECKS:,}", how=how)
 
     # -- look-ups used by the engine and the reports ------------------------------------------
 

@@ -8,6 +8,7 @@ the CLI relies on: whatever the input, the loader returns a Scenario or raises S
 from __future__ import annotations
 
 import contextlib
+import io
 import math
 import os
 import uuid
@@ -597,3 +598,50 @@ def test_tabs_and_bad_indentation_are_explained_in_plain_words():
     assert tab[0].line == 5 and "tab" in tab[0].message
     indent = _problems_of(MINIMAL_HEAD + "teams:\n  - id: desk\n   staff: 1\n")
     assert indent[0].line == 6 and "indented" in indent[0].message
+
+
+def validate(tmp_path: Path, text: str) -> tuple[int, list[str]]:
+    """`itsm validate s.yaml` on `text`: its exit status and what it printed on stderr (it
+    prints nothing on stdout for a refused file)."""
+    from cli.main import main
+
+    (tmp_path / "s.yaml").write_text(text, encoding="utf-8")
+    with contextlib.redirect_stderr(io.StringIO()) as err, \
+            contextlib.redirect_stdout(io.StringIO()) as out:
+        status = main(["validate", str(tmp_path / "s.yaml")])
+    assert status != 2 or out.getvalue() == ""
+    return status, [line.replace(f"{tmp_path}/", "") for line in err.getvalue().splitlines()]
+
+
+CHECKED_OFTEN = """\
+id: t
+title: t
+clock: {duration: 7200}
+teams: [{id: desk, staff: 2}]
+categories: [{id: c, arrivals: {per_hour: 3}, handle: {dist: exponential, mean: 5}}]
+levers:
+  - {id: more, name: More, repeatable: true, effects: [{target: teams.desk.staff, add: 1}]}
+decision_points:
+  - {id: q, prompt: Q?, when: {metric: backlog, above: 1000}, levers: [more]}
+check_every_min: 0.001
+"""
+
+
+def test_conditions_checked_too_often_are_refused_saying_the_limit_and_what_to_change(
+        tmp_path):
+    """Checking a condition every 0.001 minutes over a week is 7.2 million checks: the run
+    would crawl (and over ten years never end), so the file is refused where it says so."""
+    assert validate(tmp_path, CHECKED_OFTEN) == (2, [
+        "s.yaml:10: check_every_min: 1 decision point with a condition, checked every 0.001 "
+        "minutes over the run's 7,200 minutes: 7,200,000 checks, more than the 1,000,000 one "
+        "run may make; check less often (check_every_min: 0.01 or more), or give fewer "
+        "points a condition"])
+    # the default interval over ten years: located at the decision points
+    ten_years = CHECKED_OFTEN.replace("7200", "5270400").replace("check_every_min: 0.001\n",
+                                                                  "")
+    assert validate(tmp_path, ten_years) == (2, [
+        "s.yaml:9: decision_points: 1 decision point with a condition, checked every 5 "
+        "minutes over the run's 5,270,400 minutes: 1,054,080 checks, more than the 1,000,000 "
+        "one run may make; check less often (check_every_min: 6 or more), or give fewer "
+        "points a condition"])
+    assert validate(tmp_path, CHECKED_OFTEN.replace("0.001", "0.01"))[0] == 0
