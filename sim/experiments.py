@@ -420,7 +420,7 @@ def _load(source: str | Path, source_name: str, base_dir: Path, name: str) -> Ex
 
     scenario = _scenario_of(data, base_dir, source_name, where, problems)
     _kpis_once(data, source_name, where, problems)
-    _share_goals(data, source_name, where, problems)
+    _share_goals(data, scenario, source_name, where, problems)
     window = _measure_window(data, scenario, source_name, where, problems)
     if data.get("variants") is not None and data.get("sweep") is not None:
         line, _ = where("sweep", key=True)
@@ -480,12 +480,17 @@ def _kpis_once(data: dict, source_name: str, where, problems: list[Problem]) -> 
             first[kpi] = i
 
 
-def _share_goals(data: dict, source_name: str, where, problems: list[Problem]) -> None:
+def _share_goals(data: dict, scenario: Scenario | None, source_name: str, where,
+                 problems: list[Problem]) -> None:
     """A goal on a share (abandonment, FCR, a utilisation) is a fraction: `at_most: 8` for
-    8% would be met by every run, silently."""
-    from sim.kpis import percent_goals
+    8% would be met by every run, silently. (Not for a figure the scenario does not have:
+    that is the goal's problem, told once.)"""
+    from sim.kpis import kpi_names, percent_goals
 
+    known = kpi_names(scenario) if scenario is not None else None
     for kpi, bound, message in percent_goals(data.get("goals")):
+        if known is not None and kpi not in known:
+            continue
         line, shown = where("goals", kpi, bound)
         problems.append(Problem(source_name, line, shown, message))
 

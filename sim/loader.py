@@ -89,9 +89,13 @@ def _load(source: str | os.PathLike, source_name: str) -> Scenario:
 def _validated(data: Any, source_name: str, marks: Any, problems: list[Problem]) -> Scenario:
     with _no_crash(source_name):
         problems = problems + _duplicate_ids(data, source_name, marks)
-        problems += _percent_goals(data, source_name, marks)
+        problems += _goal_names(data, source_name, marks)
         scenario, found = _validation(data, source_name, marks)
-    problems += found
+        problems += found
+        # a goal on a figure the scenario does not have: that, not also its bound
+        wrong = {p.path for p in problems}
+        problems += [p for p in _percent_goals(data, source_name, marks)
+                     if p.path.rsplit(".", 1)[0] not in wrong]
     if problems or scenario is None:
         raise ScenarioError(sort_problems(problems))
     return scenario
@@ -156,6 +160,22 @@ def _duplicate_ids(data: Any, source_name: str, marks: Any) -> list[Problem]:
                 "escalation targets name either, so their ids must differ",
             ))
     return problems
+
+
+def _goal_names(data: Any, source_name: str, marks: Any) -> list[Problem]:
+    """Goals on names that are no key figure of any scenario (`happiness`), told from the
+    file as read, so that they are reported with every other problem (the scenario's own
+    check, which knows its figures, says the same in the same words)."""
+    from sim.scenario import goal_name_problem
+
+    goals = data.get("goals") if isinstance(data, dict) else None
+    if not isinstance(goals, dict):
+        return []
+    departments = bool(data.get("departments"))
+    return [Problem(source_name, _line(marks, ("goals", name)),
+                    field_path(("goals", name), data), wrong)
+            for name in goals
+            if isinstance(name, str) and (wrong := goal_name_problem(name, None, departments))]
 
 
 def _percent_goals(data: Any, source_name: str, marks: Any) -> list[Problem]:

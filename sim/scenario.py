@@ -1209,13 +1209,10 @@ class Scenario(Strict):
                         yield located((kind, i, "hours"), "no_calendar",
                                       "business hours need a calendar, and this scenario has "
                                       "none: add a calendar, or work hours: always")
-        from sim.kpis import is_kpi_name
-
         for name in self.goals:
-            if not is_kpi_name(name, self):
-                yield located(("goals", name), "goal_name",
-                              "not a key figure of this scenario (see the figures `itsm run` "
-                              "prints, e.g. abandonment_rate, asa_min, fcr, satisfaction)")
+            wrong = goal_name_problem(name, self)
+            if wrong:
+                yield located(("goals", name), "goal_name", "{why}", why=wrong)
 
     def _check_problems(self) -> Iterator[InitErrorDetails]:
         """Conditions checked so often that the run would take forever (0.001 minutes over
@@ -1284,6 +1281,53 @@ class Scenario(Strict):
             if t.tier == 1:
                 return t.id
         return self.teams[0].id
+
+
+def goal_name_problem(name: str, scenario: Scenario | None = None,
+                      has_departments: bool | None = None) -> str | None:
+    """What is wrong with the key figure a goal names, or None. Without the `scenario` (a
+    file that could not be read whole), only a name that is no key figure of any scenario,
+    or one about people where the file has no departments (`has_departments`), is told, in
+    the same words as with it: the loader reports it with the file's other problems, and
+    the two reports are one."""
+    from sim.kpis import KPI_LABELS, kpi_label, kpi_names
+
+    if kpi_label(name)[0] == name:  # not even the shape of a key figure's name
+        return "not a key figure " + _close_words(name, list(KPI_LABELS), "")
+    if scenario is not None:
+        has_departments = bool(scenario.departments)
+    if has_departments is False and (name in _people_figures()
+                                     or name.startswith("satisfaction_")):
+        return (f"{name} is measured on the people IT serves, and this scenario declares no "
+                "departments: declare them (with their headcount), or leave this goal out")
+    if scenario is None:
+        return None
+    known = sorted(kpi_names(scenario))
+    if name in known:
+        return None
+    return "not a key figure of this scenario " + _close_words(name, known, " for it")
+
+
+def _people_figures() -> set[str]:
+    """The key figures that only a scenario with departments has (satisfaction, csat, ...):
+    those a scenario of nothing at all lacks."""
+    from types import SimpleNamespace
+
+    from sim.kpis import KPI_LABELS, kpi_names
+
+    nothing = SimpleNamespace(categories=[], teams=[], suppliers=[], departments=[],
+                              channels_of=lambda category: set())
+    return set(KPI_LABELS) - kpi_names(nothing)
+
+
+def _close_words(name: str, known: list[str], words: str) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    if close:
+        return f"(did you mean '{close[0]}'?)"
+    return (f"(see the figures `itsm run` prints{words}, e.g. abandonment_rate, asa_min, "
+            "fcr, mean_wait_min)")
 
 
 # ---------------------------------------------------------------------------------------------

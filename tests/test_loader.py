@@ -645,3 +645,33 @@ def test_conditions_checked_too_often_are_refused_saying_the_limit_and_what_to_c
         "one run may make; check less often (check_every_min: 6 or more), or give fewer "
         "points a condition"])
     assert validate(tmp_path, CHECKED_OFTEN.replace("0.001", "0.01"))[0] == 0
+
+
+NO_DEPARTMENTS_GOALS = MINIMAL + """\
+goals:
+  satisfaction: {at_least: 70}
+  csat: {at_least: 90}
+  happiness: {at_least: 1}
+"""
+
+
+def test_a_goal_about_people_without_departments_says_it_needs_departments_once(tmp_path):
+    """Not "not a key figure (... e.g. satisfaction)" for satisfaction itself, and one line
+    for csat in percent, not two: the figure is what is wrong, not its bound."""
+    assert validate(tmp_path, NO_DEPARTMENTS_GOALS) == (2, [
+        "s.yaml:16: goals.satisfaction: satisfaction is measured on the people IT serves, and "
+        "this scenario declares no departments: declare them (with their headcount), or leave "
+        "this goal out",
+        "s.yaml:17: goals.csat: csat is measured on the people IT serves, and this scenario "
+        "declares no departments: declare them (with their headcount), or leave this goal out",
+        "s.yaml:18: goals.happiness: not a key figure (see the figures `itsm run` prints, e.g. "
+        "abandonment_rate, asa_min, fcr, mean_wait_min)"])
+
+
+def test_an_unknown_goal_is_reported_with_the_other_problems_of_the_goals(tmp_path):
+    text = NO_DEPARTMENTS_GOALS.replace("{at_least: 70}", "{at_least: 70, at_most: 90}")
+    status, lines = validate(tmp_path, text.replace("happiness", "abandonmnet_rate"))
+    assert status == 2
+    assert "s.yaml:16: goals.satisfaction: give exactly one of at_most, at_least" in lines
+    assert lines[-1] == ("s.yaml:18: goals.abandonmnet_rate: not a key figure (did you mean "
+                         "'abandonment_rate'?)")
