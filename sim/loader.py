@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import math
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -451,7 +452,10 @@ def _problems(spots: list[_Spot], data: Any, source_name: str, marks: Any) -> li
     # A value that fits no branch at all: one line saying every type that would do.
     for group in wrong_type.values():
         expected = " or ".join(dict.fromkeys(_EXPECTED[s.kind] for s in group))
-        message = f"expected {expected}, got {shown(group[0].error['input'])}"
+        value = group[0].error["input"]
+        hint = _number_as_text(value, "float_type" if any(s.kind.startswith("float")
+                                                          for s in group) else "int_type")
+        message = f"expected {expected}, got {shown(value)}{hint}"
         problems.append(_problem(group[0], message, data, source_name, marks))
     return problems
 
@@ -486,7 +490,7 @@ def _message(spot: _Spot) -> str:
     if special is not None:
         message = special(spot)
     elif kind in _EXPECTED:
-        message = f"expected {_EXPECTED[kind]}, got {shown(value)}"
+        message = f"expected {_EXPECTED[kind]}, got {shown(value)}{_number_as_text(value, kind)}"
     elif error["msg"].startswith("Input should be "):
         message = f"expected {error['msg'].removeprefix('Input should be ')}, got {shown(value)}"
     else:
@@ -495,6 +499,29 @@ def _message(spot: _Spot) -> str:
         key = spot.path[-1] if spot.path else value
         return f"key {shown(key)}: {message}"
     return message
+
+
+def _number_as_text(value: Any, kind: str) -> str:
+    """A number in a form YAML 1.1 reads as text (`1e1`, `5e-3`, `1E5`: its exponents need
+    a dot and a sign), said with how to write it; "" for anything else."""
+    if not isinstance(value, str) or not kind.startswith(("float", "int")):
+        return ""
+    try:
+        number = float(value.replace("_", ""))
+    except ValueError:
+        return ""
+    if not math.isfinite(number) or not any(c in value for c in "eE"):
+        return ""
+    plain = number_text(number)
+    if kind.startswith("int"):
+        whole = number.is_integer() and "e" not in plain
+        return f" (YAML reads {value} as text, not as a number: write {plain})" if whole else ""
+    mantissa, exponent = f"{number:.15e}".split("e")
+    mantissa = mantissa.rstrip("0") + ("0" if mantissa.rstrip("0").endswith(".") else "")
+    exponent_form = f"{mantissa}e{int(exponent):+d}"  # 1.0e+1: what YAML 1.1 reads
+    written = exponent_form if "e" in plain else f"{plain}, or {exponent_form}"
+    return (f" (YAML reads {value} as text, not as a number: write {written} with a dot and "
+            "a signed exponent)")
 
 
 #: Errors about a field that is not in the file at all.

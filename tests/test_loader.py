@@ -675,3 +675,18 @@ def test_an_unknown_goal_is_reported_with_the_other_problems_of_the_goals(tmp_pa
     assert "s.yaml:16: goals.satisfaction: give exactly one of at_most, at_least" in lines
     assert lines[-1] == ("s.yaml:18: goals.abandonmnet_rate: not a key figure (did you mean "
                          "'abandonment_rate'?)")
+
+
+def test_a_number_yaml_reads_as_text_is_refused_saying_how_to_write_it(tmp_path):
+    """YAML 1.1 reads `1e1` as the text "1e1" (an exponent needs a dot and a sign): it stays
+    refused, and the message says what to write instead."""
+    text = replaced("mean: 5}", "mean: 1e1}").replace("staff: 10", "staff: 1E2")
+    assert validate(tmp_path, text) == (2, [
+        "s.yaml:6: teams[desk].staff: expected a whole number, got '1E2' (YAML reads 1E2 as "
+        "text, not as a number: write 100)",
+        "s.yaml:11: categories[call].handle.mean: expected a number, got '1e1' (YAML reads 1e1 "
+        "as text, not as a number: write 10, or 1.0e+1 with a dot and a signed exponent)"])
+    # ... and what it says to write is read as a number
+    assert validate(tmp_path, replaced("mean: 5}", "mean: 1.0e+1}"))[0] == 0
+    assert "write 0.005, or 5.0e-3 with" in validate(tmp_path, replaced("mean: 5}",
+                                                                        "mean: 5e-3}"))[1][0]
