@@ -91,6 +91,7 @@ def _validated(data: Any, source_name: str, marks: Any, problems: list[Problem])
     with _no_crash(source_name):
         problems = problems + _duplicate_ids(data, source_name, marks)
         problems += _goal_names(data, source_name, marks)
+        problems += _category_rules(data, source_name, marks)
         scenario, found = _validation(data, source_name, marks)
         problems += found
         # a goal on a figure the scenario does not have: that, not also its bound
@@ -161,6 +162,22 @@ def _duplicate_ids(data: Any, source_name: str, marks: Any) -> list[Problem]:
                 "escalation targets name either, so their ids must differ",
             ))
     return problems
+
+
+def _category_rules(data: Any, source_name: str, marks: Any) -> list[Problem]:
+    """The rules between a category's fields, told from the file as read: pydantic checks
+    them only once every field of the category is right, and `channel: fax` would hide
+    that `fcr: 0.5` has nowhere to go. (When the category is right, its own check says the
+    same, and the two are one line.)"""
+    from sim.scenario import category_rule_errors, declared_ids
+
+    categories = data.get("categories") if isinstance(data, dict) else None
+    teams = declared_ids(data).get("teams")
+    return [Problem(source_name, _line(marks, ("categories", i)),
+                    field_path(("categories", i), data), error.message())
+            for i, category in enumerate(categories if isinstance(categories, list) else [])
+            if isinstance(category, dict)
+            for error in category_rule_errors(category, teams)]
 
 
 def _goal_names(data: Any, source_name: str, marks: Any) -> list[Problem]:

@@ -715,48 +715,59 @@ class Category(Strict):
     blocks_work: Share = 0.0
 
     @model_validator(mode="after")
-    def _consistent(self) -> Category:
-        if self.channel is not None and self.channels is not None:
-            raise PydanticCustomError(
-                "channel_twice", "give channel (one) or channels (a mix), not both", {}
-            )
-        if self.escalate_to is not None and self.route is not None:
-            raise PydanticCustomError(
-                "escalation_twice", "give escalate_to (one group) or route (a workflow), not both",
-                {})
-        if self.route is not None and self.reassign is not None:
-            raise PydanticCustomError(
-                "route_reassign", "a route already says where the ticket goes; drop reassign",
-                {})
-        if self.fcr < 1 and self.escalate_to is None and self.route is None:
-            raise PydanticCustomError(
-                "escalation_missing",
-                "fcr is below 1, so escalate_to is required: the team or supplier that takes "
-                "the tickets the service desk cannot resolve (or route: a workflow)", {},
-            )
-        return self
-
-    @model_validator(mode="after")
-    def _resolver_time(self, info: ValidationInfo) -> Category:
-        # A team needs the category's resolve time; a supplier works to its own contract.
-        teams = _known_ids(info, "teams")
-        if teams is None or self.resolve is not None:
-            return self
-        targets = [self.escalate_to, *(self.route or [])]
-        targets += [self.reassign.to] if self.reassign else []
-        team_targets = [t for t in targets if t in teams]
-        if team_targets:
-            raise PydanticCustomError(
-                "resolve_missing",
-                "tickets go to team {team}, so resolve is required: how long the team works "
-                "on one (a distribution in minutes)", {"team": team_targets[0]},
-            )
+    def _consistent(self, info: ValidationInfo) -> Category:
+        raise_located("Category", [
+            InitErrorDetails(type=error, loc=(), input=None)
+            for error in category_rule_errors(self.__dict__, _known_ids(info, "teams"))])
         return self
 
     @property
     def priority(self) -> int:
         """ITIL priority 1 (critical) to 5 (planning) from impact and urgency."""
         return self.impact + self.urgency - 1
+
+
+def category_rule_errors(category: dict[str, Any],
+                         teams: list[str] | None) -> list[PydanticCustomError]:
+    """The rules between a category's fields (channel or channels; escalate_to or route;
+    fcr below 1 needs somewhere to go; a team it goes to needs a resolve time), on its
+    fields by name: a validated category's, or the mapping the file has, so that the
+    loader can tell them even when a field of the category is wrong in itself (a field
+    absent or not a number counts as not given)."""
+    def given(name: str) -> bool:
+        return category.get(name) is not None
+
+    errors = []
+    if given("channel") and given("channels"):
+        errors.append(PydanticCustomError(
+            "channel_twice", "give channel (one) or channels (a mix), not both", {}))
+    if given("escalate_to") and given("route"):
+        errors.append(PydanticCustomError(
+            "escalation_twice", "give escalate_to (one group) or route (a workflow), not both",
+            {}))
+    if given("route") and given("reassign"):
+        errors.append(PydanticCustomError(
+            "route_reassign", "a route already says where the ticket goes; drop reassign", {}))
+    fcr = category.get("fcr")
+    if _raw_number(fcr) is not None and fcr < 1 and not given("escalate_to") \
+            and not given("route"):
+        errors.append(PydanticCustomError(
+            "escalation_missing",
+            "fcr is below 1, so escalate_to is required: the team or supplier that takes "
+            "the tickets the service desk cannot resolve (or route: a workflow)", {}))
+    # A team needs the category's resolve time; a supplier works to its own contract.
+    if teams is not None and not given("resolve"):
+        route, reassign = category.get("route"), category.get("reassign")
+        targets = [category.get("escalate_to"), *(route if isinstance(route, list) else [])]
+        targets.append(reassign.get("to") if isinstance(reassign, dict)
+                       else getattr(reassign, "to", None))
+        team_targets = [t for t in targets if isinstance(t, str) and t in teams]
+        if team_targets:
+            errors.append(PydanticCustomError(
+                "resolve_missing",
+                "tickets go to team {team}, so resolve is required: how long the team works "
+                "on one (a distribution in minutes)", {"team": team_targets[0]}))
+    return errors
 
 
 class SlaTarget(Strict):

@@ -690,3 +690,19 @@ def test_a_number_yaml_reads_as_text_is_refused_saying_how_to_write_it(tmp_path)
     assert validate(tmp_path, replaced("mean: 5}", "mean: 1.0e+1}"))[0] == 0
     assert "write 0.005, or 5.0e-3 with" in validate(tmp_path, replaced("mean: 5}",
                                                                         "mean: 5e-3}"))[1][0]
+
+
+def test_a_category_with_a_wrong_field_still_has_its_rules_checked(tmp_path):
+    """`channel: fax` and `fcr: 0.5` without escalate_to: both at once, not the second only
+    after the first is fixed (and once each when the category is otherwise right)."""
+    text = replaced("channel: phone", "channel: fax").replace("fcr: 1.0", "fcr: 0.5")
+    assert validate(tmp_path, text) == (2, [
+        "s.yaml:8: categories[call]: fcr is below 1, so escalate_to is required: the team or "
+        "supplier that takes the tickets the service desk cannot resolve (or route: a "
+        "workflow)",
+        "s.yaml:10: categories[call].channel: expected 'phone', 'email', 'portal' or 'walk_in', "
+        "got 'fax'"])
+    assert validate(tmp_path, replaced("fcr: 1.0", "fcr: 0.5"))[1] == [
+        "s.yaml:8: categories[call]: fcr is below 1, so escalate_to is required: the team or "
+        "supplier that takes the tickets the service desk cannot resolve (or route: a "
+        "workflow)"]
