@@ -359,16 +359,48 @@ def test_replications_are_capped(capsys):
     assert "at most 10,000" in capsys.readouterr().err
 
 
-def test_output_cut_short_by_the_reader_is_not_an_error_trace():
-    """`itsm run ... | head -1`: no traceback when the reader stops early."""
-    process = subprocess.Popen([sys.executable, "-m", "cli.main", "run", "normal-week",
-                                "--events-csv", "-"], cwd=ROOT, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
-    process.stdout.readline()
-    process.stdout.close()
+@pytest.mark.parametrize("args", [("run", "normal-week", "--events-csv", "-"),
+                                  ("run", "normal-week")])
+def test_output_cut_short_by_the_reader_ends_quietly_as_a_unix_tool_does(args):
+    """`itsm run ... | head -1`: nothing on stderr, and the status of a tool stopped by
+    SIGPIPE (141, as `seq 1000000 | head -1` gives), not 1 as if the run had failed."""
+    process = subprocess.Popen([sys.executable, "-m", "cli.main", *args], cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if args[-1] == "-":
+        process.stdout.readline()  # the reader takes a line of the event log, then stops
+    process.stdout.close()  # (for the table: before a line of it is written)
     stderr = process.stderr.read()
-    process.wait(timeout=60)
-    assert "Traceback" not in stderr
+    assert process.wait(timeout=60) == 141
+    assert stderr == ""
+
+
+def test_events_csv_to_standard_output_is_not_mixed_with_json_or_replications(capsys):
+    """The event log on standard output is instead of the figures: --json with it was
+    dropped silently, and so were --replications."""
+    for extra, message in [
+        ("--json", "itsm: --json and --events-csv - both write to standard output (the event "
+                   "log instead of the figures): give --events-csv a file name to have both, "
+                   "or leave out one of the two\n"),
+        ("-r3", "itsm: --events-csv - writes the event log of one run to standard output, "
+                "instead of the figures: --replications 3 would not be used; give "
+                "--events-csv a file name to have both\n")]:
+        assert main(["run", "normal-week", extra, "--events-csv", "-"]) == 2
+        assert capsys.readouterr() == ("", message)
+
+
+def test_replay_writes_its_event_log_to_standard_output_and_keeps_the_replay(capsys,
+                                                                            tmp_path):
+    saved = tmp_path / "run.json"
+    assert main(["run", "normal-week", "--events-csv", "-", "--save-replay", str(saved)]) == 0
+    events = capsys.readouterr().out
+    assert events.startswith("number,incident_state,") and saved.is_file()
+    assert main(["replay", str(saved), "--events-csv", "-"]) == 0
+    assert capsys.readouterr().out == events  # not a file named "-"
+    assert not (ROOT / "-").exists()
+    assert main(["replay", str(saved), "--json", "--events-csv", "-"]) == 2
+    assert capsys.readouterr().err.startswith("itsm: --json and --events-csv - both write to "
+                                              "standard output (the event log instead of "
+                                              "the decisions and figures)")
 
 
 # -- files named on the command line, and what they are ---------------------------------------
