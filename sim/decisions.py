@@ -271,12 +271,14 @@ def load_decisions(source: str | os.PathLike, scenario: Scenario,
                    source_name: str | None = None) -> DecisionPlan:
     """Read a decisions file (or text) for a scenario; located errors as ScenarioError."""
     from sim.loader import located_problems, problems_at
-    from sim.yamlsafe import KIND_WORDS, file_kind, read_yaml
+    from sim.yamlsafe import KIND_WORDS, file_kind, read_json, read_yaml
 
     name = source_name or str(source)
-    data, marks = read_yaml(Path(source) if not isinstance(source, str) or
-                            os.path.exists(source) else source, source_name=name,
-                            expected=DECISIONS_SHAPE)
+    if not isinstance(source, str) or os.path.exists(source):
+        source = Path(source)
+    # a .json file is read as JSON, so that one cut short is told in JSON's words
+    read = read_json if isinstance(source, Path) and source.suffix == ".json" else read_yaml
+    data, marks = read(source, source_name=name, expected=DECISIONS_SHAPE)
     kind = file_kind(data)
     if kind not in (None, "decisions"):  # not every key of a scenario listed as unknown
         raise ScenarioError([Problem(name, None, "", f"this is {KIND_WORDS[kind]}, not a "

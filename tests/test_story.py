@@ -519,6 +519,14 @@ def test_a_decisions_file_reports_every_problem_at_once(story, tmp_path):
         "repeatable: true in scenario story"]
 
 
+def test_a_json_decisions_file_cut_short_is_told_as_json(story, tmp_path):
+    assert decisions_errors(story, tmp_path / "d.json",
+                            '{"decisions": [\n  {"point": "prep", "levers": ["brief"]') == [
+        "d.json:2: JSON syntax error: expecting ',' delimiter at column 40. The file ends "
+        "before the JSON is complete: was it cut short (copied in part, or saved while it was "
+        "being written)?"]
+
+
 def test_a_condition_asked_again_must_offer_a_lever_that_can_be_pulled_again():
     problems = story_text_error("above: 4}, levers: [temps]}",
                                 "above: 4}, once: false, levers: [temps]}")
