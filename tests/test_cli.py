@@ -1081,3 +1081,32 @@ def test_a_replay_finds_its_scenario_next_to_it_or_says_how_to_name_it(capsys, t
         f"{tmp_path}/story.yaml); this replay is a run of scenario 'story': name its file "
         "with itsm replay elsewhere/run.json --scenario PATH"]
     assert main(["replay", "elsewhere/run.json", "--scenario", "mine/story.yaml"]) == 0
+
+
+def test_every_problem_of_a_decisions_or_experiment_file_is_printed_with_exit_2(capsys,
+                                                                               tmp_path):
+    decisions = tmp_path / "bad.yaml"
+    decisions.write_text("policy: nope\ndecisions:\n  - {point: prep, levers: [trian]}\n"
+                         "  - {at: 100, levers: [temps]}\n  - {at: 200, levers: [temps]}\n"
+                         "  - {at: 300, levers: [temps]}\n")
+    assert main(["run", STORY, "--decisions", str(decisions)]) == 2
+    assert capsys.readouterr() == ("", "".join(f"{decisions}:{line}\n" for line in [
+        "1: policy: no policy 'nope' in scenario story (did you mean 'none'?)",
+        "3: decisions[0].levers[0]: no lever 'trian' in scenario story (did you mean "
+        "'train'?)",
+        "5: decisions[2].levers[0]: temps can be pulled only once in a run, and decisions[1] "
+        "pulls it already: take it out of one of the two, or make the lever repeatable: true "
+        "in scenario story"]))
+    experiment = tmp_path / "exp.yaml"
+    experiment.write_text("scenario: softphone-cutover\nvariants:\n  base: {}\n"
+                          "  mixed: {decisions: {preparation: [temp-staff], monday: []}}\n"
+                          "  hyper: {decisions: {preparation: [hyper-care]}}\n")
+    assert main(["validate", str(experiment)]) == 2
+    assert capsys.readouterr() == ("", "".join(f"{experiment}:{line}\n" for line in [
+        "4: variants.mixed.decisions.preparation[0]: decision point preparation does not "
+        "offer temp-staff (it offers: brief-help-desk, train-users, clear-communication, "
+        "pilot-group, floor-walkers, hypercare, keep-wired-lines, postpone)",
+        "4: variants.mixed.decisions.monday: no decision point 'monday' in scenario "
+        "softphone-cutover (it has: preparation, queue-building, tuesday-morning)",
+        "5: variants.hyper.decisions.preparation[0]: no lever 'hyper-care' in scenario "
+        "softphone-cutover (did you mean 'hypercare'?)"]))
