@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
+#: The reader of our output stopped early: the status of a Unix tool killed by SIGPIPE.
+EXIT_BROKEN_PIPE = 128 + 13
 #: More would not make a confidence interval meaningfully narrower, only fill the memory.
 MAX_REPLICATIONS = 10_000
 
@@ -66,11 +68,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("itsm: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
-        # whoever read our output stopped early (`itsm run ... | head`): say nothing more;
-        # point stdout at /dev/null so the interpreter's final flush cannot fail again
+        # whoever read our output stopped early (`itsm run ... | head`): say nothing more,
+        # and end as a Unix tool stopped by SIGPIPE does (128 + 13: what the shell shows
+        # for `seq 1000000 | head -1`); point stdout at /dev/null so the interpreter's
+        # final flush cannot fail again
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return 1
+        return EXIT_BROKEN_PIPE
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -137,7 +141,9 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--scenario", metavar="PATH",
                         help="the scenario file, when it is not where the replay says")
     replay.add_argument("--json", action="store_true", help="print one JSON object")
-    replay.add_argument("--events-csv", metavar="FILE", help="write its event log as CSV")
+    replay.add_argument("--events-csv", metavar="FILE",
+                        help="write its event log as CSV ('-': to standard output, instead "
+                             "of the decisions and figures)")
     replay.set_defaults(action=cmd_replay)
 
     compare = sub.add_parser(
@@ -365,6 +371,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.engine import Simulation
     from sim.replications import run_replications
 
+    to_stdout = _events_to_stdout(args, "the figures")
     scenario = resolve_scenario(args.scenario)
     plan = _plan(scenario, getattr(args, "policy", None), getattr(args, "decisions", None))
 
@@ -376,28 +383,24 @@ def cmd_run(args: argparse.Namespace) -> int:
         from sim.history import check_history
 
         check_history(args.db)
-    if args.events_csv == "-":
-        from sim.export import write_events_csv
-
-        outcome = first_run()
-        write_events_csv(outcome, sys.stdout)
-        if record:
-            _record(outcome, args)
-        return EXIT_OK
     replay_file = (_OutputFile(args.save_replay, "--save-replay")
                    if getattr(args, "save_replay", None) else None)
     # claim the output file before the run, so a bad name fails at once, not after it
-    events_file = _OutputFile(args.events_csv, "--events-csv") if args.events_csv else None
+    events_file = (_OutputFile(args.events_csv, "--events-csv")
+                   if args.events_csv and not to_stdout else None)
     try:
-        with _Progress() as progress:
-            result = run_replications(scenario, args.seed, args.replications,
-                                      workers=args.workers, progress=progress.update,
-                                      decisions=plan, keep=decided)
-        outcome = first_run() if (events_file or replay_file or record) else None
-        if events_file:
+        if not to_stdout:  # the event log on standard output is instead of the figures
+            with _Progress() as progress:
+                result = run_replications(scenario, args.seed, args.replications,
+                                          workers=args.workers, progress=progress.update,
+                                          decisions=plan, keep=decided)
+        outcome = (first_run() if (to_stdout or events_file or replay_file or record)
+                   else None)
+        if to_stdout or events_file:
             from sim.export import write_events_csv
 
-            rows = write_events_csv(outcome, events_file.handle)
+            rows = write_events_csv(outcome, sys.stdout if to_stdout else events_file.handle)
+        if events_file:
             events_file.commit()
             print(f"itsm: wrote {rows:,} events of the first replication (replication 0) "
                   f"to {args.events_csv}",
@@ -417,6 +420,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         for output in (events_file, replay_file):
             if output:
                 output.discard()
+    if to_stdout:
+        return EXIT_OK
     summary = result.summary()
     if args.json:
         found = {
@@ -433,6 +438,24 @@ def cmd_run(args: argparse.Namespace) -> int:
         _print_table(scenario, args, summary)
         print_decisions(scenario, _answered_by(args), result.kept)
     return EXIT_OK
+
+
+def _events_to_stdout(args: argparse.Namespace, instead_of: str) -> bool:
+    """`--events-csv -`: the event log goes to standard output, instead of `instead_of`;
+    refused with what else would be asked of standard output (--json) or would not be
+    used (several replications: the event log is the first one's)."""
+    if args.events_csv != "-":
+        return False
+    if args.json:
+        raise UsageError(f"--json and --events-csv - both write to standard output (the "
+                         f"event log instead of {instead_of}): give --events-csv a file "
+                         "name to have both, or leave out one of the two")
+    if getattr(args, "replications", 1) > 1:
+        raise UsageError(f"--events-csv - writes the event log of one run to standard "
+                         f"output, instead of {instead_of}: --replications "
+                         f"{args.replications} would not be used; give --events-csv a file "
+                         "name to have both")
+    return True
 
 
 def _answered_by(args: argparse.Namespace) -> str:
@@ -464,21 +487,30 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from sim import ENGINE_VERSION, resolve_scenario
     from sim.replay import load_replay, replay, scenario_for
 
+    to_stdout = _events_to_stdout(args, "the decisions and figures")
     saved = load_replay(args.file)
     scenario = resolve_scenario(args.scenario) if args.scenario else None
-    scenario = scenario_for(saved, args.file, scenario, given_as=args.scenario)
+    scenario = scenario_for(saved, args.file, scenario, given_as=args.scenario,
+                            how_to_point=f"name its file with itsm replay {args.file} "
+                                         "--scenario PATH")
     outcome = replay(saved, scenario)
     exact = outcome.log.digest() == saved.event_log_sha256
     if args.events_csv:
         from sim.export import write_events_csv
 
-        output = _OutputFile(args.events_csv, "--events-csv")
+        output = None if to_stdout else _OutputFile(args.events_csv, "--events-csv")
         try:
-            write_events_csv(outcome, output.handle)
-            output.commit()
+            write_events_csv(outcome, sys.stdout if to_stdout else output.handle)
+            if output:
+                output.commit()
         finally:
-            output.discard()
-    if args.json:
+            if output:
+                output.discard()
+    if to_stdout:
+        if not exact:
+            print(f"itsm: {args.file}: NOT the same event log as when it was saved",
+                  file=sys.stderr)
+    elif args.json:
         print(json.dumps({"scenario": scenario.id, "seed": saved.seed, "team": saved.team,
                           "reproduced_exactly": exact,
                           "kpis": {k: _json_number(v) for k, v in outcome.kpis().items()}}))

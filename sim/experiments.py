@@ -75,7 +75,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from sim.decisions import Decision, DecisionPlan, check_answer, load_decisions
+from sim.decisions import Decision, DecisionPlan, choice_problems, load_decisions
 from sim.errors import Problem, ScenarioError, field_path, sort_problems
 from sim.replications import (
     PROGRESS_STEPS,
@@ -86,7 +86,18 @@ from sim.replications import (
     run_one,
     run_replications,
 )
-from sim.scenario import Clock, Effect, Goal, Id, Lever, Scenario, Strict, validation_context
+from sim.scenario import (
+    Clock,
+    Effect,
+    Goal,
+    Id,
+    Lever,
+    Scenario,
+    Strict,
+    located,
+    raise_located,
+    validation_context,
+)
 
 #: The most points a sweep may have (a grid of two parameters included).
 MAX_POINTS = 200
@@ -169,21 +180,11 @@ class _Setup(Strict):
         scenario = _scenario_in(info)
         if value is None or scenario is None:
             return value
-        points = [p.id for p in scenario.decision_points]
-        levers = [lever.id for lever in scenario.levers]
-        for point, chosen in value.items():
-            if point not in points:
-                raise PydanticCustomError(
-                    "experiment_point", "no decision point {p} in scenario {s} (it has: "
-                    "{known})", {"p": repr(point), "s": scenario.id,
-                                 "known": ", ".join(points) or "none"})
-            unknown = [lever for lever in chosen if lever not in levers]
-            if unknown:
-                raise PydanticCustomError(
-                    "experiment_lever", "no lever {l} in scenario {s} (it has: {known})",
-                    {"l": ", ".join(unknown), "s": scenario.id,
-                     "known": ", ".join(levers) or "none"})
-            check_answer(scenario, point, chosen)
+        # every problem of every answer, each at its place (a lever at its item)
+        raise_located("decisions", [
+            problem for point, chosen in value.items()
+            for problem in choice_problems(scenario, chosen, point, levers_at=(point,),
+                                           point_at=(point,), answer_at=(point,))])
         return value
 
     @model_validator(mode="after")
@@ -224,21 +225,21 @@ class SweepParameter(Strict):
                 "sweep_operation", "give exactly one of set, add, multiply, with the list of "
                 "values to try (got {got})", {"got": ", ".join(operations) or "none"})
         values = self.values
-        twice = sorted({v for v in values if values.count(v) > 1})
-        if twice:
-            raise PydanticCustomError("sweep_twice", "each value once: {v} is given twice",
-                                      {"v": ", ".join(f"{v:g}" for v in twice)})
+        # each value again at its own item: `sweep.parameters[0].add[2]`
+        problems = [located((self.operation, i), "sweep_twice", "each value once: {v} is "
+                            "given already as {op}[{first}]", v=f"{value:g}",
+                            op=self.operation, first=values.index(value))
+                    for i, value in enumerate(values) if values.index(value) < i]
         context = info.context if isinstance(info.context, dict) else {}
-        if _scenario_in(info) is None:
-            return self
-        for value in values:
+        for value in values if _scenario_in(info) is not None else []:
             try:
                 Effect.model_validate({"target": self.target, self.operation: value},
                                       context=context)
             except ValidationError as error:
                 first = error.errors(include_url=False)[0]
-                raise PydanticCustomError("sweep_target", "{why}",
-                                          {"why": _error_text(first)}) from None
+                problems.append(located((), "sweep_target", "{why}", why=_error_text(first)))
+                break
+        raise_located("sweep parameter", problems)
         return self
 
 
@@ -419,7 +420,7 @@ def _load(source: str | Path, source_name: str, base_dir: Path, name: str) -> Ex
 
     scenario = _scenario_of(data, base_dir, source_name, where, problems)
     _kpis_once(data, source_name, where, problems)
-    _share_goals(data, source_name, where, problems)
+    _share_goals(data, scenario, source_name, where, problems)
     window = _measure_window(data, scenario, source_name, where, problems)
     if data.get("variants") is not None and data.get("sweep") is not None:
         line, _ = where("sweep", key=True)
@@ -479,12 +480,17 @@ def _kpis_once(data: dict, source_name: str, where, problems: list[Problem]) -> 
             first[kpi] = i
 
 
-def _share_goals(data: dict, source_name: str, where, problems: list[Problem]) -> None:
+def _share_goals(data: dict, scenario: Scenario | None, source_name: str, where,
+                 problems: list[Problem]) -> None:
     """A goal on a share (abandonment, FCR, a utilisation) is a fraction: `at_most: 8` for
-    8% would be met by every run, silently."""
-    from sim.kpis import percent_goals
+    8% would be met by every run, silently. (Not for a figure the scenario does not have:
+    that is the goal's problem, told once.)"""
+    from sim.kpis import kpi_names, percent_goals
 
+    known = kpi_names(scenario) if scenario is not None else None
     for kpi, bound, message in percent_goals(data.get("goals")):
+        if known is not None and kpi not in known:
+            continue
         line, shown = where("goals", kpi, bound)
         problems.append(Problem(source_name, line, shown, message))
 

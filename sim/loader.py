@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import math
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -36,6 +37,8 @@ __all__ = [
     "Problem",
     "ScenarioError",
     "load_scenario",
+    "located_problems",
+    "problems_at",
     "scenario_from_data",
     "scenario_from_text",
     "validate_files",
@@ -87,9 +90,14 @@ def _load(source: str | os.PathLike, source_name: str) -> Scenario:
 def _validated(data: Any, source_name: str, marks: Any, problems: list[Problem]) -> Scenario:
     with _no_crash(source_name):
         problems = problems + _duplicate_ids(data, source_name, marks)
-        problems += _percent_goals(data, source_name, marks)
+        problems += _goal_names(data, source_name, marks)
+        problems += _category_rules(data, source_name, marks)
         scenario, found = _validation(data, source_name, marks)
-    problems += found
+        problems += found
+        # a goal on a figure the scenario does not have: that, not also its bound
+        wrong = {p.path for p in problems}
+        problems += [p for p in _percent_goals(data, source_name, marks)
+                     if p.path.rsplit(".", 1)[0] not in wrong]
     if problems or scenario is None:
         raise ScenarioError(sort_problems(problems))
     return scenario
@@ -154,6 +162,38 @@ def _duplicate_ids(data: Any, source_name: str, marks: Any) -> list[Problem]:
                 "escalation targets name either, so their ids must differ",
             ))
     return problems
+
+
+def _category_rules(data: Any, source_name: str, marks: Any) -> list[Problem]:
+    """The rules between a category's fields, told from the file as read: pydantic checks
+    them only once every field of the category is right, and `channel: fax` would hide
+    that `fcr: 0.5` has nowhere to go. (When the category is right, its own check says the
+    same, and the two are one line.)"""
+    from sim.scenario import category_rule_errors, declared_ids
+
+    categories = data.get("categories") if isinstance(data, dict) else None
+    teams = declared_ids(data).get("teams")
+    return [Problem(source_name, _line(marks, ("categories", i)),
+                    field_path(("categories", i), data), error.message())
+            for i, category in enumerate(categories if isinstance(categories, list) else [])
+            if isinstance(category, dict)
+            for error in category_rule_errors(category, teams)]
+
+
+def _goal_names(data: Any, source_name: str, marks: Any) -> list[Problem]:
+    """Goals on names that are no key figure of any scenario (`happiness`), told from the
+    file as read, so that they are reported with every other problem (the scenario's own
+    check, which knows its figures, says the same in the same words)."""
+    from sim.scenario import goal_name_problem
+
+    goals = data.get("goals") if isinstance(data, dict) else None
+    if not isinstance(goals, dict):
+        return []
+    departments = bool(data.get("departments"))
+    return [Problem(source_name, _line(marks, ("goals", name)),
+                    field_path(("goals", name), data), wrong)
+            for name in goals
+            if isinstance(name, str) and (wrong := goal_name_problem(name, None, departments))]
 
 
 def _percent_goals(data: Any, source_name: str, marks: Any) -> list[Problem]:
@@ -239,6 +279,16 @@ def located_problems(error: ValidationError, data: Any, source_name: str, marks:
     errors = error.errors(include_url=False)
     spots = _without_losing_branches([_spot(e, data, root) for e in errors])
     return _problems(spots, data, source_name, marks)
+
+
+def problems_at(details: list, data: Any, source_name: str, marks: Any,
+                root: type = Scenario) -> list[Problem]:
+    """Problems found by a check of our own (`sim.scenario.located` ones, each at its path
+    through `data`, validated as `root`), located like pydantic's."""
+    if not details:
+        return []
+    error = ValidationError.from_exception_data(root.__name__, details)
+    return located_problems(error, data, source_name, marks, root)
 
 
 def _spot(error: dict, data: Any, root: type = Scenario) -> _Spot:
@@ -419,7 +469,10 @@ def _problems(spots: list[_Spot], data: Any, source_name: str, marks: Any) -> li
     # A value that fits no branch at all: one line saying every type that would do.
     for group in wrong_type.values():
         expected = " or ".join(dict.fromkeys(_EXPECTED[s.kind] for s in group))
-        message = f"expected {expected}, got {shown(group[0].error['input'])}"
+        value = group[0].error["input"]
+        hint = _number_as_text(value, "float_type" if any(s.kind.startswith("float")
+                                                          for s in group) else "int_type")
+        message = f"expected {expected}, got {shown(value)}{hint}"
         problems.append(_problem(group[0], message, data, source_name, marks))
     return problems
 
@@ -454,7 +507,7 @@ def _message(spot: _Spot) -> str:
     if special is not None:
         message = special(spot)
     elif kind in _EXPECTED:
-        message = f"expected {_EXPECTED[kind]}, got {shown(value)}"
+        message = f"expected {_EXPECTED[kind]}, got {shown(value)}{_number_as_text(value, kind)}"
     elif error["msg"].startswith("Input should be "):
         message = f"expected {error['msg'].removeprefix('Input should be ')}, got {shown(value)}"
     else:
@@ -463,6 +516,29 @@ def _message(spot: _Spot) -> str:
         key = spot.path[-1] if spot.path else value
         return f"key {shown(key)}: {message}"
     return message
+
+
+def _number_as_text(value: Any, kind: str) -> str:
+    """A number in a form YAML 1.1 reads as text (`1e1`, `5e-3`, `1E5`: its exponents need
+    a dot and a sign), said with how to write it; "" for anything else."""
+    if not isinstance(value, str) or not kind.startswith(("float", "int")):
+        return ""
+    try:
+        number = float(value.replace("_", ""))
+    except ValueError:
+        return ""
+    if not math.isfinite(number) or not any(c in value for c in "eE"):
+        return ""
+    plain = number_text(number)
+    if kind.startswith("int"):
+        whole = number.is_integer() and "e" not in plain
+        return f" (YAML reads {value} as text, not as a number: write {plain})" if whole else ""
+    mantissa, exponent = f"{number:.15e}".split("e")
+    mantissa = mantissa.rstrip("0") + ("0" if mantissa.rstrip("0").endswith(".") else "")
+    exponent_form = f"{mantissa}e{int(exponent):+d}"  # 1.0e+1: what YAML 1.1 reads
+    written = exponent_form if "e" in plain else f"{plain}, or {exponent_form}"
+    return (f" (YAML reads {value} as text, not as a number: write {written} with a dot and "
+            "a signed exponent)")
 
 
 #: Errors about a field that is not in the file at all.

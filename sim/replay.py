@@ -24,9 +24,18 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from sim.decisions import Decision, DecisionPlan
 from sim.errors import Problem, ScenarioError
@@ -52,8 +61,16 @@ class _Decision(BaseModel):
 
     levers: list[str]
     point: str | None = None
-    occurrence: int | None = None
-    at_min: float | None = None
+    occurrence: Annotated[int, Field(ge=1)] | None = None
+    at_min: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
+
+    @model_validator(mode="after")
+    def _when(self) -> _Decision:
+        if self.point is None and self.at_min is None:
+            raise PydanticCustomError(
+                "replay_decision", "a decision names its point (an answer) or its at_min (a "
+                "free decision), and this one gives neither", {})
+        return self
 
 
 class _ScenarioRef(BaseModel):
@@ -76,12 +93,25 @@ class ReplayFile(BaseModel):
     seed: int = Field(ge=0)
     replication: int = Field(ge=0, default=0)
     team: str = ""
-    decisions: list[_Decision] = []
+    decisions: list[_Decision]
     event_log_sha256: str = ""
     kpis: dict[str, float | None] = {}
     #: lines of the file it was read from, by path (for messages about it); None for a
     #: replay made in memory
     _marks: Marks | None = PrivateAttr(default=None)
+    #: the folder of the file it was read from (a relative scenario source is looked for
+    #: there first); None for a replay made in memory
+    _folder: Path | None = PrivateAttr(default=None)
+
+    @field_validator("version")
+    @classmethod
+    def _readable(cls, version: int) -> int:
+        if version != VERSION:
+            raise PydanticCustomError(
+                "replay_version", "this replay file is of version {v}, and this itsm reads "
+                "version {known} only (was it saved by another version of itsm?)",
+                {"v": version, "known": VERSION})
+        return version
 
     def line_of(self, *path: str) -> int | None:
         """The line of `path` (e.g. "scenario", "sha256") in the file read, if known."""
@@ -119,15 +149,15 @@ def save_replay(replay: ReplayFile, path: str | os.PathLike) -> None:
 
 
 def load_replay(path: str | os.PathLike) -> ReplayFile:
-    """Read a replay file; any problem is a located ScenarioError."""
+    """Read a replay file; any problem is a located ScenarioError. (Its decisions are
+    checked against its scenario by `scenario_for`, once the scenario is known.)"""
     from sim.loader import located_problems
-    from sim.yamlsafe import KIND_WORDS, file_kind, read_yaml
+    from sim.yamlsafe import KIND_WORDS, file_kind, read_json
 
     name = str(path)
     expected = ("a replay file (a JSON object with the scenario, the seed and the decisions: "
                 "itsm run --save-replay FILE writes one)")
-    # JSON is YAML, read as safely
-    data, marks = read_yaml(Path(path), source_name=name, expected=expected)
+    data, marks = read_json(Path(path), source_name=name, expected=expected)
     kind = file_kind(data)
     if kind not in (None, "replay"):  # one sentence, not every field of it listed as wrong
         raise ScenarioError([Problem(name, 1, "", f"this is {KIND_WORDS[kind]}, not a replay "
@@ -142,18 +172,21 @@ def load_replay(path: str | os.PathLike) -> ReplayFile:
         raise ScenarioError(located_problems(error, data, name, marks,
                                              root=ReplayFile)) from None
     saved._marks = marks
+    saved._folder = Path(path).resolve().parent
     return saved
 
 
 def scenario_for(replay: ReplayFile, name: str, scenario: Scenario | None = None,
-                 given_as: str | None = None) -> Scenario:
+                 given_as: str | None = None, how_to_point: str = "") -> Scenario:
     """The replay's scenario (given, or found again by its source), refused when it is
-    another scenario or has changed. `given_as`: how the given scenario was named (the path
-    after --scenario), for the message; else the replay's own source names it."""
-    from sim.builtin import resolve_scenario
-
+    another scenario or has changed, or when the replay's decisions do not fit it.
+    `given_as`: how the given scenario was named (the path after --scenario), for the
+    message; else the replay's own source names it. A source that is a relative path is
+    looked for next to the replay file first, then from the current folder;
+    `how_to_point` says, when it is in neither, how to name it instead (e.g. "give its
+    path with --scenario PATH")."""
     if scenario is None:
-        scenario = resolve_scenario(replay.scenario.source)
+        scenario = _saved_scenario(replay, name, how_to_point)
     saved = replay.scenario
     where = given_as or saved.source
     if scenario.id != saved.id:
@@ -167,7 +200,61 @@ def scenario_for(replay: ReplayFile, name: str, scenario: Scenario | None = None
             f"the scenario {where} has changed since this replay was saved (its content "
             f"hash differs), so replaying it would not reproduce the run; replay it with "
             f"the scenario as it was")])
+    _check_decisions(replay, name, scenario)
     return scenario
+
+
+def _saved_scenario(replay: ReplayFile, name: str, how_to_point: str) -> Scenario:
+    """The scenario the replay names: a built-in id, or a file (a relative path next to
+    the replay file first, as the replay may have been moved with it)."""
+    from sim.builtin import resolve_scenario, scenarios_dir
+
+    source = replay.scenario.source
+    looks_like_path = Path(source).suffix in (".yaml", ".yml") or "/" in source \
+        or os.sep in source
+    candidates = [Path(source)]
+    if replay._folder is not None and not Path(source).is_absolute():
+        candidates.insert(0, replay._folder / source)
+    for candidate in candidates:
+        if candidate.is_file():
+            return resolve_scenario(candidate)
+    if not looks_like_path and (scenarios_dir() / f"{source}.yaml").is_file():
+        return resolve_scenario(source)
+    looked = " and ".join(dict.fromkeys(str(c.resolve()) for c in candidates))
+    what = "no scenario file" if looks_like_path else "no built-in scenario and no file"
+    raise ScenarioError([Problem(
+        name, replay.line_of("scenario", "source"), "scenario.source",
+        f"{what} {source} (looked for {looked}); this replay is a run of scenario "
+        f"{replay.scenario.id!r}: "
+        + (how_to_point or "put its file where the replay says"))])
+
+
+def _check_decisions(replay: ReplayFile, name: str, scenario: Scenario) -> None:
+    """The replay's decisions checked as a decisions file's are (`sim.decisions`): levers
+    and points the scenario has, answers it allows, a lever that can be pulled once pulled
+    once, and every moment within the run. A saved run passes; an edited file would
+    otherwise stop the engine half-way."""
+    from sim.decisions import choice_problems, twice_problems
+    from sim.loader import problems_at
+    from sim.scenario import located
+
+    details = []
+    for i, decision in enumerate(replay.decisions):
+        details += choice_problems(scenario, decision.levers, decision.point,
+                                   levers_at=("decisions", i, "levers"),
+                                   point_at=("decisions", i, "point"),
+                                   answer_at=("decisions", i))
+        end = float(scenario.clock.duration)
+        if decision.at_min is not None and decision.at_min > end:
+            details.append(located(("decisions", i, "at_min"), "replay_after_end",
+                                   "minute {t} is after the end of the run (minute {end})",
+                                   t=f"{decision.at_min:g}", end=f"{end:g}"))
+    details += twice_problems(scenario, [(d.levers, d.point, d.occurrence)
+                                         for d in replay.decisions])
+    problems = problems_at(details, replay.model_dump(mode="json"), name, replay._marks,
+                           root=ReplayFile)
+    if problems:
+        raise ScenarioError(problems)
 
 
 def replay(replay_file: ReplayFile, scenario: Scenario) -> Any:

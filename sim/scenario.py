@@ -48,6 +48,10 @@ MAX_STAFF = 10_000
 MAX_HEADCOUNT = 10_000_000
 #: The most contacts one run may simulate (~a minute of computing, a few hundred MB).
 MAX_CONTACTS = 10_000_000
+#: Checks of decision points' conditions one run may make (the run's duration over
+#: `check_every_min`, times the points with a condition): each reads what happened since the
+#: last, so that far more checks than contacts would only slow the run down.
+MAX_CONDITION_CHECKS = 1_000_000
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -711,48 +715,59 @@ class Category(Strict):
     blocks_work: Share = 0.0
 
     @model_validator(mode="after")
-    def _consistent(self) -> Category:
-        if self.channel is not None and self.channels is not None:
-            raise PydanticCustomError(
-                "channel_twice", "give channel (one) or channels (a mix), not both", {}
-            )
-        if self.escalate_to is not None and self.route is not None:
-            raise PydanticCustomError(
-                "escalation_twice", "give escalate_to (one group) or route (a workflow), not both",
-                {})
-        if self.route is not None and self.reassign is not None:
-            raise PydanticCustomError(
-                "route_reassign", "a route already says where the ticket goes; drop reassign",
-                {})
-        if self.fcr < 1 and self.escalate_to is None and self.route is None:
-            raise PydanticCustomError(
-                "escalation_missing",
-                "fcr is below 1, so escalate_to is required: the team or supplier that takes "
-                "the tickets the service desk cannot resolve (or route: a workflow)", {},
-            )
-        return self
-
-    @model_validator(mode="after")
-    def _resolver_time(self, info: ValidationInfo) -> Category:
-        # A team needs the category's resolve time; a supplier works to its own contract.
-        teams = _known_ids(info, "teams")
-        if teams is None or self.resolve is not None:
-            return self
-        targets = [self.escalate_to, *(self.route or [])]
-        targets += [self.reassign.to] if self.reassign else []
-        team_targets = [t for t in targets if t in teams]
-        if team_targets:
-            raise PydanticCustomError(
-                "resolve_missing",
-                "tickets go to team {team}, so resolve is required: how long the team works "
-                "on one (a distribution in minutes)", {"team": team_targets[0]},
-            )
+    def _consistent(self, info: ValidationInfo) -> Category:
+        raise_located("Category", [
+            InitErrorDetails(type=error, loc=(), input=None)
+            for error in category_rule_errors(self.__dict__, _known_ids(info, "teams"))])
         return self
 
     @property
     def priority(self) -> int:
         """ITIL priority 1 (critical) to 5 (planning) from impact and urgency."""
         return self.impact + self.urgency - 1
+
+
+def category_rule_errors(category: dict[str, Any],
+                         teams: list[str] | None) -> list[PydanticCustomError]:
+    """The rules between a category's fields (channel or channels; escalate_to or route;
+    fcr below 1 needs somewhere to go; a team it goes to needs a resolve time), on its
+    fields by name: a validated category's, or the mapping the file has, so that the
+    loader can tell them even when a field of the category is wrong in itself (a field
+    absent or not a number counts as not given)."""
+    def given(name: str) -> bool:
+        return category.get(name) is not None
+
+    errors = []
+    if given("channel") and given("channels"):
+        errors.append(PydanticCustomError(
+            "channel_twice", "give channel (one) or channels (a mix), not both", {}))
+    if given("escalate_to") and given("route"):
+        errors.append(PydanticCustomError(
+            "escalation_twice", "give escalate_to (one group) or route (a workflow), not both",
+            {}))
+    if given("route") and given("reassign"):
+        errors.append(PydanticCustomError(
+            "route_reassign", "a route already says where the ticket goes; drop reassign", {}))
+    fcr = category.get("fcr")
+    if _raw_number(fcr) is not None and fcr < 1 and not given("escalate_to") \
+            and not given("route"):
+        errors.append(PydanticCustomError(
+            "escalation_missing",
+            "fcr is below 1, so escalate_to is required: the team or supplier that takes "
+            "the tickets the service desk cannot resolve (or route: a workflow)", {}))
+    # A team needs the category's resolve time; a supplier works to its own contract.
+    if teams is not None and not given("resolve"):
+        route, reassign = category.get("route"), category.get("reassign")
+        targets = [category.get("escalate_to"), *(route if isinstance(route, list) else [])]
+        targets.append(reassign.get("to") if isinstance(reassign, dict)
+                       else getattr(reassign, "to", None))
+        team_targets = [t for t in targets if isinstance(t, str) and t in teams]
+        if team_targets:
+            errors.append(PydanticCustomError(
+                "resolve_missing",
+                "tickets go to team {team}, so resolve is required: how long the team works "
+                "on one (a distribution in minutes)", {"team": team_targets[0]}))
+    return errors
 
 
 class SlaTarget(Strict):
@@ -1197,6 +1212,7 @@ class Scenario(Strict):
             _check_run_size(total, "in all categories together")
         except PydanticCustomError as error:
             yield located(("categories",), error.type, error.message())
+        yield from self._check_problems()
         if self.calendar is None:
             for kind, groups in (("teams", self.teams), ("suppliers", self.suppliers)):
                 for i, group in enumerate(groups):
@@ -1204,13 +1220,36 @@ class Scenario(Strict):
                         yield located((kind, i, "hours"), "no_calendar",
                                       "business hours need a calendar, and this scenario has "
                                       "none: add a calendar, or work hours: always")
-        from sim.kpis import is_kpi_name
-
         for name in self.goals:
-            if not is_kpi_name(name, self):
-                yield located(("goals", name), "goal_name",
-                              "not a key figure of this scenario (see the figures `itsm run` "
-                              "prints, e.g. abandonment_rate, asa_min, fcr, satisfaction)")
+            wrong = goal_name_problem(name, self)
+            if wrong:
+                yield located(("goals", name), "goal_name", "{why}", why=wrong)
+
+    def _check_problems(self) -> Iterator[InitErrorDetails]:
+        """Conditions checked so often that the run would take forever (0.001 minutes over
+        a week: 7 million checks), at check_every_min (or the decision points, when the file
+        keeps the default)."""
+        conditions = sum(1 for p in self.decision_points if p.when is not None)
+        checks = self.clock.duration / self.check_every_min * conditions
+        if checks <= MAX_CONDITION_CHECKS:
+            return
+        # the least interval that keeps within the limit, rounded up to a number people write
+        least = self.clock.duration * conditions / MAX_CONDITION_CHECKS
+        steps = [k / 100 for k in range(1, 10)] + [k / 10 for k in range(1, 10)] \
+            + list(range(1, 1441))
+        step = next((step for step in steps if step >= least), None)
+        how = (f"check less often (check_every_min: {step:g} or more), or give fewer points "
+               "a condition" if step is not None else
+               "give fewer points a condition, or make the run shorter")
+        where = ("check_every_min",) if "check_every_min" in self.model_fields_set \
+            else ("decision_points",)
+        yield located(where, "too_many_checks",
+                      "{n} decision point{s} with a condition, checked every {every} minutes "
+                      "over the run's {duration} minutes: {checks} checks, more than the "
+                      "{limit} one run may make; {how}",
+                      n=conditions, s="" if conditions == 1 else "s",
+                      every=f"{self.check_every_min:g}", duration=f"{self.clock.duration:,.0f}",
+                      checks=f"{checks:,.0f}", limit=f"{MAX_CONDITION_CHECKS:,}", how=how)
 
     # -- look-ups used by the engine and the reports ------------------------------------------
 
@@ -1253,6 +1292,53 @@ class Scenario(Strict):
             if t.tier == 1:
                 return t.id
         return self.teams[0].id
+
+
+def goal_name_problem(name: str, scenario: Scenario | None = None,
+                      has_departments: bool | None = None) -> str | None:
+    """What is wrong with the key figure a goal names, or None. Without the `scenario` (a
+    file that could not be read whole), only a name that is no key figure of any scenario,
+    or one about people where the file has no departments (`has_departments`), is told, in
+    the same words as with it: the loader reports it with the file's other problems, and
+    the two reports are one."""
+    from sim.kpis import KPI_LABELS, kpi_label, kpi_names
+
+    if kpi_label(name)[0] == name:  # not even the shape of a key figure's name
+        return "not a key figure " + _close_words(name, list(KPI_LABELS), "")
+    if scenario is not None:
+        has_departments = bool(scenario.departments)
+    if has_departments is False and (name in _people_figures()
+                                     or name.startswith("satisfaction_")):
+        return (f"{name} is measured on the people IT serves, and this scenario declares no "
+                "departments: declare them (with their headcount), or leave this goal out")
+    if scenario is None:
+        return None
+    known = sorted(kpi_names(scenario))
+    if name in known:
+        return None
+    return "not a key figure of this scenario " + _close_words(name, known, " for it")
+
+
+def _people_figures() -> set[str]:
+    """The key figures that only a scenario with departments has (satisfaction, csat, ...):
+    those a scenario of nothing at all lacks."""
+    from types import SimpleNamespace
+
+    from sim.kpis import KPI_LABELS, kpi_names
+
+    nothing = SimpleNamespace(categories=[], teams=[], suppliers=[], departments=[],
+                              channels_of=lambda category: set())
+    return set(KPI_LABELS) - kpi_names(nothing)
+
+
+def _close_words(name: str, known: list[str], words: str) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    if close:
+        return f"(did you mean '{close[0]}'?)"
+    return (f"(see the figures `itsm run` prints{words}, e.g. abandonment_rate, asa_min, "
+            "fcr, mean_wait_min)")
 
 
 # ---------------------------------------------------------------------------------------------

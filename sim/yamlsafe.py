@@ -18,6 +18,7 @@ mapping key, by path (`('teams', 0, 'staff')`). Problems are raised as `Scenario
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
@@ -94,6 +95,33 @@ def read_yaml(
     if collect is not None:
         collect.extend(builder.problems)
     return data, builder.marks
+
+
+def read_json(
+    source: str | bytes | os.PathLike, *, source_name: str, expected: str
+) -> tuple[dict, Marks]:
+    """Read a JSON file (a replay file) as `read_yaml` reads YAML: its syntax checked as
+    JSON, so that a file cut short is told as such, in JSON's words; then read by the YAML
+    reader (JSON is YAML), for the same limits and the line of every value."""
+    text = _text_of(source, source_name)
+    if text.strip():  # an empty file: read_yaml says what it should have held
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as error:
+            raise _fail(source_name, error.lineno, _json_error_words(error, text)) from None
+        except RecursionError:
+            pass  # nested deeper than json reads: the YAML reader says how deep is allowed
+    return read_yaml(text, source_name=source_name, expected=expected)
+
+
+def _json_error_words(error: json.JSONDecodeError, text: str) -> str:
+    # "unterminated string starting at column 12", "expecting ',' delimiter at column 5"
+    message = (f"JSON syntax error: {error.msg[0].lower()}{error.msg[1:].removesuffix(' at')} "
+               f"at column {error.colno}")
+    if error.msg.startswith("Unterminated string") or error.pos >= len(text.rstrip()):
+        return (message + ". The file ends before the JSON is complete: was it cut short "
+                "(copied in part, or saved while it was being written)?")
+    return message
 
 
 def file_kind(data: Any) -> str | None:

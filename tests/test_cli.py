@@ -359,16 +359,48 @@ def test_replications_are_capped(capsys):
     assert "at most 10,000" in capsys.readouterr().err
 
 
-def test_output_cut_short_by_the_reader_is_not_an_error_trace():
-    """`itsm run ... | head -1`: no traceback when the reader stops early."""
-    process = subprocess.Popen([sys.executable, "-m", "cli.main", "run", "normal-week",
-                                "--events-csv", "-"], cwd=ROOT, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
-    process.stdout.readline()
-    process.stdout.close()
+@pytest.mark.parametrize("args", [("run", "normal-week", "--events-csv", "-"),
+                                  ("run", "normal-week")])
+def test_output_cut_short_by_the_reader_ends_quietly_as_a_unix_tool_does(args):
+    """`itsm run ... | head -1`: nothing on stderr, and the status of a tool stopped by
+    SIGPIPE (141, as `seq 1000000 | head -1` gives), not 1 as if the run had failed."""
+    process = subprocess.Popen([sys.executable, "-m", "cli.main", *args], cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if args[-1] == "-":
+        process.stdout.readline()  # the reader takes a line of the event log, then stops
+    process.stdout.close()  # (for the table: before a line of it is written)
     stderr = process.stderr.read()
-    process.wait(timeout=60)
-    assert "Traceback" not in stderr
+    assert process.wait(timeout=60) == 141
+    assert stderr == ""
+
+
+def test_events_csv_to_standard_output_is_not_mixed_with_json_or_replications(capsys):
+    """The event log on standard output is instead of the figures: --json with it was
+    dropped silently, and so were --replications."""
+    for extra, message in [
+        ("--json", "itsm: --json and --events-csv - both write to standard output (the event "
+                   "log instead of the figures): give --events-csv a file name to have both, "
+                   "or leave out one of the two\n"),
+        ("-r3", "itsm: --events-csv - writes the event log of one run to standard output, "
+                "instead of the figures: --replications 3 would not be used; give "
+                "--events-csv a file name to have both\n")]:
+        assert main(["run", "normal-week", extra, "--events-csv", "-"]) == 2
+        assert capsys.readouterr() == ("", message)
+
+
+def test_replay_writes_its_event_log_to_standard_output_and_keeps_the_replay(capsys,
+                                                                            tmp_path):
+    saved = tmp_path / "run.json"
+    assert main(["run", "normal-week", "--events-csv", "-", "--save-replay", str(saved)]) == 0
+    events = capsys.readouterr().out
+    assert events.startswith("number,incident_state,") and saved.is_file()
+    assert main(["replay", str(saved), "--events-csv", "-"]) == 0
+    assert capsys.readouterr().out == events  # not a file named "-"
+    assert not (ROOT / "-").exists()
+    assert main(["replay", str(saved), "--json", "--events-csv", "-"]) == 2
+    assert capsys.readouterr().err.startswith("itsm: --json and --events-csv - both write to "
+                                              "standard output (the event log instead of "
+                                              "the decisions and figures)")
 
 
 # -- files named on the command line, and what they are ---------------------------------------
@@ -896,13 +928,8 @@ def test_tables_name_departments_teams_and_suppliers_as_the_debrief_does(capsys,
 def test_replay_says_when_each_decision_was_taken_as_itsm_run_does(capsys, tmp_path):
     """Not "at minute 3420": the weekday and time, as `itsm run` and a decisions file write
     them, with the minute for designers."""
-    decisions = tmp_path / "decisions.yaml"
-    decisions.write_text("decisions:\n  - {point: prep, levers: [brief, train]}\n"
-                         "  - {at: \"thu 09:30\", levers: [temps]}\n")
-    saved = tmp_path / "run.json"
-    assert main(["run", STORY, "--decisions", str(decisions), "--save-replay",
-                 str(saved)]) == 0
-    capsys.readouterr()
+    saved, _ = saved_story_run(capsys, tmp_path, "decisions:\n  - {point: prep, levers: "
+                               "[brief, train]}\n  - {at: \"thu 09:30\", levers: [temps]}\n")
     assert main(["replay", str(saved)]) == 0
     out = capsys.readouterr().out
     shown = out.splitlines()[1:out.splitlines().index("")]
@@ -942,3 +969,144 @@ def test_the_printed_figures_given_as_a_replay_or_to_validate_are_named_for_what
                    "decisions: itsm run --save-replay FILE writes one)"]
     assert main(["validate", str(figures)]) == 2
     assert "this is the key figures of a run" in capsys.readouterr().err
+
+
+# -- replay files checked as strictly as decisions files --------------------------------------
+
+
+def saved_story_run(capsys, tmp_path, decided: str = "decisions:\n  - {point: prep, levers: "
+                    "[brief]}\n  - {at: \"tue 10:00\", levers: [temps]}\n") -> tuple[Path, dict]:
+    """A replay of story.yaml and its content, with the decisions file `decided` (by
+    default: prep answered with brief, temps pulled freely on Tuesday)."""
+    decisions = tmp_path / "decisions.yaml"
+    decisions.write_text(decided)
+    saved = tmp_path / "run.json"
+    assert main(["run", STORY, "--decisions", str(decisions), "--save-replay",
+                 str(saved)]) == 0
+    capsys.readouterr()
+    return saved, json.loads(saved.read_text())
+
+
+def replay_refused(capsys, path: Path, data: dict | None = None) -> list[str]:
+    """What `itsm replay FILE` prints about a replay file it refuses (exit 2, nothing on
+    stdout, no traceback), line by line; `data` is written to FILE first, as JSON."""
+    if data is not None:
+        path.write_text(json.dumps(data, indent=2) + "\n")
+    assert main(["replay", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "Traceback" not in captured.err
+    return captured.err.splitlines()
+
+
+def line_with(path: Path, text: str, last: bool = False) -> int:
+    """The number of the first (or the `last`) line of `path` that contains `text`."""
+    found = [n for n, line in enumerate(path.read_text().splitlines(), 1) if text in line]
+    return found[-1 if last else 0]
+
+
+def test_a_replay_pulling_an_unknown_lever_or_a_spent_one_is_refused_at_its_line(capsys,
+                                                                                 tmp_path):
+    """Not the engine's KeyError or ValueError half-way through the run: the checks of a
+    decisions file, located in the JSON file."""
+    saved, data = saved_story_run(capsys, tmp_path)
+    free = next(i for i, d in enumerate(data["decisions"]) if d.get("point") is None)
+    data["decisions"][0]["levers"] = ["brief", "nope"]
+    data["decisions"].append({"levers": ["temps"], "at_min": 5000.0})
+    last = len(data["decisions"]) - 1
+    saved.write_text(json.dumps(data, indent=2) + "\n")
+    nope, again = line_with(saved, '"nope"'), line_with(saved, '"temps"', last=True)
+    assert replay_refused(capsys, saved) == [
+        f"{saved}:{nope}: decisions[0].levers[1]: no lever 'nope' in scenario story (it has: "
+        "brief, train, temps)",
+        f"{saved}:{again}: "
+        f"decisions[{last}].levers[0]: temps can be pulled only once in a run, and "
+        f"decisions[{free}] pulls it already: take it out of one of the two, or make the "
+        "lever repeatable: true in scenario story"]
+
+
+def test_a_replay_file_is_checked_field_by_field(capsys, tmp_path):
+    saved, data = saved_story_run(capsys, tmp_path)
+    free = next(i for i, d in enumerate(data["decisions"]) if d.get("point") is None)
+    wrong = json.loads(json.dumps(data))
+    wrong["version"] = 99
+    wrong["decisions"][free]["at_min"] = -5
+    wrong["decisions"][0]["point"] = "nope"
+    saved.write_text(json.dumps(wrong, indent=2) + "\n")
+    version = line_with(saved, '"version"')
+    assert replay_refused(capsys, saved) == [
+        f"{saved}:{version}: version: this replay file is of version "
+        "99, and this itsm reads version 1 only (was it saved by another version of itsm?)",
+        f"{saved}:{line_with(saved, '-5')}: decisions[{free}].at_min: expected a number >= 0, "
+        "got -5"]
+    # once it reads, its decisions are checked against the scenario: an answer to a point
+    # the scenario does not have is not ignored
+    wrong["version"], wrong["decisions"][free]["at_min"] = 1, 2040.0
+    assert replay_refused(capsys, saved, wrong) == [
+        f"{saved}:{line_with(saved, 'nope')}: decisions[0].point: no decision point "
+        "'nope' in scenario story (it has: prep, busy)"]
+    del wrong["decisions"]
+    assert replay_refused(capsys, saved, wrong) == [
+        f"{saved}:1: decisions: missing required field"]
+    # a file cut short is told as JSON, not as YAML
+    text = json.dumps(data, indent=2)
+    saved.write_text(text[:text.index("\"event_log_sha256\"") + 30])
+    (refused,) = replay_refused(capsys, saved)
+    assert refused.startswith(f"{saved}:{len(saved.read_text().splitlines())}: JSON syntax "
+                              "error: unterminated string starting at column ")
+    assert refused.endswith("The file ends before the JSON is complete: was it cut short "
+                            "(copied in part, or saved while it was being written)?")
+    assert "YAML" not in refused
+
+
+def test_a_replay_finds_its_scenario_next_to_it_or_says_how_to_name_it(capsys, tmp_path,
+                                                                      monkeypatch):
+    """A replay keeps the scenario's path as typed (`story.yaml`): from another folder it
+    is looked for next to the replay file; when it is not there, the message says where it
+    looked and how to name the file."""
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "story.yaml").write_text(Path(STORY).read_text())
+    monkeypatch.chdir(tmp_path / "mine")
+    assert main(["run", "story.yaml", "--save-replay", "run.json"]) == 0
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    assert main(["replay", "mine/run.json"]) == 0
+    assert "reproduced exactly" in capsys.readouterr().out
+    (tmp_path / "elsewhere").mkdir()
+    moved = tmp_path / "elsewhere" / "run.json"
+    (tmp_path / "mine" / "run.json").rename(moved)
+    source = line_with(moved, '"source"')
+    assert replay_refused(capsys, Path("elsewhere/run.json")) == [
+        f"elsewhere/run.json:{source}: scenario.source: no scenario "
+        f"file story.yaml (looked for {tmp_path}/elsewhere/story.yaml and "
+        f"{tmp_path}/story.yaml); this replay is a run of scenario 'story': name its file "
+        "with itsm replay elsewhere/run.json --scenario PATH"]
+    assert main(["replay", "elsewhere/run.json", "--scenario", "mine/story.yaml"]) == 0
+
+
+def test_every_problem_of_a_decisions_or_experiment_file_is_printed_with_exit_2(capsys,
+                                                                               tmp_path):
+    decisions = tmp_path / "bad.yaml"
+    decisions.write_text("policy: nope\ndecisions:\n  - {point: prep, levers: [trian]}\n"
+                         "  - {at: 100, levers: [temps]}\n  - {at: 200, levers: [temps]}\n"
+                         "  - {at: 300, levers: [temps]}\n")
+    assert main(["run", STORY, "--decisions", str(decisions)]) == 2
+    assert capsys.readouterr() == ("", "".join(f"{decisions}:{line}\n" for line in [
+        "1: policy: no policy 'nope' in scenario story (did you mean 'none'?)",
+        "3: decisions[0].levers[0]: no lever 'trian' in scenario story (did you mean "
+        "'train'?)",
+        "5: decisions[2].levers[0]: temps can be pulled only once in a run, and decisions[1] "
+        "pulls it already: take it out of one of the two, or make the lever repeatable: true "
+        "in scenario story"]))
+    experiment = tmp_path / "exp.yaml"
+    experiment.write_text("scenario: softphone-cutover\nvariants:\n  base: {}\n"
+                          "  mixed: {decisions: {preparation: [temp-staff], monday: []}}\n"
+                          "  hyper: {decisions: {preparation: [hyper-care]}}\n")
+    assert main(["validate", str(experiment)]) == 2
+    assert capsys.readouterr() == ("", "".join(f"{experiment}:{line}\n" for line in [
+        "4: variants.mixed.decisions.preparation[0]: decision point preparation does not "
+        "offer temp-staff (it offers: brief-help-desk, train-users, clear-communication, "
+        "pilot-group, floor-walkers, hypercare, keep-wired-lines, postpone)",
+        "4: variants.mixed.decisions.monday: no decision point 'monday' in scenario "
+        "softphone-cutover (it has: preparation, queue-building, tuesday-morning)",
+        "5: variants.hyper.decisions.preparation[0]: no lever 'hyper-care' in scenario "
+        "softphone-cutover (did you mean 'hypercare'?)"]))

@@ -200,12 +200,20 @@ BAD_FILES = {
          r"softphone-cutover \(it has: unprepared, prepared, "]),
     "unknown-decision-point": (
         SOFTPHONE_GOOD.replace("{preparation:", "{prep:"),
-        [r"bad\.yaml:6: variants\.briefed\.decisions: no decision point 'prep' in scenario "
-         r"softphone-cutover"]),
+        [r"bad\.yaml:6: variants\.briefed\.decisions\.prep: no decision point 'prep' in "
+         r"scenario softphone-cutover \(did you mean 'preparation'\?\)"]),
     "lever-not-offered": (
         SOFTPHONE_GOOD.replace("[brief-help-desk]", "[brief-help-desk, temp-staff]"),
-        [r"bad\.yaml:6: variants\.briefed\.decisions: decision point preparation does not "
-         r"offer temp-staff"]),
+        [r"bad\.yaml:6: variants\.briefed\.decisions\.preparation\[1\]: decision point "
+         r"preparation does not offer temp-staff"]),
+    "every-answer-problem": (  # each problem of each answer, each at its item
+        SOFTPHONE_GOOD.replace("{preparation: [brief-help-desk]}",
+                               "{preparation: [temp-staff, hyper-care], monday: [faq-email]}"),
+        [r"bad\.yaml:6: variants\.briefed\.decisions\.preparation\[0\]: decision point "
+         r"preparation does not offer temp-staff",
+         r"bad\.yaml:6: variants\.briefed\.decisions\.preparation\[1\]: no lever "
+         r"'hyper-care' in scenario softphone-cutover \(did you mean 'hypercare'\?\)$",
+         r"bad\.yaml:6: variants\.briefed\.decisions\.monday: no decision point 'monday'"]),
     "unknown-lever-target": (
         SOFTPHONE_GOOD + "  more: {overrides: [{target: teams.helpdesk.staff, add: 2}]}\n"
                          "  other: {overrides: [{target: teams.service-desk.agents, add: 2}]}\n",
@@ -260,7 +268,14 @@ BAD_FILES = {
     "sweep-value-twice": (
         "scenario: softphone-cutover\nsweep:\n  parameters:\n"
         "    - {target: teams.service-desk.staff, add: [0, 1, 1]}\n",
-        [r"bad\.yaml:4: sweep\.parameters\[0\]: each value once: 1 is given twice"]),
+        [r"bad\.yaml:4: sweep\.parameters\[0\]\.add\[2\]: each value once: 1 is given "
+         r"already as add\[1\]$"]),
+    "sweep-value-twice-and-unknown-target": (
+        "scenario: softphone-cutover\nsweep:\n  parameters:\n"
+        "    - {target: teams.service-desk.staf,\n       add: [0, 1, 0]}\n",
+        [r"bad\.yaml:5: sweep\.parameters\[0\]\.add\[2\]: each value once: 0 is given "
+         r"already as add\[0\]$",
+         r"bad\.yaml:4: sweep\.parameters\[0\]: teams\.service-desk has no field 'staf'"]),
     "sweep-unknown-target": (
         "scenario: softphone-cutover\nsweep:\n  parameters:\n"
         "    - {target: teams.service-desk.staf, add: [0, 1]}\n  policy: unprepard\n",
@@ -340,9 +355,9 @@ def test_problems_in_a_decisions_file_are_located_in_that_file(tmp_path):
         load_experiment(path)
     lines = [str(p) for p in caught.value.problems]
     assert len(lines) == 2, lines
-    assert lines[0].startswith(f"{tmp_path}/bad-decisions.yaml:2: decisions[0]: no lever "
-                               "no-such-lever in scenario softphone-cutover")
-    assert lines[1].startswith(f"{tmp_path}/bad-decisions.yaml:3: decisions[1]: expected a "
+    assert lines[0].startswith(f"{tmp_path}/bad-decisions.yaml:2: decisions[0].levers[1]: no "
+                               "lever 'no-such-lever' in scenario softphone-cutover")
+    assert lines[1].startswith(f"{tmp_path}/bad-decisions.yaml:3: decisions[1].at: expected a "
                                "time such as")
 
 

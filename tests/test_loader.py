@@ -8,6 +8,7 @@ the CLI relies on: whatever the input, the loader returns a Scenario or raises S
 from __future__ import annotations
 
 import contextlib
+import io
 import math
 import os
 import uuid
@@ -597,3 +598,111 @@ def test_tabs_and_bad_indentation_are_explained_in_plain_words():
     assert tab[0].line == 5 and "tab" in tab[0].message
     indent = _problems_of(MINIMAL_HEAD + "teams:\n  - id: desk\n   staff: 1\n")
     assert indent[0].line == 6 and "indented" in indent[0].message
+
+
+def validate(tmp_path: Path, text: str) -> tuple[int, list[str]]:
+    """`itsm validate s.yaml` on `text`: its exit status and what it printed on stderr (it
+    prints nothing on stdout for a refused file)."""
+    from cli.main import main
+
+    (tmp_path / "s.yaml").write_text(text, encoding="utf-8")
+    with contextlib.redirect_stderr(io.StringIO()) as err, \
+            contextlib.redirect_stdout(io.StringIO()) as out:
+        status = main(["validate", str(tmp_path / "s.yaml")])
+    assert status != 2 or out.getvalue() == ""
+    return status, [line.replace(f"{tmp_path}/", "") for line in err.getvalue().splitlines()]
+
+
+CHECKED_OFTEN = """\
+id: t
+title: t
+clock: {duration: 7200}
+teams: [{id: desk, staff: 2}]
+categories: [{id: c, arrivals: {per_hour: 3}, handle: {dist: exponential, mean: 5}}]
+levers:
+  - {id: more, name: More, repeatable: true, effects: [{target: teams.desk.staff, add: 1}]}
+decision_points:
+  - {id: q, prompt: Q?, when: {metric: backlog, above: 1000}, levers: [more]}
+check_every_min: 0.001
+"""
+
+
+def test_conditions_checked_too_often_are_refused_saying_the_limit_and_what_to_change(
+        tmp_path):
+    """Checking a condition every 0.001 minutes over a week is 7.2 million checks: the run
+    would crawl (and over ten years never end), so the file is refused where it says so."""
+    assert validate(tmp_path, CHECKED_OFTEN) == (2, [
+        "s.yaml:10: check_every_min: 1 decision point with a condition, checked every 0.001 "
+        "minutes over the run's 7,200 minutes: 7,200,000 checks, more than the 1,000,000 one "
+        "run may make; check less often (check_every_min: 0.01 or more), or give fewer "
+        "points a condition"])
+    # the default interval over ten years: located at the decision points
+    ten_years = CHECKED_OFTEN.replace("7200", "5270400").replace("check_every_min: 0.001\n",
+                                                                  "")
+    assert validate(tmp_path, ten_years) == (2, [
+        "s.yaml:9: decision_points: 1 decision point with a condition, checked every 5 "
+        "minutes over the run's 5,270,400 minutes: 1,054,080 checks, more than the 1,000,000 "
+        "one run may make; check less often (check_every_min: 6 or more), or give fewer "
+        "points a condition"])
+    assert validate(tmp_path, CHECKED_OFTEN.replace("0.001", "0.01"))[0] == 0
+
+
+NO_DEPARTMENTS_GOALS = MINIMAL + """\
+goals:
+  satisfaction: {at_least: 70}
+  csat: {at_least: 90}
+  happiness: {at_least: 1}
+"""
+
+
+def test_a_goal_about_people_without_departments_says_it_needs_departments_once(tmp_path):
+    """Not "not a key figure (... e.g. satisfaction)" for satisfaction itself, and one line
+    for csat in percent, not two: the figure is what is wrong, not its bound."""
+    assert validate(tmp_path, NO_DEPARTMENTS_GOALS) == (2, [
+        "s.yaml:16: goals.satisfaction: satisfaction is measured on the people IT serves, and "
+        "this scenario declares no departments: declare them (with their headcount), or leave "
+        "this goal out",
+        "s.yaml:17: goals.csat: csat is measured on the people IT serves, and this scenario "
+        "declares no departments: declare them (with their headcount), or leave this goal out",
+        "s.yaml:18: goals.happiness: not a key figure (see the figures `itsm run` prints, e.g. "
+        "abandonment_rate, asa_min, fcr, mean_wait_min)"])
+
+
+def test_an_unknown_goal_is_reported_with_the_other_problems_of_the_goals(tmp_path):
+    text = NO_DEPARTMENTS_GOALS.replace("{at_least: 70}", "{at_least: 70, at_most: 90}")
+    status, lines = validate(tmp_path, text.replace("happiness", "abandonmnet_rate"))
+    assert status == 2
+    assert "s.yaml:16: goals.satisfaction: give exactly one of at_most, at_least" in lines
+    assert lines[-1] == ("s.yaml:18: goals.abandonmnet_rate: not a key figure (did you mean "
+                         "'abandonment_rate'?)")
+
+
+def test_a_number_yaml_reads_as_text_is_refused_saying_how_to_write_it(tmp_path):
+    """YAML 1.1 reads `1e1` as the text "1e1" (an exponent needs a dot and a sign): it stays
+    refused, and the message says what to write instead."""
+    text = replaced("mean: 5}", "mean: 1e1}").replace("staff: 10", "staff: 1E2")
+    assert validate(tmp_path, text) == (2, [
+        "s.yaml:6: teams[desk].staff: expected a whole number, got '1E2' (YAML reads 1E2 as "
+        "text, not as a number: write 100)",
+        "s.yaml:11: categories[call].handle.mean: expected a number, got '1e1' (YAML reads 1e1 "
+        "as text, not as a number: write 10, or 1.0e+1 with a dot and a signed exponent)"])
+    # ... and what it says to write is read as a number
+    assert validate(tmp_path, replaced("mean: 5}", "mean: 1.0e+1}"))[0] == 0
+    assert "write 0.005, or 5.0e-3 with" in validate(tmp_path, replaced("mean: 5}",
+                                                                        "mean: 5e-3}"))[1][0]
+
+
+def test_a_category_with_a_wrong_field_still_has_its_rules_checked(tmp_path):
+    """`channel: fax` and `fcr: 0.5` without escalate_to: both at once, not the second only
+    after the first is fixed (and once each when the category is otherwise right)."""
+    text = replaced("channel: phone", "channel: fax").replace("fcr: 1.0", "fcr: 0.5")
+    assert validate(tmp_path, text) == (2, [
+        "s.yaml:8: categories[call]: fcr is below 1, so escalate_to is required: the team or "
+        "supplier that takes the tickets the service desk cannot resolve (or route: a "
+        "workflow)",
+        "s.yaml:10: categories[call].channel: expected 'phone', 'email', 'portal' or 'walk_in', "
+        "got 'fax'"])
+    assert validate(tmp_path, replaced("fcr: 1.0", "fcr: 0.5"))[1] == [
+        "s.yaml:8: categories[call]: fcr is below 1, so escalate_to is required: the team or "
+        "supplier that takes the tickets the service desk cannot resolve (or route: a "
+        "workflow)"]

@@ -497,6 +497,36 @@ def test_a_decisions_file_that_pulls_a_lever_twice_is_refused_at_the_second_pull
     assert load_decisions(path, story).answer("busy", 1) == ()
 
 
+def test_a_decisions_file_reports_every_problem_at_once(story, tmp_path):
+    """An unknown policy, each problem of each entry at its item, and a lever that can be
+    pulled once pulled three times: all in one go, not one more after each fix."""
+    path = tmp_path / "bad.yaml"
+    assert decisions_errors(story, path, "policy: nope\ndecisions:\n"
+                                         "  - {point: prep, levers: [brief, temps, trian]}\n"
+                                         "  - {at: 100, levers: [temps]}\n"
+                                         "  - {at: sometime, levers: [temps]}\n"
+                                         "  - {at: 300, levers: [temps]}\n") == [
+        "bad.yaml:1: policy: no policy 'nope' in scenario story (did you mean 'none'?)",
+        "bad.yaml:3: decisions[0].levers[1]: decision point prep does not offer temps (it "
+        "offers: brief, train)",
+        "bad.yaml:3: decisions[0].levers[2]: no lever 'trian' in scenario story (did you mean "
+        "'train'?)",
+        "bad.yaml:5: decisions[2].at: expected a time such as \"tue 09:30\", \"day 2 09:30\" "
+        "or minutes, got 'sometime'",
+        # once for the lever, at its second pull (prep does not offer it: that one is not one)
+        "bad.yaml:5: decisions[2].levers[0]: temps can be pulled only once in a run, and "
+        "decisions[1] pulls it already: take it out of one of the two, or make the lever "
+        "repeatable: true in scenario story"]
+
+
+def test_a_json_decisions_file_cut_short_is_told_as_json(story, tmp_path):
+    assert decisions_errors(story, tmp_path / "d.json",
+                            '{"decisions": [\n  {"point": "prep", "levers": ["brief"]') == [
+        "d.json:2: JSON syntax error: expecting ',' delimiter at column 40. The file ends "
+        "before the JSON is complete: was it cut short (copied in part, or saved while it was "
+        "being written)?"]
+
+
 def test_a_condition_asked_again_must_offer_a_lever_that_can_be_pulled_again():
     problems = story_text_error("above: 4}, levers: [temps]}",
                                 "above: 4}, once: false, levers: [temps]}")
