@@ -1117,6 +1117,57 @@ def test_esc_on_a_decision_pop_up_keeps_it_and_says_the_clock_waits(tmp_path):
     assert fl.overlay is None and fl.play.pending is None
 
 
+def tuesday_morning(tmp_path, size=(1280, 720)) -> tuple[Driver, FloorScreen]:
+    """The softphone floor at Tuesday 07:30, unprepared, with Tuesday's decision open."""
+    d = Driver(tmp_path, scenario="softphone-cutover", size=size)
+    d.click("start")
+    d.click("confirm")
+    fl = floor(d)
+    play = fl.play
+    while play.pending is None or play.pending.point.id != "tuesday-morning":
+        if play.pending is not None:
+            play.decide([])
+        play.step(1.0, 240.0, closed_factor=20.0)
+    fl.overlay = None
+    fl._open_overlays()
+    d.step()
+    return d, fl
+
+
+def test_a_cards_tip_leaves_the_buttons_and_the_keys_line_in_sight(tmp_path):
+    """Found by a new user: after a click on a card of Tuesday's pop-up, the card's tip
+    (beside the mouse) lay over "[Enter] Decide" and the keys line. A tip goes to a corner
+    of the mouse where it hides no button and no line kept clear, where there is one."""
+    d, fl = tuesday_morning(tmp_path)
+    d.click("lever:major-incident")  # the mouse stays on the card: its tip shows
+    ui = d.screen.ui
+    assert ui.tip_box is not None and d.shows("Costs 1,500 EUR")
+    for button in ("decide", "clear"):
+        assert not ui.tip_box.colliderect(ui.find(button).rect), button
+    keys_line = [rect for text, rect, _, _ in d.placed("choose a card")]
+    assert keys_line and ui.clear and not any(ui.tip_box.colliderect(r) for r in ui.clear)
+    assert not ui.tip_box.collidepoint(ui.mouse)  # nor the card the mouse is on
+
+
+def test_tab_after_esc_clears_the_clock_waits_and_the_tip_hides_no_button(tmp_path):
+    """Esc on a decision says the clock waits; the next key — Tab too, which the focus
+    takes first — is the answer coming, and the message goes. The focused card's tip
+    hides neither the buttons nor the keys line."""
+    d, fl = tuesday_morning(tmp_path)
+    d.key(pygame.K_ESCAPE)
+    assert d.shows("The clock waits for your answer")
+    d.key(pygame.K_TAB)
+    d.key(pygame.K_TAB)
+    assert not d.shows("The clock waits for your answer") and not fl.overlay.message
+    ui = d.screen.ui
+    assert ui.focus_id.startswith("lever:") and ui.tip_box is not None
+    focused = ui.find(ui.focus_id).rect
+    assert not ui.tip_box.colliderect(focused)
+    pressable = [b.rect for b in ui.focusable() if b.kind == "button"]  # the pop-up's
+    assert {"decide", "clear"} <= {b.id for b in ui.focusable()}
+    assert not any(ui.tip_box.colliderect(r) for r in pressable + ui.clear)
+
+
 def test_the_briefing_says_it_scrolls_and_how(tmp_path):
     d = Driver(tmp_path, scenario="softphone-cutover")
     assert d.shows("▼ more below (↓ / PgDn)")

@@ -255,6 +255,8 @@ class FloorScreen(Screen):
     def handle(self, event: pygame.event.Event) -> None:
         if event.type == pygame.MOUSEMOTION:
             self.ui.mouse = event.pos
+        if self.overlay is not None:
+            self.overlay.notice(event)
         # Tab through the pop-up's cards and buttons, or the floor's parts (their details
         # show beside them); Esc lets go before it opens the menu
         if self.ui.handle_focus(event):
