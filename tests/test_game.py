@@ -779,26 +779,65 @@ def _floor_at(tmp_path, minute: float, size=(1280, 720)) -> tuple[Driver, FloorS
     return d, fl
 
 
-def test_many_hang_ups_at_once_walk_off_in_single_file(tmp_path):
+def test_many_hang_ups_at_once_walk_off_in_single_file_apart_from_the_queue(tmp_path):
     """The walking off is an animation in real time: a few at a time, one after another,
-    and gone in a couple of seconds (the count beside them is the log's: next test)."""
+    and gone in a couple of seconds (the count beside them is the log's: next test). They
+    walk at the far end of the lane, towards their count: they overlapped the callers on
+    hold into one blob when they left from the front of the queue (a new user's trial)."""
     from game.screens.floor import LEAVING_APART_S, MAX_LEAVING
     from game.session import TickerLine
 
     d, fl = _floor_at(tmp_path, 9 * 60)
+    desk = fl.play.snapshot.groups[0]
+    while desk.waiting_by_channel.get("phone", 0) < 2:  # a queue on hold, to walk past
+        fl.play.step(0.1, 10.0)
+        desk = next(g for g in fl.play.snapshot.groups if g.tier == 1)
     d.click("pause")  # the floor stands still; the animation goes on
-    lines = [TickerLine(540.0, "Mon 09:00", "Sales — hung up", "bad", 10.0, "sales", "phone",
+    now = fl.play.now_min
+    assert fl.play.hung_up_lately > 0  # a bad Monday morning: the count is shown
+    lines = [TickerLine(now, "Mon 09:00", "Sales — hung up", "bad", 10.0, "sales", "phone",
                         True) for _ in range(30)]
     fl._hang_ups(lines)
     d.step()
     assert len(fl.leaving) == MAX_LEAVING
-    # one after another from the front of the queue, never back over its label
     ages = sorted(p.age_s for p in fl.leaving)
     assert all(b - a >= LEAVING_APART_S - 1e-9 for a, b in zip(ages, ages[1:], strict=False))
-    queue_x = fl._queue_origin[0]
-    assert all(p.x >= queue_x for p in fl.leaving)
-    d.step(int(3 / (1 / 60)))  # and then they are gone
-    assert not fl.leaving
+    on_hold = fl.lane_figures["on hold"]
+    assert on_hold, "people on hold on Monday at nine"
+    walked = []
+    for _ in range(int(HANG_UP_S_FOR_TEST / (1 / 60))):
+        d.step()
+        leaving = fl.lane_figures["hung up"]
+        walked += leaving
+        # never over a caller on hold, and always beyond the last of them
+        assert not any(p.colliderect(q) for p in leaving for q in on_hold)
+        assert all(p.left > max(q.right for q in on_hold) for p in leaving)
+    assert len(walked) > 10
+    assert not fl.leaving  # and then they are gone
+
+
+#: Long enough for every caller who hung up to have walked off, seconds.
+HANG_UP_S_FOR_TEST = 3.0
+
+
+def test_a_hang_up_walks_off_only_beside_its_count(tmp_path):
+    """At top speed a frame reads hours of the log: a caller who hung up hours before
+    walked off beside "On hold 0", with no count beside them, while the desk said "Nobody
+    on duty" (Thursday 21:50 in a new user's trial). Whoever walks off is counted in "n
+    hung up in the last hour" beside them."""
+    d, fl = _floor_at(tmp_path, 3 * 1440 + 8 * 60)
+    d.click("pause")  # the floor's own clock stands still: the frame below moves it
+    # one frame of top speed from Thursday 08:00 to 22:00, as FloorScreen.update takes it
+    lines = fl.play.step(0.1, 14 * 60 / 0.1)
+    fl._hang_ups(lines)
+    assert fl.play.clock_text() == "Thu 22:00"
+    assert any(line.hung_up and line.channel == "phone" for line in lines)  # that day
+    assert fl.play.hung_up_lately == 0  # none in the last hour: the desk shut at 18:00
+    assert not fl.leaving  # so nobody sets off
+    for _ in range(int(HANG_UP_S_FOR_TEST / (1 / 60))):
+        d.step()
+        assert not fl.lane_figures["hung up"], "a figure walks off beside no count"
+    assert d.shows("On hold 0") and not d.shows("hung up in the last")
 
 
 def hung_up_in_the_log(play: Play, minutes: float = 60.0) -> int:
