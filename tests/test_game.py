@@ -779,6 +779,47 @@ def _floor_at(tmp_path, minute: float, size=(1280, 720)) -> tuple[Driver, FloorS
     return d, fl
 
 
+def _monday_at_ten(tmp_path, policy: str) -> tuple[Driver, FloorScreen]:
+    """The softphone floor on Monday at 10:00, played as the scenario's `policy` plays
+    it: its levers chosen on the preparation screen, its answers at each decision."""
+    d = Driver(tmp_path, scenario="softphone-cutover")
+    d.click("start")
+    answers = d.screen.play.scenario.policies[policy]
+    for lever in answers.get("preparation", []):
+        d.click(f"lever:{lever}")
+    d.click("confirm")
+    fl = floor(d)
+    while fl.play.now_min < 10 * 60:
+        if fl.play.pending is not None:
+            fl.play.decide(list(answers.get(fl.play.pending.point.id, [])))
+        fl.play.step(0.1, 100.0)
+    fl.overlay = None
+    d.step()
+    return d, fl
+
+
+def test_the_customers_bars_tell_a_bad_monday_from_a_good_one(tmp_path):
+    """Found by a new user: at Monday 10:00 the bars of the unprepared and the prepared
+    week were the same (everybody's satisfaction, which a week moves a point or two). The
+    bar is what the people who dealt with IT lately lived through, everybody's figure the
+    tick on it; the row names each number."""
+    bars = {}
+    for policy in ("unprepared", "prepared"):
+        d, fl = _monday_at_ten(tmp_path / policy, policy)
+        bars[policy] = dict(fl.gauges)
+        assert d.shows("lately ") and d.shows(" · everyone 75"), d.texts()
+        sales = fl.play.mood("sales")
+        assert any(f"lately {sales:.0f}" in t for t in d.texts())  # the bar's figure: the log's
+    bad, good = bars["unprepared"], bars["prepared"]
+    assert set(bad) == set(good) == {d.id for d in fl.play.scenario.departments}
+    widths = {policy: sum(rect.width for rect, _ in b.values()) for policy, b in bars.items()}
+    bar_w = max(rect.width for rect, _ in good.values())
+    assert widths["prepared"] - widths["unprepared"] > bar_w // 2  # half a bar and more
+    theme = fl.app.theme
+    assert sum(colour == theme.good for _, colour in good.values()) >= 2
+    assert not any(colour == theme.good for _, colour in bad.values())
+
+
 def test_many_hang_ups_at_once_walk_off_in_single_file_apart_from_the_queue(tmp_path):
     """The walking off is an animation in real time: a few at a time, one after another,
     and gone in a couple of seconds (the count beside them is the log's: next test). They

@@ -1,6 +1,7 @@
 """The operations floor: the week as it happens.
 
-Departments with their satisfaction (faces and gauges) on the left; the service desk in the
+Departments on the left: a face and a bar for how the people who dealt with IT lately
+felt, a tick on the bar for everybody's satisfaction; the service desk in the
 middle — people waiting on the phone, at the desk and in the inboxes, the agents at their
 desks (free, on a call, with someone at the desk, on a ticket), callers hanging up; the
 resolver teams and suppliers with their queues on the right; along the bottom the ticker of
@@ -165,6 +166,8 @@ class FloorScreen(Screen):
         self.hang_up_path = (0, 0, 0)
         #: the figures of the phone lane as last drawn (tests look): "on hold", "hung up"
         self.lane_figures: dict[str, list[pygame.Rect]] = {"on hold": [], "hung up": []}
+        #: each department's bar as last drawn, filled part and colour (tests look)
+        self.gauges: dict[str, tuple[pygame.Rect, tuple]] = {}
         self._draw_cost_s = 0.0
         self._desk_rect = pygame.Rect(0, 0, 0, 0)
         #: what the layout measures of fixed words, by type size (and width): `_measured`
@@ -604,42 +607,58 @@ class FloorScreen(Screen):
             name_y = row.top + 2
             for line in name_lines:
                 name_y = ui.text(surface, line, (tx, name_y), size, bold=bold).bottom
+            # the bar: what the people who dealt with IT lately lived through (the face's
+            # mood: a bad Monday and a good one differ by twenty points and more); the tick
+            # on it: everybody's satisfaction, most of whom never called (a point or two a
+            # week, `sim.moments`)
+            lived = mood if mood is not None else week
+            bar_colour = t.idle if lived is None else mood_colour(t, lived)
             change = value - d.satisfaction
-            # the arrow and the colour from the same threshold: a point either way
-            number = f"{value:.0f}" if abs(change) < 1 else \
-                f"{value:.0f} {'↓' if change < 0 else '↑'}{abs(change):.0f}"
-            number_w = self._measured(("gauge number",),
-                                      lambda: fonts.width("00 ↓00", "small", bold=True))
-            # the gauge and its number on a line of their own, under the whole name
-            gauge_line = pygame.Rect(tx, name_y + 2, row.right - tx, small)
-            gauge = pygame.Rect(tx, 0, gauge_line.width - number_w - g, max(6, self.line // 3))
-            gauge.centery = gauge_line.centery
+            # the arrow from the same threshold as the tip's words: a point either way
+            trend = "" if abs(change) < 1 else f" {'↓' if change < 0 else '↑'}{abs(change):.0f}"
+            lately = ("nobody yet" if lived is None else
+                      f"{'lately' if mood is not None else 'so far'} {lived:.0f}")
+            # each number with its name, on the line under the bar where there is room
+            # (else the bar's own number beside it, and the tip says the rest)
+            gauge_line_y = name_y + 2
+            words = None
+            if gauge_line_y + 2 * small <= row.bottom + 2:
+                mood_word = f" {mood_words(lived)}" if lived is not None else ""
+                words = next((w for w in (
+                    (f"{lately}{mood_word}", f" · everyone {value:.0f}{trend}"),
+                    (lately, f" · everyone {value:.0f}{trend}"),
+                    (lately, f" · all {value:.0f}{trend}"))
+                    if fonts.width("".join(w), "small") <= row.right - tx), None)
+            number_w = 0 if words is not None else self._measured(
+                ("gauge number",), lambda: fonts.width("100", "small", bold=True) + g)
+            gauge = pygame.Rect(tx, 0, row.right - tx - number_w, max(6, self.line // 3))
+            gauge.centery = gauge_line_y + small // 2
             pygame.draw.rect(surface, t.panel_high, gauge)
             filled = gauge.copy()
-            filled.width = round(gauge.width * max(0.0, min(1.0, value / 100.0)))
-            # coloured by where it is going from where the week started, not by a threshold
-            # it may sit on: a point either way is noise
-            colour = t.bad if change <= -1 else t.good if change >= 1 else t.idle
-            pygame.draw.rect(surface, colour, filled)
-            mx = gauge.left + round(gauge.width * d.satisfaction / 100.0)  # where it started
+            filled.width = round(gauge.width * max(0.0, min(1.0, (lived or 0.0) / 100.0)))
+            pygame.draw.rect(surface, bar_colour, filled)
+            self.gauges[d.id] = (filled, bar_colour)
+            mx = gauge.left + round(gauge.width * value / 100.0)  # everybody's
             pygame.draw.line(surface, t.text, (mx, gauge.top - 3), (mx, gauge.bottom + 2), 2)
-            ui.text(surface, number, (row.right, gauge_line.centery), "small", bold=True,
-                    colour=colour if colour != t.idle else t.text, anchor="midright")
+            words_colour = t.text_dim if lived is None or bar_colour == t.so_so else bar_colour
+            if words is None:
+                ui.text(surface, "—" if lived is None else f"{lived:.0f}",
+                        (row.right, gauge.centery), "small", words_colour, bold=True,
+                        anchor="midright")
+            else:
+                said = ui.text(surface, words[0], (tx, gauge_line_y + small), "small",
+                               words_colour, bold=True)
+                ui.text(surface, words[1], (said.right, said.top), "small", t.text)
             counts = self.play.moment_counts.get(d.id, {})
-            if gauge_line.bottom + small <= row.bottom + 2:
-                lately = f"lately {mood_words(mood)} ({mood:.0f})" if mood is not None \
-                    else f"so far {mood_words(week)} ({week:.0f})" if week is not None \
-                    else "nobody yet"
-                ui.text(surface, lately, (tx, gauge_line.bottom), "small", t.text_dim,
-                        max_width=row.right - tx)
             ui.tip(row, [
                 f"{d.name or d.id}: {d.headcount:,} people",
-                "The face: how the people who dealt with IT lately felt about it "
-                + (f"({mood:.0f} out of 100)" if mood is not None else
-                   f"(nobody lately; over the run so far {week:.0f})" if week is not None
+                "The face and the bar: how the people who dealt with IT lately felt about it "
+                + (f"({mood:.0f} out of 100, their latest moments of truth)" if mood is not None
+                   else f"(nobody lately; over the run so far {week:.0f})" if week is not None
                    else "(nobody yet)"),
-                f"The bar: everybody's satisfaction with IT, {value:.1f} (it started the "
-                f"week at {d.satisfaction:g}, the tick; orange when it has fallen a point or more, green when it rose)",
+                f"The tick, everyone: everybody's satisfaction with IT, {value:.1f} — all "
+                f"{d.headcount:,} people, most of whom never called, so it moves a point or "
+                f"two in a week (it started the week at {d.satisfaction:g})",
                 f"Moments so far: {counts.get('good', 0)} good, {counts.get('neutral', 0)} "
                 f"neutral, {counts.get('bad', 0)} bad; {counts.get('hung_up', 0)} gave up",
             ])
