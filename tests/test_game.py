@@ -1302,6 +1302,30 @@ def test_the_score_reads_the_same_in_the_debrief_and_the_history(journey):
     assert shown in d.texts()  # the runs kept
 
 
+@pytest.mark.parametrize("size", [(960, 600), (1920, 1080)])
+def test_the_history_shows_team_names_and_headings_whole(journey, tmp_path, size):
+    """Found by a new user: "Table prep…" even at 1920×1080, and "Hung…" at 960×600. The
+    columns are as wide as what they hold; a name too long for the room left goes on two
+    lines; a long list scrolls to its last run."""
+    outcome = journey["play"].outcome()
+    teams = ["Table prepared", "Table unprepared"] * 15
+    with History(tmp_path / "history.sqlite3") as history:
+        for team in teams:
+            history.save(outcome, "softphone-cutover", team)
+    d = Driver(tmp_path, size=size)
+    d.key(pygame.K_F2)
+    d.key(pygame.K_t)  # every run, not only each team's best
+    assert d.screen.name == "history"
+    for heading in ("Saved", "Team", "Score", "Hung up", "Cost"):
+        assert any(text == heading for text, _, _, bold in d.placed() if bold), heading
+    assert d.shows("Table unprepared") or (d.shows("Table") and d.shows("unprepared"))
+    assert d.cut_texts() == []
+    assert d.shows("▼ more below")
+    d.key(pygame.K_END)
+    assert d.cut_texts() == [] and d.shows("▲ more above")
+    assert d.screen.scroll.top + d.screen.scroll.visible == len(teams)
+
+
 def test_the_replay_note_says_the_file_as_it_is_typed(journey, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the game started here; exports go to ./exports
     d = Driver(tmp_path, export_dir="exports")
