@@ -6,6 +6,7 @@ run headless."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import pygame
@@ -37,6 +38,18 @@ def show_debrief(driver: Driver, debrief) -> None:
     debrief.app = debrief.ui.app = driver.app
     driver.app.show(debrief)
     driver.step()
+
+
+@contextmanager
+def another_window(journey, tmp_path, size: tuple[int, int]):
+    """A driver with a window of `size`, for what the journey left behind; the journey's
+    window is opened again after (pygame has one window: the last one opened is the one
+    every driver draws in)."""
+    journey_app = journey["driver"].app
+    try:
+        yield Driver(tmp_path, size=size)
+    finally:
+        journey_app.resize(journey_app.window_size)
 
 
 def answer_decision(driver: Driver) -> None:
@@ -1014,6 +1027,36 @@ def test_card_numbers_read_as_keys(tmp_path):
     assert not d.shows(f"1  {first.name}")
 
 
+def test_at_960x600_the_other_ways_to_play_are_whole_and_scroll(journey, tmp_path):
+    """Found by a new user: at 960×600 the What if… tab cut the other ways to play short
+    ("Hands-on traini…"). Each is whole; where they do not all fit, the list scrolls
+    (Shift and the keys, as the summary's left column) and says so."""
+    with another_window(journey, tmp_path, (960, 600)) as d:
+        debrief = journey["debrief"]
+        show_debrief(d, debrief)
+        d.click("tab:whatif")
+        d.wait_background()
+        whole = {}  # each way's levers as its box shows them, line after line
+
+        def read_boxes():
+            assert d.cut_texts() == []
+            for name, _, _ in debrief.alternatives:
+                box = d.screen.ui.find(f"twin:{name}")
+                if box is not None:
+                    lines = sorted((rect.top, text) for text, rect, _, _ in d.placed()
+                                   if box.rect.contains(rect))
+                    whole[name] = " ".join(text for _, text in lines[1:])  # after its title
+
+        read_boxes()
+        assert d.shows("▼ more below (Shift+↓ / PgDn)")
+        for _ in debrief.alternatives:
+            d.key(pygame.K_DOWN, mod=pygame.KMOD_SHIFT)
+            read_boxes()
+        assert d.shows("▲ more above (Shift+↑ / PgUp)")
+        assert whole == {name: levers for name, levers, _ in debrief.alternatives}
+        assert ("debrief", "") not in d.cuts_seen
+
+
 def test_the_other_ways_are_named_in_words_and_the_twin_counts_in_the_trainees(journey):
     from game.screens.debrief import policy_title
 
@@ -1312,18 +1355,18 @@ def test_the_history_shows_team_names_and_headings_whole(journey, tmp_path, size
     with History(tmp_path / "history.sqlite3") as history:
         for team in teams:
             history.save(outcome, "softphone-cutover", team)
-    d = Driver(tmp_path, size=size)
-    d.key(pygame.K_F2)
-    d.key(pygame.K_t)  # every run, not only each team's best
-    assert d.screen.name == "history"
-    for heading in ("Saved", "Team", "Score", "Hung up", "Cost"):
-        assert any(text == heading for text, _, _, bold in d.placed() if bold), heading
-    assert d.shows("Table unprepared") or (d.shows("Table") and d.shows("unprepared"))
-    assert d.cut_texts() == []
-    assert d.shows("▼ more below")
-    d.key(pygame.K_END)
-    assert d.cut_texts() == [] and d.shows("▲ more above")
-    assert d.screen.scroll.top + d.screen.scroll.visible == len(teams)
+    with another_window(journey, tmp_path, size) as d:
+        d.key(pygame.K_F2)
+        d.key(pygame.K_t)  # every run, not only each team's best
+        assert d.screen.name == "history"
+        for heading in ("Saved", "Team", "Score", "Hung up", "Cost"):
+            assert any(text == heading for text, _, _, bold in d.placed() if bold), heading
+        assert d.shows("Table unprepared") or (d.shows("Table") and d.shows("unprepared"))
+        assert d.cut_texts() == []
+        assert d.shows("▼ more below")
+        d.key(pygame.K_END)
+        assert d.cut_texts() == [] and d.shows("▲ more above")
+        assert d.screen.scroll.top + d.screen.scroll.visible == len(teams)
 
 
 def test_the_replay_note_says_the_file_as_it_is_typed(journey, tmp_path, monkeypatch):

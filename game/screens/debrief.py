@@ -324,7 +324,7 @@ class DebriefScreen(Screen):
         if self.tab == "charts" and event.type == pygame.MOUSEWHEEL:
             self.chart_offset_px = max(0, self.chart_offset_px - 3 * self.line * event.y)
             return True
-        two_columns = self.tab in ("summary", "people")
+        two_columns = self.tab in ("summary", "people", "whatif")
         if (two_columns and event.type == pygame.MOUSEWHEEL
                 and self._left_rect.collidepoint(self.ui.mouse)):
             return self.left_scroll.handle(event)  # the wheel scrolls what is under it
@@ -613,34 +613,50 @@ class DebriefScreen(Screen):
                 y = ui.text(surface, line, (left.left, y), size, colour, bold=bold).bottom
         y += 4
         small = fonts.line_height("small")
-        # each way with every lever it pulls, as many lines as that takes while there is
-        # room for all of them; with many ways, two lines each
-        pad = 6
-        wrapped = [wrap(fonts, words, left.width - 2 * pad, "small")
-                   for _, words, _ in self.alternatives]
-        space = 4
-        most = next((cap for cap in (None, 4, 3, 2) if sum(
-            (1 + min(len(w), cap or len(w))) * small + 4 + space for w in wrapped)
-            <= left.bottom - y + space), 1)
-        for i, (name, words, _) in enumerate(self.alternatives):
-            lines = wrapped[i] if most is None or len(wrapped[i]) <= most else \
-                wrap_fit(fonts, words, left.width - 2 * pad, most, "small")
-            bh = (1 + len(lines)) * small + 4
-            if y + bh > left.bottom:
+        # each way with every lever it pulls, whole: where they do not all fit (a small
+        # window; "Hands-on traini…" was cut at 960×600) the list scrolls, as the summary's
+        # left column does (Shift and the keys, or the wheel over it)
+        pad, space = 6, 4
+        area = pygame.Rect(left.left, y, left.width, left.bottom - y)
+        room, box_w = area.height + space, left.width
+        for bar_w in (0, 10):  # (a list that scrolls leaves room for its bar)
+            box_w = left.width - bar_w
+            wrapped = [wrap(fonts, words, box_w - 2 * pad, "small")
+                       for _, words, _ in self.alternatives]
+            heights = [(1 + len(lines)) * small + 4 + space for lines in wrapped]
+            if sum(heights) <= room:
                 break
-            box = pygame.Rect(left.left, y, left.width, bh)
+        if sum(heights) > room:
+            room -= small  # the cue's line
+        at_end, used = 0, 0  # how many ways fit at the end of the list: as far as it scrolls
+        for height in reversed(heights):
+            if used + height > room:
+                break
+            used += height
+            at_end += 1
+        self.left_scroll.set_size(len(self.alternatives), max(1, at_end))
+        self._left_rect = left
+        below = False
+        for i in range(self.left_scroll.top, len(self.alternatives)):
+            name, words, _ = self.alternatives[i]
+            if y + heights[i] > area.top + room:
+                below = True
+                break
+            box = pygame.Rect(left.left, y, box_w, heights[i] - space)
             chosen = i == self.twin_choice
             ui.panel(surface, box, t.panel_high if chosen else t.panel,
                      t.accent if chosen else t.edge, 3 if chosen else 1)
             ui.text(surface, f"[{i + 1}]  {policy_title(name)}", (box.left + pad, box.top + 2),
                     "small", bold=True, max_width=box.width - 2 * pad)
-            for k, line in enumerate(lines):
+            for k, line in enumerate(wrapped[i]):
                 ui.text(surface, line, (box.left + pad, box.top + 2 + (k + 1) * small),
                         "small", t.text_dim)
             ui.area(f"twin:{name}", box, lambda i=i: self.run_twin(i))
             ui.tip(box, [f"{policy_title(name)}: {words}", "Click, Space or its number "
                          f"[{i + 1}] to run it beside yours"])
-            y += bh + space
+            y += heights[i]
+        self.left_scroll.draw_bar(ui, surface, area)
+        self.left_scroll.draw_cue(ui, surface, area, below)
         if self.twin is None:
             text = "Running the twin…" if self.twin_future is not None else \
                 "Choose a way to play (1-9)."
