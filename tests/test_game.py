@@ -1016,6 +1016,30 @@ def test_chart_page_buttons_are_clear_of_the_chart(journey):
         d.click("chart-next")
 
 
+def test_at_1920x1080_every_chart_is_whole_in_its_panel(journey, tmp_path):
+    """Found by a new user: the first chart (the twin's: three panels and a key) was taller
+    than its panel even at 1920×1080, its days seen only after scrolling. Each chart is
+    shown whole, inside its panel, its smallest text no smaller than the theme allows."""
+    with another_window(journey, tmp_path, (1920, 1080)) as d:
+        debrief = journey["debrief"]
+        show_debrief(d, debrief)
+        d.click("tab:charts")
+        d.wait_background()
+        pages = debrief._chart_pages()
+        assert len(pages) >= 5 and debrief.twin_chart is not None
+        for k in range(len(pages)):
+            assert not debrief.chart_scrolls, pages[k].title
+            assert not d.shows("more below (↓, the wheel)")
+            # the whole picture (its own shape, not a window onto it) above the buttons
+            shown, (iw, ih) = debrief.chart_rect, pages[k].image.get_size()
+            assert shown.width / shown.height == pytest.approx(iw / ih, rel=0.01)
+            assert shown.bottom <= d.screen.ui.find("same-luck").rect.top
+            assert shown.top > d.screen.ui.find("tab:charts").rect.bottom
+            assert debrief.chart_text_px >= d.app.theme.chart_least_px - 0.01
+            assert d.cut_texts() == []
+            d.click("chart-next")
+
+
 # -- words ---------------------------------------------------------------------------------------
 
 

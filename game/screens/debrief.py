@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import time
 from concurrent.futures import Future
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pygame
@@ -71,12 +72,32 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-")[:40] or "run"
 
 
-#: A chart more than this many times taller than its area, at full width, is scrolled
-#: rather than shrunk (shrunk, its type would be a few pixels high).
-TALL_CHART = 2.0
+#: Where a chart's heading and caption go in a column beside it: the column's share of
+#: the panel's width.
+CHART_COLUMN_SHARE = 0.2
 #: Keys that scroll a tall chart, in lines.
 CHART_SCROLL_KEYS = {pygame.K_UP: -2, pygame.K_DOWN: 2, pygame.K_PAGEUP: -10,
                      pygame.K_PAGEDOWN: 10, pygame.K_HOME: -10_000, pygame.K_END: 10_000}
+
+
+@dataclass(frozen=True)
+class ChartPage:
+    """A chart as the Charts tab shows it: its title and caption, its picture, and how many
+    pixels high its smallest text is in that picture (None: not known)."""
+
+    title: str
+    caption: str
+    image: pygame.Surface
+    smallest_px: float | None
+
+    @classmethod
+    def of(cls, chart) -> ChartPage:
+        """A `reports.debrief.Chart`, its PNG made a picture (on the background thread's
+        side of the hand-over: it is called in `update`)."""
+        image = background.png_to_surface(chart.png)
+        px_per_pt = image.get_width() / (chart.width_in * 72)
+        smallest = chart.smallest_pt * px_per_pt if chart.smallest_pt else None
+        return cls(chart.title, chart.caption, image, smallest)
 
 
 class DebriefScreen(Screen):
@@ -107,10 +128,12 @@ class DebriefScreen(Screen):
         self.chart_offset_px = 0         # how far down a tall chart is scrolled
         self._left_rect = pygame.Rect(0, 0, 0, 0)
         self.chart_rect = pygame.Rect(0, 0, 0, 0)  # where the chart on show was drawn
+        self.chart_scrolls = False  # ... whether it is scrolled (too tall to read whole)
+        self.chart_text_px: float | None = None  # ... and its smallest text's height
         # charts, drawn in the background
         self.chart_index = 0
         self._charts_future: Future | None = None
-        self.charts: list[tuple[str, str, pygame.Surface]] | None = None
+        self.charts: list[ChartPage] | None = None
         self._scaled: dict[tuple[int, int, int], pygame.Surface] = {}
         # the twin
         self.alternatives = self._alternatives()
@@ -118,7 +141,7 @@ class DebriefScreen(Screen):
         self.twin_future: Future | None = None
         self.twin = None        # reports.debrief.TwinPart
         self.twin_outcome = None
-        self.twin_chart: pygame.Surface | None = None
+        self.twin_chart: ChartPage | None = None
         self.twin_summary = ""  # the comparison in the trainee's words (`twin_words`)
         self._export_future: Future | None = None
         self.run_id: int | None = None
@@ -349,8 +372,7 @@ class DebriefScreen(Screen):
                 and self._charts_future.done() and not self._charts_future.cancelled():
             try:
                 made = self._charts_future.result()
-                self.charts = [(c.title, c.caption, background.png_to_surface(c.png))
-                               for c in made]
+                self.charts = [ChartPage.of(chart) for chart in made]
             except Exception as error:  # a chart that fails must not take the debrief down
                 self.charts = []
                 self.say(f"The charts could not be drawn: {error}", bad=True)
@@ -359,7 +381,7 @@ class DebriefScreen(Screen):
             try:
                 self.twin_outcome, self.twin, self.twin_summary = self.twin_future.result()
                 if self.twin.chart is not None:
-                    self.twin_chart = background.png_to_surface(self.twin.chart.png)
+                    self.twin_chart = ChartPage.of(self.twin.chart)
             except Exception as error:
                 self.say(f"The twin run failed: {error}", bad=True)
                 self.twin_future = None
@@ -463,16 +485,22 @@ class DebriefScreen(Screen):
             story += [("", "small", None, False), (note, "small", t.text_dim, False)]
         self._lines(surface, right, story, self.scroll)
 
-    def _chart_pages(self) -> list[tuple[str, str, pygame.Surface]]:
+    def _chart_pages(self) -> list[ChartPage]:
         pages = list(self.charts or [])
         if self.twin_chart is not None:  # first: your run against another way, same luck
             name = policy_title(self.alternatives[self.twin_choice][0])
-            pages.insert(0, (f"Your run beside ‘{name}’", "The same week with the same luck: "
-                             "your run dashed, the other way solid (W to choose another "
-                             "way).", self.twin_chart))
+            pages.insert(0, replace(
+                self.twin_chart, title=f"Your run beside ‘{name}’",
+                caption="The same week with the same luck: your run dashed, the other way "
+                        "solid (W to choose another way)."))
         return pages
 
     def _draw_charts(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
+        """The chart on show, whole in its panel where its smallest text stays readable
+        (`Theme.chart_least_px`), else as small as that and scrolled. Its heading and
+        caption go above it, or in a column beside it where the panel is wide: then the
+        chart has the panel's whole height (the first chart, three panels and a key, was
+        seen only down to its first panel at 1920×1080, its days after scrolling)."""
         ui, t, fonts, g = self.ui, self.app.theme, self.app.fonts, self.gap
         if self.charts is None:
             ui.text(surface, "Drawing the charts…", rect.center, "heading", t.text_dim,
@@ -483,36 +511,57 @@ class DebriefScreen(Screen):
             return
         pages = self._chart_pages()
         self.chart_index %= len(pages)
-        title, caption, image = pages[self.chart_index]
-        # the page buttons on the title's line, right: clear of the chart and its axes
-        size = self.line * 2
+        page = pages[self.chart_index]
+        heading = f"{self.chart_index + 1}/{len(pages)}  {page.title}  (← → for the others)"
+        size, button_h = self.line * 2, round(self.line * 1.3)
         buttons_w = 2 * size + g // 2
+        small = fonts.line_height("small")
+        more_w = fonts.width("▼ more below (↓, the wheel)", "small", True) + g
+        # above: the heading beside the page buttons, the caption under it
+        head, head_size, head_bold = fit_lines(fonts, heading, rect.width - buttons_w - g, (
+            ("body", True, 1), ("small", True, 1), ("small", True, 2)))
+        caption = wrap_fit(fonts, page.caption, rect.width - more_w, 2, "small")
+        top_h = max(len(head) * fonts.line_height(head_size), button_h) \
+            + len(caption) * small + 4
+        above = pygame.Rect(rect.left, rect.top + top_h, rect.width, rect.height - top_h)
+        # beside: a column on the left with the buttons, the heading and the caption
+        column_w = max(buttons_w, round(rect.width * CHART_COLUMN_SHARE))
+        beside = pygame.Rect(rect.left + column_w + g, rect.top, rect.width - column_w - g,
+                             rect.height)
+        # beside where the chart is whole only there, or larger by more than a little
+        (side_scale, side_scrolls), (top_scale, top_scrolls) = (
+            self._chart_scale(page, beside), self._chart_scale(page, above))
+        side = (top_scrolls and not side_scrolls) or (side_scrolls == top_scrolls
+                                                      and side_scale > top_scale * 1.05)
+        area = beside if side else above
+        left = rect.left if side else rect.right - buttons_w
         for k, (bid, step) in enumerate((("chart-prev", -1), ("chart-next", 1))):
-            button = pygame.Rect(rect.right - buttons_w + k * (size + g // 2), rect.top,
-                                 size, round(self.line * 1.3))
+            button = pygame.Rect(left + k * (size + g // 2), rect.top, size, button_h)
             ui.button(surface, bid, button, "‹" if step < 0 else "›",
                       lambda step=step: self._page(step), pygame.K_LEFT if step < 0 else
                       pygame.K_RIGHT)
             ui.tip(button, ["The previous chart [←]" if step < 0 else "The next chart [→]"])
-        head_w = rect.width - buttons_w - g
-        lines, size_name, bold = fit_lines(fonts, f"{self.chart_index + 1}/{len(pages)}  {title}"
-                                           "  (← → for the others)", head_w,
-                                           (("body", True, 1), ("small", True, 1),
-                                            ("small", True, 2)))
-        y = rect.top
-        for line in lines:
-            y = ui.text(surface, line, (rect.left, y), size_name, bold=bold).bottom
-        y = max(y, rect.top + round(self.line * 1.3))
-        more_w = fonts.width("▼ more below (↓, the wheel)", "small", True) + g
-        for line in wrap_fit(fonts, caption, rect.width - more_w, 2, "small"):
+        if side:
+            head, head_size, head_bold = fit_lines(fonts, heading, column_w, (
+                ("body", True, 4), ("small", True, 6)))
+            caption = wrap(fonts, page.caption, column_w, "small")
+            y = rect.top + button_h + g
+        else:
+            y = rect.top
+        for line in head:
+            y = ui.text(surface, line, (rect.left, y), head_size, bold=head_bold).bottom
+        y = max(y, rect.top + button_h)
+        for line in caption:
             y = ui.text(surface, line, (rect.left, y), "small", t.text_dim).bottom
-        y += 4
-        area = pygame.Rect(rect.left, y, rect.width, rect.bottom - y)
-        scaled, place = self._fit(image, area, id(image))
-        if scaled.get_height() > area.height:  # a tall chart: full width, scrolled
+        scale, scrolls = self._chart_scale(page, area)
+        self.chart_text_px = scale * page.smallest_px if page.smallest_px else None
+        scaled = self._scaled_chart(page.image, scale)
+        place = scaled.get_rect(midtop=area.midtop)
+        self.chart_scrolls = scrolls
+        if scrolls:  # too tall to be read whole: as small as it reads, scrolled
             most = scaled.get_height() - area.height
             self.chart_offset_px = max(0, min(self.chart_offset_px, most))
-            surface.blit(scaled, (place.left, area.top),
+            surface.blit(scaled, place.topleft,
                          pygame.Rect(0, self.chart_offset_px, scaled.get_width(), area.height))
             bar = Scroll()
             bar.total, bar.visible, bar.top = scaled.get_height(), area.height, \
@@ -520,8 +569,9 @@ class DebriefScreen(Screen):
             bar.draw_bar(ui, surface, area)
             more = "▼ more below (↓, the wheel)" if self.chart_offset_px < most else \
                 "▲ the top (↑)"
-            ui.text(surface, more, (area.right, area.top - 4), "small", t.accent,
-                    bold=True, anchor="bottomright")
+            at = (rect.left, y + g) if side else (area.right, area.top - 4)
+            ui.text(surface, more, at, "small", t.accent, bold=True,
+                    anchor="topleft" if side else "bottomright")
             self.chart_rect = pygame.Rect(place.left, area.top, scaled.get_width(),
                                           area.height)
         else:
@@ -533,15 +583,22 @@ class DebriefScreen(Screen):
         self.chart_index = (self.chart_index + step) % n
         self.chart_offset_px = 0
 
-    def _fit(self, image: pygame.Surface, area: pygame.Rect, key: int):
-        """The chart scaled to the area; a chart much taller than the area keeps the full
-        width (its type stays readable on a projector) and is scrolled instead."""
+    def _chart_scale(self, page: ChartPage, area: pygame.Rect) -> tuple[float, bool]:
+        """How much to scale the chart for `area`, and whether it then scrolls: whole in
+        the area while its smallest text stays `chart_least_px` high or more; else that
+        small (no wider than the area) and scrolled."""
+        iw, ih = page.image.get_size()
+        whole = min(area.width / iw, area.height / ih)
+        least = self.app.theme.chart_least_px / page.smallest_px if page.smallest_px else 0.0
+        if whole >= least:
+            return whole, False
+        scale = min(least, area.width / iw)
+        return scale, ih * scale > area.height + 1
+
+    def _scaled_chart(self, image: pygame.Surface, scale: float) -> pygame.Surface:
         iw, ih = image.get_size()
-        scale = min(area.width / iw, area.height / ih)
-        if ih * area.width / iw > area.height * TALL_CHART:
-            scale = area.width / iw
         size = (max(1, int(iw * scale)), max(1, int(ih * scale)))
-        cache_key = (key, *size)
+        cache_key = (id(image), *size)
         if len(self._scaled) > 24:
             self._scaled.clear()
         scaled = self._scaled.get(cache_key)
@@ -549,8 +606,7 @@ class DebriefScreen(Screen):
             scaled = pygame.transform.smoothscale(image.convert() if pygame.display.get_surface()
                                                   else image, size)
             self._scaled[cache_key] = scaled
-        rect = scaled.get_rect(center=area.center)
-        return scaled, rect
+        return scaled
 
     def _draw_people(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
         t = self.app.theme
