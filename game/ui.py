@@ -816,6 +816,13 @@ PLUS_KEYS = (pygame.K_EQUALS, pygame.K_PLUS, pygame.K_KP_PLUS)
 MINUS_KEYS = (pygame.K_MINUS, pygame.K_KP_MINUS)
 
 
+def number_keys(n: int) -> str:
+    """The number keys that choose one of `n` things, as a hint says them: "1-5" for five
+    (not "1-9" whatever the count), "1" for one; the keys stop at 9."""
+    n = min(n, 9)
+    return f"1-{n}" if n > 1 else "1"
+
+
 def hint(key: int | None) -> str | None:
     name = key_name(key)
     return f"[{name}]" if name else None

@@ -7,8 +7,10 @@ run headless."""
 from __future__ import annotations
 
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pygame
 import pytest
 
@@ -1051,6 +1053,82 @@ def test_card_numbers_read_as_keys(tmp_path):
     assert not d.shows(f"1  {first.name}")
 
 
+def test_the_briefings_button_says_what_comes_next(tmp_path):
+    """Found by a new user: the briefing's "Start the week" opened the preparation."""
+    d = Driver(tmp_path, scenario="softphone-cutover")
+    assert d.screen.name == "briefing"
+    assert d.shows("Prepare for the week") and not d.shows("Start the week")
+    d.click("start")
+    assert d.screen.name == "preparation" and d.shows("Start with no preparation")
+    quiet = Driver(tmp_path / "quiet", scenario="normal-week")  # nothing asked first
+    assert quiet.shows("Start the week") and not quiet.shows("Prepare for the week")
+    quiet.click("start")
+    assert quiet.screen.name == "floor"
+
+
+def test_the_number_keys_are_said_as_far_as_there_are_things_to_choose(journey, tmp_path):
+    """Found by a new user: hints said "[1-9]" over five or eight cards."""
+    d = Driver(tmp_path, scenario="softphone-cutover")
+    d.click("start")
+    n = len(d.screen.chooser.levers)
+    assert n < 9 and d.shows(f"[1-{n}] or a click chooses a card")
+    assert not [text for text in d.texts() if "1-9" in text]
+    d.key(pygame.K_BACKSPACE)
+    d.key(pygame.K_ESCAPE)
+    d.key(pygame.K_ESCAPE)  # the briefing, then the picker
+    assert d.screen.name == "picker"
+    scenarios = len(list_builtin())
+    assert d.shows(f"↑ ↓ or 1-{scenarios} to choose")
+    debrief = journey["debrief"]
+    show_debrief(journey["driver"], debrief)
+    journey["driver"].click("tab:whatif")
+    assert journey["driver"].shows(f"1-{len(debrief.alternatives)} to choose")
+    assert not [text for text in journey["driver"].texts() if "1-9" in text]
+
+
+def test_a_supplier_holding_one_ticket_says_ticket(tmp_path):
+    """Found by a new user: "1 tickets in hand"."""
+    d = Driver(tmp_path, scenario="softphone-cutover")
+    d.click("start")
+    d.click("confirm")
+    fl = floor(d)
+    vendor = None
+    while vendor is None or vendor.busy != 1:
+        if fl.play.pending is not None:
+            fl.play.decide([])
+        fl.play.step(0.1, 60.0)
+        vendor = next(g for g in fl.play.snapshot.groups if g.kind == "supplier")
+    fl.overlay = None
+    d.step()
+    assert d.shows("1 ticket in hand") and not d.shows("1 tickets")
+
+
+def test_hung_up_says_of_how_many_calls_at_every_moment(tmp_path):
+    """Found by a new user: "Hung up (24 of 35)" on Monday morning, and the share alone
+    once there were fifty calls. The count is always there, the phone calls over (answered
+    or hung up) as the event log has them, and it makes the share shown."""
+    from sim.kpis import LogView
+
+    d, fl = _floor_at(tmp_path, 8 * 60 + 10)
+    for until in (8 * 60 + 10, 5 * 1440):
+        while fl.play.now_min < until and not fl.play.finished:
+            if fl.play.pending is not None:
+                fl.play.decide([])
+            fl.play.step(1.0, 240.0, closed_factor=20.0)
+        fl.overlay = None
+        fl.play.refresh(force=True)
+        d.step()
+        view = LogView(fl.play.outcome())  # counted here from the log, not by the game
+        phone = view.counted & (view.contact_channel == view.names.channels.index("phone"))
+        hung_up = int((phone & ~np.isnan(view.abandoned)).sum())
+        over = int((phone & (~np.isnan(view.answered) | ~np.isnan(view.abandoned))).sum())
+        figure = next(f for f in fl.play.figures if f.name == "abandonment_rate")
+        assert figure.basis == f"{hung_up:,} of {over:,}", fl.play.clock_text()
+        assert figure.value == pytest.approx(hung_up / over)
+        assert any(f"({hung_up:,} of {over:,})" in text for text in d.texts())
+    assert over > 100  # the whole week, not only Monday's first calls
+
+
 def test_at_960x600_the_other_ways_to_play_are_whole_and_scroll(journey, tmp_path):
     """Found by a new user: at 960×600 the What if… tab cut the other ways to play short
     ("Hands-on traini…"). Each is whole; where they do not all fit, the list scrolls
@@ -1100,29 +1178,45 @@ def test_the_other_ways_are_named_in_words_and_the_twin_counts_in_the_trainees(j
     other = policy_title(names[debrief.twin_choice])
     result = compare(debrief.outcome, debrief.twin_outcome)
     summary = debrief.twin_summary
-    assert f"{result.same:,} went the same way" in summary
-    assert f"{len(result.turned_out_differently):,} turned out differently" in summary
+    both = result.same + len(result.turned_out_differently)
+    assert f"{both:,} contacts happened in both runs" in summary
+    assert f"{result.same:,} of them ended the same way in both" in summary
+    assert f"{len(result.turned_out_differently):,} ended differently: " in summary
     assert f"{len(result.only_in_second):,} contacts in ‘{other}’ did not happen in your " \
         "run" in summary
     assert "only in the first run" not in summary
-    assert d.shows("Same people, same luck.")
+    assert d.shows("Same people, same luck:")
 
 
 def test_the_twin_words_say_what_the_extra_contacts_were():
     from game.screens.debrief import twin_words
-    from sim.twin import Comparison
+    from sim.twin import Comparison, ContactStory
 
     retry = ("category:how-to", 7, 1)          # somebody calling again after hanging up
     brought = ("change:softphone:softphone-howto", 3, 0)   # a question the change brought
+    call = ContactStory(arrived_min=500.0, channel="phone", waited_min=2.0, gave_up=False,
+                        declined=False, resolved_first_time=True, handoffs=0,
+                        resolved_min=510.0)
+    hung_up = replace(call, waited_min=6.0, gave_up=True, resolved_first_time=False,
+                      resolved_min=None)
+    waited = replace(call, waited_min=12.0)
+    passed_on = replace(call, resolved_first_time=False, handoffs=1, resolved_min=900.0)
+    later = replace(call, resolved_min=530.0)
+    # contacts in both runs that ended differently: your run first
+    differently = [(retry, call, hung_up)] * 3 + [(retry, call, waited)] \
+        + [(retry, passed_on, call), (retry, call, later)]
     result = Comparison(first=None, second=None, kpi_deltas={}, same=40,
-                        turned_out_differently=[None] * 5, only_in_first=[retry],
+                        turned_out_differently=differently, only_in_first=[retry],
                         only_in_second=[retry, brought, brought])
     assert twin_words(result, "‘Unprepared’", load_builtin("softphone-cutover")) == (
-        "Same people, same luck. Of the contacts in both runs, 40 went the same way and 5 "
-        "turned out differently. 3 contacts in ‘Unprepared’ did not happen in your run (1 "
-        "person trying again after giving up, 2 brought by the change). 1 contact in "
-        "your run did not happen in ‘Unprepared’ (1 person trying again after giving up). "
-        "Every difference was caused by the decisions.")
+        "Same people, same luck: 46 contacts happened in both runs — the same person with "
+        "the same question at the same minute. 40 of them ended the same way in both; 6 "
+        "ended differently: 3 were answered in your run but gave up in ‘Unprepared’, 1 "
+        "waited less in your run, 1 was passed on in your run but fixed at first contact "
+        "in ‘Unprepared’, 1 in how or when they were fixed. 3 contacts in ‘Unprepared’ "
+        "did not happen in your run (1 person trying again after giving up, 2 brought by "
+        "the change). 1 contact in your run did not happen in ‘Unprepared’ (1 person trying "
+        "again after giving up). Every difference was caused by the decisions.")
 
 
 def test_at_960x600_the_floor_and_its_pop_ups_cut_no_text(tmp_path):

@@ -935,7 +935,8 @@ class FloorScreen(Screen):
             sy = box.top + 4 + len(name_lines) * small
             slots = grp.busy if grp.kind == "supplier" else grp.on_duty
             busy = grp.busy
-            who = "tickets in hand" if grp.kind == "supplier" else "busy"
+            who = ("ticket in hand" if busy == 1 else "tickets in hand") \
+                if grp.kind == "supplier" else "busy"
             # as many squares as leave room for the words after them ("+3 10 busy")
             words_w = fonts.width(f"+{slots} {busy} {who}", "small") + 4
             shown = max(0, min(slots, 14, (box.right - 6 - x - words_w) // (sq + 3)))

@@ -10,7 +10,7 @@ import pygame
 
 from game.levers import LeverChooser
 from game.session import Play
-from game.ui import Ui, hint, reflow, wrap_balanced, wrap_fit
+from game.ui import Ui, hint, number_keys, reflow, wrap_balanced, wrap_fit
 
 #: The keys for the lever cards of a pop-up, shown above its buttons; then what Esc does
 #: there (a decision must be answered: the clock waits).
@@ -134,7 +134,7 @@ class _ChooserOverlay(Overlay):
     def keys_words(self) -> str:
         """The keys line above the buttons: the cards' keys, then what Esc does here."""
         n = len(self.chooser.levers)
-        cards = CARD_KEYS.format(numbers=f"[1-{n}]" if n > 1 else "[1]")
+        cards = CARD_KEYS.format(numbers=f"[{number_keys(n)}]")
         return f"{cards} · {self.escape_words}"
 
     def draw_chooser(self, surface: pygame.Surface, ui: Ui, heading: str, heading_colour,
