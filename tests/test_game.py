@@ -1053,6 +1053,29 @@ def test_card_numbers_read_as_keys(tmp_path):
     assert not d.shows(f"1  {first.name}")
 
 
+def test_itsm_play_without_a_display_says_so_again_after_its_table():
+    """Found by a new user: `itsm play` with no display said so first, then printed a table
+    of 88 lines, and the message had scrolled away. Its last line says it again, in the
+    order a terminal shows both streams."""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER", "ITSM_SCENARIOS")}
+    result = subprocess.run([sys.executable, "-m", "cli.main", "play", "normal-week"],
+                            cwd=root, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, timeout=120)
+    assert result.returncode == 0
+    lines = result.stdout.rstrip("\n").splitlines()
+    assert lines[0].startswith("itsm play: no display to open the game on")
+    assert len(lines) > 10 and "First-contact resolution" in result.stdout
+    assert lines[-1] == ("itsm play: no display (neither DISPLAY nor WAYLAND_DISPLAY is set), "
+                         "so the run above instead of the game; to play, run itsm play "
+                         "where it can open a window.")
+
+
 def test_the_briefings_button_says_what_comes_next(tmp_path):
     """Found by a new user: the briefing's "Start the week" opened the preparation."""
     d = Driver(tmp_path, scenario="softphone-cutover")
