@@ -617,11 +617,19 @@ def _play_headless(args: argparse.Namespace) -> int:
     how_to_play = ("To play the game, run itsm play where it can open a window (a desktop "
                    "session, or ssh -X)" + (", without SDL_VIDEODRIVER=dummy"
                                            if os.environ.get("SDL_VIDEODRIVER") else "") + ".")
+    # the table scrolls the first words away: one line at the end says it again
+    reminder = (f"itsm play: no display ({_why_no_display()}), so the "
+                + ("run" if len(policies) < 2 else "demo")
+                + " above instead of the game; to play, run itsm play where it can open a "
+                  "window.")
     if len(policies) < 2:
         print(f"{why}\nInstead, one headless run of {name} (it has no policies to compare), "
               f"with its key figures.\n{how_to_play}", file=sys.stderr)
-        return cmd_run(argparse.Namespace(scenario=name, seed=args.seed, replications=1,
-                                          workers=1, json=False, events_csv=None))
+        status = cmd_run(argparse.Namespace(scenario=name, seed=args.seed, replications=1,
+                                            workers=1, json=False, events_csv=None))
+        sys.stdout.flush()  # (the table first, where both go to one terminal or pipe)
+        print(reminder, file=sys.stderr)
+        return status
     variants = [f"{policy}=policy:{policy}" for policy in policies]
     command = (f"itsm compare {name} " + " ".join(f"--variant {v}" for v in variants)
                + f" --replications {DEMO_REPLICATIONS}"
@@ -631,9 +639,12 @@ def _play_headless(args: argparse.Namespace) -> int:
     print(f"{why}\nInstead, the demo{' (as make demo)' if command == _MAKE_DEMO else ''}: "
           f"\"{scenario.title}\" played {played}, {DEMO_REPLICATIONS} runs each with the same "
           f"callers, side by side:\n  {command}\n{how_to_play}", file=sys.stderr)
-    return cmd_compare(argparse.Namespace(scenario=name, variant=variants, seed=args.seed,
-                                          replications=DEMO_REPLICATIONS, workers=None,
-                                          json=False))
+    status = cmd_compare(argparse.Namespace(scenario=name, variant=variants, seed=args.seed,
+                                            replications=DEMO_REPLICATIONS, workers=None,
+                                            json=False))
+    sys.stdout.flush()
+    print(reminder, file=sys.stderr)
+    return status
 
 
 _MAKE_DEMO = (f"itsm compare {DEMO_SCENARIO} --variant unprepared=policy:unprepared "

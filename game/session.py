@@ -27,7 +27,7 @@ from reports.narrative import goal_met
 from sim import Simulation, Snapshot
 from sim.decisions import DecisionPlan
 from sim.engine import Outcome
-from sim.kpis import kpi_label
+from sim.kpis import LogView, kpi_label
 from sim.moments import GAVE_UP, STILL_OPEN, ledger
 from sim.scenario import Lever, Scenario
 from sim.series import clock_words
@@ -114,11 +114,8 @@ class LiveFigure:
     value: float | None
     goal_text: str | None   # "at most 10%"
     met: bool | None        # None: no goal, or no value yet
-    basis: str = ""         # how many it rests on, where few: "1 of 7"
+    basis: str = ""         # how many it is a share of: "1 of 7"
 
-
-#: Below this many phone calls a share of them is shown with its count ("1 of 7").
-FEW_CALLS = 50
 #: The key figures the floor shows when the scenario sets no goals.
 DEFAULT_FIGURES = ("abandonment_rate", "asa_min", "fcr", "satisfaction")
 
@@ -244,8 +241,21 @@ class Play:
             value = self.kpis.get(f"satisfaction_{department.id}")
             self.satisfaction[department.id] = float(
                 department.satisfaction if value is None else value)
-        self.figures = self._figures(self.kpis)
+        self.figures = self._figures(self.kpis, self._phone_calls(outcome))
         return self._new_moments(outcome)
+
+    @staticmethod
+    def _phone_calls(outcome: Outcome) -> tuple[int, int]:
+        """The phone calls that are over (answered or hung up), and those of them that hung
+        up: what "hung up" is a share of, as `sim.kpis` counts it (after the warm-up), read
+        from the event log. (Its `abandoned` counts every channel: a visitor walking away
+        too, so it is not the share's count.)"""
+        view = LogView(outcome)
+        if "phone" not in view.names.channels:
+            return 0, 0
+        phone = view.counted & (view.contact_channel == view.names.channels.index("phone"))
+        answered, hung_up = ~np.isnan(view.answered), ~np.isnan(view.abandoned)
+        return int((phone & (answered | hung_up)).sum()), int((phone & hung_up).sum())
 
     def _new_moments(self, outcome: Outcome) -> list[TickerLine]:
         book = ledger(outcome)
@@ -309,7 +319,8 @@ class Play:
         total = self._week_scores.get(department)
         return total[0] / total[1] if total else None
 
-    def _figures(self, kpis: dict) -> list[LiveFigure]:
+    def _figures(self, kpis: dict, phone_calls: tuple[int, int] = (0, 0)
+                 ) -> list[LiveFigure]:
         goals = self.scenario.goals
         names = list(goals) if goals else list(DEFAULT_FIGURES)
         if not self.scenario.departments:
@@ -328,22 +339,23 @@ class Play:
                 # on the figures as shown, as the debrief decides: 74.0 is at least 74.0
                 met = None if value is None else goal_met(value, unit, goal)
             out.append(LiveFigure(name, label, unit, value, goal_text, met,
-                                  self._basis(name, value, kpis)))
+                                  self._basis(name, value, kpis, phone_calls)))
         return out
 
     @staticmethod
-    def _basis(name: str, value: float | None, kpis: dict) -> str:
-        """'1 of 7' beside a share of phone calls while there are few calls: on Monday at
-        08:10 one hang-up out of seven reads very differently from 14% of a week."""
+    def _basis(name: str, value: float | None, kpis: dict, phone_calls: tuple[int, int]
+               ) -> str:
+        """'1 of 7' beside a share of calls or issues, always (it came and went at 50
+        calls, a new user found, and the count is what makes a share read right: on Monday
+        at 08:10 one hang-up out of seven reads very differently from 14% of a week)."""
         if name == "csat" and value is not None:
             # early on Monday CSAT jumps from 100% to 50% on the second issue
             asked = round(kpis.get("csat_issues") or 0)
-            return f"{round(value * asked)} of {asked}" if 0 < asked < FEW_CALLS else ""
-        if name != "abandonment_rate" or not value:
+            return f"{round(value * asked):,} of {asked:,}" if asked > 0 else ""
+        over, hung_up = phone_calls
+        if name != "abandonment_rate" or value is None or not over:
             return ""
-        abandoned = kpis.get("abandoned") or 0
-        offered = round(abandoned / value)
-        return f"{abandoned:.0f} of {offered}" if offered < FEW_CALLS else ""
+        return f"{hung_up:,} of {over:,}"
 
     # -- the player's decisions ---------------------------------------------------------------
 

@@ -35,6 +35,8 @@ class Theme:
     window_size: tuple[int, int]
     window_min_size: tuple[int, int]
     fps: int
+    #: a chart is shrunk to fit its panel while its smallest text stays this high (pixels)
+    chart_least_px: int = 9
     colours: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -95,6 +97,7 @@ def load_theme(path: str | Path | None = None, palette: str | None = None) -> Th
         window_size=tuple(data["window"]["size"]),
         window_min_size=tuple(data["window"]["min_size"]),
         fps=int(data["window"]["fps"]),
+        chart_least_px=int(type_.get("chart_least_px", 9)),
     )
 
 

@@ -256,8 +256,14 @@ class Ui:
     mouse: tuple[int, int] = (-1, -1)
     #: the id of the button, card, field or part that Tab moved to (None: none)
     focus_id: str | None = None
+    #: texts a tip must leave readable, as buttons are (a pop-up's keys line and its
+    #: message): `keep_clear`
+    clear: list[pygame.Rect] = field(default_factory=list)
+    #: where the last frame drew a tip (None: no tip), for tests that check what it hides
+    tip_box: pygame.Rect | None = None
     _next_buttons: list[Button] = field(default_factory=list)
     _next_tips: list[Tip] = field(default_factory=list)
+    _next_clear: list[pygame.Rect] = field(default_factory=list)
     #: the panels, boxes and buttons drawn so far this frame: a text must stay inside the
     #: last of them drawn under it (or inside the window); kept with `Fonts.tracking` on
     _areas: list[pygame.Rect] = field(default_factory=list)
@@ -276,12 +282,15 @@ class Ui:
     def begin(self) -> None:
         self._next_buttons = []
         self._next_tips = []
+        self._next_clear = []
         self._areas = []
         self.placed = []
 
     def end(self, surface: pygame.Surface) -> None:
         self.buttons = self._next_buttons
         self.tips = self._next_tips
+        self.clear = self._next_clear
+        self.tip_box = None
         focused = self.focused()
         if self.focus_id is not None and focused is None:
             self.focus_id = None  # what had the focus is gone (a pop-up closed)
@@ -291,11 +300,11 @@ class Ui:
                              border_radius=self.theme.corner_px + FOCUS_RING_PX)
             tip = self._tip_of(focused)
             if tip is not None:  # the keyboard's way to what hovering shows
-                self.draw_tip(surface, tip.lines, beside=focused.rect)
+                self.tip_box = self.draw_tip(surface, tip.lines, beside=focused.rect)
                 return
         for tip in reversed(self.tips):
             if tip.rect.collidepoint(self.mouse):
-                self.draw_tip(surface, tip.lines)
+                self.tip_box = self.draw_tip(surface, tip.lines)
                 break
 
     def find(self, button_id: str) -> Button | None:
@@ -518,10 +527,37 @@ class Ui:
         while the area of the same rectangle has the keyboard's focus)."""
         self._next_tips.append(Tip(rect.copy(), lines))
 
+    def keep_clear(self, rect: pygame.Rect) -> None:
+        """A text a tip must not hide where it has anywhere else to go, as it must not hide
+        a button: what a pop-up says to do next (its keys line, its message)."""
+        self._next_clear.append(rect.copy())
+
+    def _hidden_by(self, box: pygame.Rect, own: pygame.Rect) -> tuple[int, int]:
+        """What a tip at `box` would hide, in pixels: of the buttons, text fields and texts
+        kept clear, and of the cards (choosing one card while the tip of another hides a
+        third is less harm than hiding "Decide"). `own`: what the tip is about, which it
+        may cover."""
+        start = max((i for i, b in enumerate(self.buttons) if b.modal), default=-1) + 1
+        controls = cards = 0
+        for b in self.buttons[start:]:  # what a pop-up covers cannot be pressed anyway
+            if b.modal or not (b.enabled and b.action is not None) or b.rect == own:
+                continue
+            overlap = box.clip(b.rect)
+            if b.kind == "card":
+                cards += overlap.width * overlap.height
+            else:
+                controls += overlap.width * overlap.height
+        for rect in self.clear:
+            overlap = box.clip(rect)
+            controls += overlap.width * overlap.height
+        return controls, cards
+
     def draw_tip(self, surface: pygame.Surface, lines: list[str],
                  beside: pygame.Rect | None = None) -> pygame.Rect:
-        """The tip box, beside the mouse, or beside `beside` (right of it, else below,
-        above or left: wherever it fits whole)."""
+        """The tip box beside the mouse (at one of its four corners), or beside `beside`
+        (right of it, else below, above or left), wherever it hides no button and no text
+        kept clear (`keep_clear`); failing that, where it hides the least of them. Returns
+        where it was drawn."""
         fonts, t = self.fonts, self.theme
         width = min(surface.get_width() // 2, max(fonts.width(line, "small") for line in lines)
                     + fonts.px("small") * 2)
@@ -529,31 +565,46 @@ class Ui:
                                                      "small")]
         step = fonts.line_height("small")
         height = step * len(wrapped) + fonts.px("small")
-        sw, sh = surface.get_size()
         if beside is None:
-            x = min(self.mouse[0] + 16, sw - width - 4)
-            y = min(self.mouse[1] + 16, sh - height - 4)
+            mx, my = self.mouse
+            own = next((b.rect for b in reversed(self.buttons) if b.rect.collidepoint(mx, my)),
+                       pygame.Rect(mx, my, 1, 1))
+            spots = [(mx + 16, my + 16), (mx - 16 - width, my + 16),
+                     (mx + 16, my - 16 - height), (mx - 16 - width, my - 16 - height)]
+            box = self._least_hiding(surface, spots, width, height, own,
+                                     pygame.Rect(mx - 8, my - 8, 16, 16))
         else:
             gap = FOCUS_RING_PX + 4
             spots = [(beside.right + gap, beside.top), (beside.left, beside.bottom + gap),
-                     (beside.left, beside.top - gap - height), (beside.left - gap - width,
-                                                                beside.top)]
-            screen = surface.get_rect()
-            fits = [(x, y) for x, y in spots
-                    if screen.contains(pygame.Rect(x, min(y, sh - height - 4), width, height))
-                    and not pygame.Rect(x, min(y, sh - height - 4), width, height
-                                        ).colliderect(beside)]
-            x, y = fits[0] if fits else spots[1]
-            x = max(4, min(x, sw - width - 4))
-            y = min(y, sh - height - 4)
-        y = max(0, y)
-        box = pygame.Rect(x, y, width, height)
+                     (beside.left, beside.top - gap - height),
+                     (beside.left - gap - width, beside.top)]
+            box = self._least_hiding(surface, spots, width, height, beside, beside)
+        x, y = box.topleft
         pygame.draw.rect(surface, t.panel_high, box, border_radius=t.corner_px)
         pygame.draw.rect(surface, t.accent, box, 2, border_radius=t.corner_px)
         for i, line in enumerate(wrapped):
             surface.blit(fonts.render(line, "small", t.text),
                          (x + fonts.px("small"), y + fonts.px("small") // 2 + i * step))
         return box
+
+    def _least_hiding(self, surface: pygame.Surface, spots: list[tuple[int, int]], width: int,
+                      height: int, own: pygame.Rect, subject: pygame.Rect) -> pygame.Rect:
+        """Of a tip's places (top-left corners, in order of preference; each moved inside the
+        window), the first that hides nothing (`_hidden_by`) and leaves `subject` (the mouse,
+        or what the tip is about) in sight; else the one that hides the least."""
+        sw, sh = surface.get_size()
+
+        def placed(x: int, y: int) -> pygame.Rect:
+            return pygame.Rect(max(4, min(x, sw - width - 4)), max(0, min(y, sh - height - 4)),
+                               width, height)
+
+        def harm(box: pygame.Rect) -> tuple[int, int, int]:
+            controls, cards = self._hidden_by(box, own)
+            over = box.clip(subject)
+            return controls, over.width * over.height, cards
+
+        boxes = [placed(x, y) for x, y in spots]
+        return min(boxes, key=harm)  # min keeps the first of equals: the order of preference
 
 
 class TextField:
@@ -763,6 +814,13 @@ def key_name(key: int | None) -> str:
 #: Shift and "=", which arrives as "="; on others a key of its own) and the keypad's.
 PLUS_KEYS = (pygame.K_EQUALS, pygame.K_PLUS, pygame.K_KP_PLUS)
 MINUS_KEYS = (pygame.K_MINUS, pygame.K_KP_MINUS)
+
+
+def number_keys(n: int) -> str:
+    """The number keys that choose one of `n` things, as a hint says them: "1-5" for five
+    (not "1-9" whatever the count), "1" for one; the keys stop at 9."""
+    n = min(n, 9)
+    return f"1-{n}" if n > 1 else "1"
 
 
 def hint(key: int | None) -> str | None:

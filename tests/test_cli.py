@@ -278,7 +278,9 @@ def test_play_without_a_display_says_so_and_shows_the_demo(capsys, monkeypatch):
         "Instead, one headless run of normal-week (it has no policies to compare), with its "
         "key figures.",
         "To play the game, run itsm play where it can open a window (a desktop session, or "
-        "ssh -X)."]
+        "ssh -X).",
+        "itsm play: no display (neither DISPLAY nor WAYLAND_DISPLAY is set), so the run above "
+        "instead of the game; to play, run itsm play where it can open a window."]
     assert "A normal week at the service desk" in captured.out
     assert "First-contact resolution" in captured.out
     # with SDL's dummy driver (CI) there is nothing to see either: the story of make demo,

@@ -6,8 +6,11 @@ run headless."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pygame
 import pytest
 
@@ -37,6 +40,18 @@ def show_debrief(driver: Driver, debrief) -> None:
     debrief.app = debrief.ui.app = driver.app
     driver.app.show(debrief)
     driver.step()
+
+
+@contextmanager
+def another_window(journey, tmp_path, size: tuple[int, int]):
+    """A driver with a window of `size`, for what the journey left behind; the journey's
+    window is opened again after (pygame has one window: the last one opened is the one
+    every driver draws in)."""
+    journey_app = journey["driver"].app
+    try:
+        yield Driver(tmp_path, size=size)
+    finally:
+        journey_app.resize(journey_app.window_size)
 
 
 def answer_decision(driver: Driver) -> None:
@@ -779,26 +794,106 @@ def _floor_at(tmp_path, minute: float, size=(1280, 720)) -> tuple[Driver, FloorS
     return d, fl
 
 
-def test_many_hang_ups_at_once_walk_off_in_single_file(tmp_path):
+def _monday_at_ten(tmp_path, policy: str) -> tuple[Driver, FloorScreen]:
+    """The softphone floor on Monday at 10:00, played as the scenario's `policy` plays
+    it: its levers chosen on the preparation screen, its answers at each decision."""
+    d = Driver(tmp_path, scenario="softphone-cutover")
+    d.click("start")
+    answers = d.screen.play.scenario.policies[policy]
+    for lever in answers.get("preparation", []):
+        d.click(f"lever:{lever}")
+    d.click("confirm")
+    fl = floor(d)
+    while fl.play.now_min < 10 * 60:
+        if fl.play.pending is not None:
+            fl.play.decide(list(answers.get(fl.play.pending.point.id, [])))
+        fl.play.step(0.1, 100.0)
+    fl.overlay = None
+    d.step()
+    return d, fl
+
+
+def test_the_customers_bars_tell_a_bad_monday_from_a_good_one(tmp_path):
+    """Found by a new user: at Monday 10:00 the bars of the unprepared and the prepared
+    week were the same (everybody's satisfaction, which a week moves a point or two). The
+    bar is what the people who dealt with IT lately lived through, everybody's figure the
+    tick on it; the row names each number."""
+    bars = {}
+    for policy in ("unprepared", "prepared"):
+        d, fl = _monday_at_ten(tmp_path / policy, policy)
+        bars[policy] = dict(fl.gauges)
+        assert d.shows("lately ") and d.shows(" · everyone 75"), d.texts()
+        sales = fl.play.mood("sales")
+        assert any(f"lately {sales:.0f}" in t for t in d.texts())  # the bar's figure: the log's
+    bad, good = bars["unprepared"], bars["prepared"]
+    assert set(bad) == set(good) == {d.id for d in fl.play.scenario.departments}
+    widths = {policy: sum(rect.width for rect, _ in b.values()) for policy, b in bars.items()}
+    bar_w = max(rect.width for rect, _ in good.values())
+    assert widths["prepared"] - widths["unprepared"] > bar_w // 2  # half a bar and more
+    theme = fl.app.theme
+    assert sum(colour == theme.good for _, colour in good.values()) >= 2
+    assert not any(colour == theme.good for _, colour in bad.values())
+
+
+def test_many_hang_ups_at_once_walk_off_in_single_file_apart_from_the_queue(tmp_path):
     """The walking off is an animation in real time: a few at a time, one after another,
-    and gone in a couple of seconds (the count beside them is the log's: next test)."""
+    and gone in a couple of seconds (the count beside them is the log's: next test). They
+    walk at the far end of the lane, towards their count: they overlapped the callers on
+    hold into one blob when they left from the front of the queue (a new user's trial)."""
     from game.screens.floor import LEAVING_APART_S, MAX_LEAVING
     from game.session import TickerLine
 
     d, fl = _floor_at(tmp_path, 9 * 60)
+    desk = fl.play.snapshot.groups[0]
+    while desk.waiting_by_channel.get("phone", 0) < 2:  # a queue on hold, to walk past
+        fl.play.step(0.1, 10.0)
+        desk = next(g for g in fl.play.snapshot.groups if g.tier == 1)
     d.click("pause")  # the floor stands still; the animation goes on
-    lines = [TickerLine(540.0, "Mon 09:00", "Sales — hung up", "bad", 10.0, "sales", "phone",
+    now = fl.play.now_min
+    assert fl.play.hung_up_lately > 0  # a bad Monday morning: the count is shown
+    lines = [TickerLine(now, "Mon 09:00", "Sales — hung up", "bad", 10.0, "sales", "phone",
                         True) for _ in range(30)]
     fl._hang_ups(lines)
     d.step()
     assert len(fl.leaving) == MAX_LEAVING
-    # one after another from the front of the queue, never back over its label
     ages = sorted(p.age_s for p in fl.leaving)
     assert all(b - a >= LEAVING_APART_S - 1e-9 for a, b in zip(ages, ages[1:], strict=False))
-    queue_x = fl._queue_origin[0]
-    assert all(p.x >= queue_x for p in fl.leaving)
-    d.step(int(3 / (1 / 60)))  # and then they are gone
-    assert not fl.leaving
+    on_hold = fl.lane_figures["on hold"]
+    assert on_hold, "people on hold on Monday at nine"
+    walked = []
+    for _ in range(int(HANG_UP_S_FOR_TEST / (1 / 60))):
+        d.step()
+        leaving = fl.lane_figures["hung up"]
+        walked += leaving
+        # never over a caller on hold, and always beyond the last of them
+        assert not any(p.colliderect(q) for p in leaving for q in on_hold)
+        assert all(p.left > max(q.right for q in on_hold) for p in leaving)
+    assert len(walked) > 10
+    assert not fl.leaving  # and then they are gone
+
+
+#: Long enough for every caller who hung up to have walked off, seconds.
+HANG_UP_S_FOR_TEST = 3.0
+
+
+def test_a_hang_up_walks_off_only_beside_its_count(tmp_path):
+    """At top speed a frame reads hours of the log: a caller who hung up hours before
+    walked off beside "On hold 0", with no count beside them, while the desk said "Nobody
+    on duty" (Thursday 21:50 in a new user's trial). Whoever walks off is counted in "n
+    hung up in the last hour" beside them."""
+    d, fl = _floor_at(tmp_path, 3 * 1440 + 8 * 60)
+    d.click("pause")  # the floor's own clock stands still: the frame below moves it
+    # one frame of top speed from Thursday 08:00 to 22:00, as FloorScreen.update takes it
+    lines = fl.play.step(0.1, 14 * 60 / 0.1)
+    fl._hang_ups(lines)
+    assert fl.play.clock_text() == "Thu 22:00"
+    assert any(line.hung_up and line.channel == "phone" for line in lines)  # that day
+    assert fl.play.hung_up_lately == 0  # none in the last hour: the desk shut at 18:00
+    assert not fl.leaving  # so nobody sets off
+    for _ in range(int(HANG_UP_S_FOR_TEST / (1 / 60))):
+        d.step()
+        assert not fl.lane_figures["hung up"], "a figure walks off beside no count"
+    assert d.shows("On hold 0") and not d.shows("hung up in the last")
 
 
 def hung_up_in_the_log(play: Play, minutes: float = 60.0) -> int:
@@ -923,6 +1018,30 @@ def test_chart_page_buttons_are_clear_of_the_chart(journey):
         d.click("chart-next")
 
 
+def test_at_1920x1080_every_chart_is_whole_in_its_panel(journey, tmp_path):
+    """Found by a new user: the first chart (the twin's: three panels and a key) was taller
+    than its panel even at 1920×1080, its days seen only after scrolling. Each chart is
+    shown whole, inside its panel, its smallest text no smaller than the theme allows."""
+    with another_window(journey, tmp_path, (1920, 1080)) as d:
+        debrief = journey["debrief"]
+        show_debrief(d, debrief)
+        d.click("tab:charts")
+        d.wait_background()
+        pages = debrief._chart_pages()
+        assert len(pages) >= 5 and debrief.twin_chart is not None
+        for k in range(len(pages)):
+            assert not debrief.chart_scrolls, pages[k].title
+            assert not d.shows("more below (↓, the wheel)")
+            # the whole picture (its own shape, not a window onto it) above the buttons
+            shown, (iw, ih) = debrief.chart_rect, pages[k].image.get_size()
+            assert shown.width / shown.height == pytest.approx(iw / ih, rel=0.01)
+            assert shown.bottom <= d.screen.ui.find("same-luck").rect.top
+            assert shown.top > d.screen.ui.find("tab:charts").rect.bottom
+            assert debrief.chart_text_px >= d.app.theme.chart_least_px - 0.01
+            assert d.cut_texts() == []
+            d.click("chart-next")
+
+
 # -- words ---------------------------------------------------------------------------------------
 
 
@@ -932,6 +1051,135 @@ def test_card_numbers_read_as_keys(tmp_path):
     first = d.screen.chooser.levers[0]
     assert d.shows(f"[1] {first.name.split()[0]}")
     assert not d.shows(f"1  {first.name}")
+
+
+def test_itsm_play_without_a_display_says_so_again_after_its_table():
+    """Found by a new user: `itsm play` with no display said so first, then printed a table
+    of 88 lines, and the message had scrolled away. Its last line says it again, in the
+    order a terminal shows both streams."""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER", "ITSM_SCENARIOS")}
+    result = subprocess.run([sys.executable, "-m", "cli.main", "play", "normal-week"],
+                            cwd=root, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, timeout=120)
+    assert result.returncode == 0
+    lines = result.stdout.rstrip("\n").splitlines()
+    assert lines[0].startswith("itsm play: no display to open the game on")
+    assert len(lines) > 10 and "First-contact resolution" in result.stdout
+    assert lines[-1] == ("itsm play: no display (neither DISPLAY nor WAYLAND_DISPLAY is set), "
+                         "so the run above instead of the game; to play, run itsm play "
+                         "where it can open a window.")
+
+
+def test_the_briefings_button_says_what_comes_next(tmp_path):
+    """Found by a new user: the briefing's "Start the week" opened the preparation."""
+    d = Driver(tmp_path, scenario="softphone-cutover")
+    assert d.screen.name == "briefing"
+    assert d.shows("Prepare for the week") and not d.shows("Start the week")
+    d.click("start")
+    assert d.screen.name == "preparation" and d.shows("Start with no preparation")
+    quiet = Driver(tmp_path / "quiet", scenario="normal-week")  # nothing asked first
+    assert quiet.shows("Start the week") and not quiet.shows("Prepare for the week")
+    quiet.click("start")
+    assert quiet.screen.name == "floor"
+
+
+def test_the_number_keys_are_said_as_far_as_there_are_things_to_choose(journey, tmp_path):
+    """Found by a new user: hints said "[1-9]" over five or eight cards."""
+    d = Driver(tmp_path, scenario="softphone-cutover")
+    d.click("start")
+    n = len(d.screen.chooser.levers)
+    assert n < 9 and d.shows(f"[1-{n}] or a click chooses a card")
+    assert not [text for text in d.texts() if "1-9" in text]
+    d.key(pygame.K_BACKSPACE)
+    d.key(pygame.K_ESCAPE)
+    d.key(pygame.K_ESCAPE)  # the briefing, then the picker
+    assert d.screen.name == "picker"
+    scenarios = len(list_builtin())
+    assert d.shows(f"↑ ↓ or 1-{scenarios} to choose")
+    debrief = journey["debrief"]
+    show_debrief(journey["driver"], debrief)
+    journey["driver"].click("tab:whatif")
+    assert journey["driver"].shows(f"1-{len(debrief.alternatives)} to choose")
+    assert not [text for text in journey["driver"].texts() if "1-9" in text]
+
+
+def test_a_supplier_holding_one_ticket_says_ticket(tmp_path):
+    """Found by a new user: "1 tickets in hand"."""
+    d = Driver(tmp_path, scenario="softphone-cutover")
+    d.click("start")
+    d.click("confirm")
+    fl = floor(d)
+    vendor = None
+    while vendor is None or vendor.busy != 1:
+        if fl.play.pending is not None:
+            fl.play.decide([])
+        fl.play.step(0.1, 60.0)
+        vendor = next(g for g in fl.play.snapshot.groups if g.kind == "supplier")
+    fl.overlay = None
+    d.step()
+    assert d.shows("1 ticket in hand") and not d.shows("1 tickets")
+
+
+def test_hung_up_says_of_how_many_calls_at_every_moment(tmp_path):
+    """Found by a new user: "Hung up (24 of 35)" on Monday morning, and the share alone
+    once there were fifty calls. The count is always there, the phone calls over (answered
+    or hung up) as the event log has them, and it makes the share shown."""
+    from sim.kpis import LogView
+
+    d, fl = _floor_at(tmp_path, 8 * 60 + 10)
+    for until in (8 * 60 + 10, 5 * 1440):
+        while fl.play.now_min < until and not fl.play.finished:
+            if fl.play.pending is not None:
+                fl.play.decide([])
+            fl.play.step(1.0, 240.0, closed_factor=20.0)
+        fl.overlay = None
+        fl.play.refresh(force=True)
+        d.step()
+        view = LogView(fl.play.outcome())  # counted here from the log, not by the game
+        phone = view.counted & (view.contact_channel == view.names.channels.index("phone"))
+        hung_up = int((phone & ~np.isnan(view.abandoned)).sum())
+        over = int((phone & (~np.isnan(view.answered) | ~np.isnan(view.abandoned))).sum())
+        figure = next(f for f in fl.play.figures if f.name == "abandonment_rate")
+        assert figure.basis == f"{hung_up:,} of {over:,}", fl.play.clock_text()
+        assert figure.value == pytest.approx(hung_up / over)
+        assert any(f"({hung_up:,} of {over:,})" in text for text in d.texts())
+    assert over > 100  # the whole week, not only Monday's first calls
+
+
+def test_at_960x600_the_other_ways_to_play_are_whole_and_scroll(journey, tmp_path):
+    """Found by a new user: at 960×600 the What if… tab cut the other ways to play short
+    ("Hands-on traini…"). Each is whole; where they do not all fit, the list scrolls
+    (Shift and the keys, as the summary's left column) and says so."""
+    with another_window(journey, tmp_path, (960, 600)) as d:
+        debrief = journey["debrief"]
+        show_debrief(d, debrief)
+        d.click("tab:whatif")
+        d.wait_background()
+        whole = {}  # each way's levers as its box shows them, line after line
+
+        def read_boxes():
+            assert d.cut_texts() == []
+            for name, _, _ in debrief.alternatives:
+                box = d.screen.ui.find(f"twin:{name}")
+                if box is not None:
+                    lines = sorted((rect.top, text) for text, rect, _, _ in d.placed()
+                                   if box.rect.contains(rect))
+                    whole[name] = " ".join(text for _, text in lines[1:])  # after its title
+
+        read_boxes()
+        assert d.shows("▼ more below (Shift+↓ / PgDn)")
+        for _ in debrief.alternatives:
+            d.key(pygame.K_DOWN, mod=pygame.KMOD_SHIFT)
+            read_boxes()
+        assert d.shows("▲ more above (Shift+↑ / PgUp)")
+        assert whole == {name: levers for name, levers, _ in debrief.alternatives}
+        assert ("debrief", "") not in d.cuts_seen
 
 
 def test_the_other_ways_are_named_in_words_and_the_twin_counts_in_the_trainees(journey):
@@ -953,29 +1201,45 @@ def test_the_other_ways_are_named_in_words_and_the_twin_counts_in_the_trainees(j
     other = policy_title(names[debrief.twin_choice])
     result = compare(debrief.outcome, debrief.twin_outcome)
     summary = debrief.twin_summary
-    assert f"{result.same:,} went the same way" in summary
-    assert f"{len(result.turned_out_differently):,} turned out differently" in summary
+    both = result.same + len(result.turned_out_differently)
+    assert f"{both:,} contacts happened in both runs" in summary
+    assert f"{result.same:,} of them ended the same way in both" in summary
+    assert f"{len(result.turned_out_differently):,} ended differently: " in summary
     assert f"{len(result.only_in_second):,} contacts in ‘{other}’ did not happen in your " \
         "run" in summary
     assert "only in the first run" not in summary
-    assert d.shows("Same people, same luck.")
+    assert d.shows("Same people, same luck:")
 
 
 def test_the_twin_words_say_what_the_extra_contacts_were():
     from game.screens.debrief import twin_words
-    from sim.twin import Comparison
+    from sim.twin import Comparison, ContactStory
 
     retry = ("category:how-to", 7, 1)          # somebody calling again after hanging up
     brought = ("change:softphone:softphone-howto", 3, 0)   # a question the change brought
+    call = ContactStory(arrived_min=500.0, channel="phone", waited_min=2.0, gave_up=False,
+                        declined=False, resolved_first_time=True, handoffs=0,
+                        resolved_min=510.0)
+    hung_up = replace(call, waited_min=6.0, gave_up=True, resolved_first_time=False,
+                      resolved_min=None)
+    waited = replace(call, waited_min=12.0)
+    passed_on = replace(call, resolved_first_time=False, handoffs=1, resolved_min=900.0)
+    later = replace(call, resolved_min=530.0)
+    # contacts in both runs that ended differently: your run first
+    differently = [(retry, call, hung_up)] * 3 + [(retry, call, waited)] \
+        + [(retry, passed_on, call), (retry, call, later)]
     result = Comparison(first=None, second=None, kpi_deltas={}, same=40,
-                        turned_out_differently=[None] * 5, only_in_first=[retry],
+                        turned_out_differently=differently, only_in_first=[retry],
                         only_in_second=[retry, brought, brought])
     assert twin_words(result, "‘Unprepared’", load_builtin("softphone-cutover")) == (
-        "Same people, same luck. Of the contacts in both runs, 40 went the same way and 5 "
-        "turned out differently. 3 contacts in ‘Unprepared’ did not happen in your run (1 "
-        "person trying again after giving up, 2 brought by the change). 1 contact in "
-        "your run did not happen in ‘Unprepared’ (1 person trying again after giving up). "
-        "Every difference was caused by the decisions.")
+        "Same people, same luck: 46 contacts happened in both runs — the same person with "
+        "the same question at the same minute. 40 of them ended the same way in both; 6 "
+        "ended differently: 3 were answered in your run but gave up in ‘Unprepared’, 1 "
+        "waited less in your run, 1 was passed on in your run but fixed at first contact "
+        "in ‘Unprepared’, 1 in how or when they were fixed. 3 contacts in ‘Unprepared’ "
+        "did not happen in your run (1 person trying again after giving up, 2 brought by "
+        "the change). 1 contact in your run did not happen in ‘Unprepared’ (1 person trying "
+        "again after giving up). Every difference was caused by the decisions.")
 
 
 def test_at_960x600_the_floor_and_its_pop_ups_cut_no_text(tmp_path):
@@ -1117,6 +1381,57 @@ def test_esc_on_a_decision_pop_up_keeps_it_and_says_the_clock_waits(tmp_path):
     assert fl.overlay is None and fl.play.pending is None
 
 
+def tuesday_morning(tmp_path, size=(1280, 720)) -> tuple[Driver, FloorScreen]:
+    """The softphone floor at Tuesday 07:30, unprepared, with Tuesday's decision open."""
+    d = Driver(tmp_path, scenario="softphone-cutover", size=size)
+    d.click("start")
+    d.click("confirm")
+    fl = floor(d)
+    play = fl.play
+    while play.pending is None or play.pending.point.id != "tuesday-morning":
+        if play.pending is not None:
+            play.decide([])
+        play.step(1.0, 240.0, closed_factor=20.0)
+    fl.overlay = None
+    fl._open_overlays()
+    d.step()
+    return d, fl
+
+
+def test_a_cards_tip_leaves_the_buttons_and_the_keys_line_in_sight(tmp_path):
+    """Found by a new user: after a click on a card of Tuesday's pop-up, the card's tip
+    (beside the mouse) lay over "[Enter] Decide" and the keys line. A tip goes to a corner
+    of the mouse where it hides no button and no line kept clear, where there is one."""
+    d, fl = tuesday_morning(tmp_path)
+    d.click("lever:major-incident")  # the mouse stays on the card: its tip shows
+    ui = d.screen.ui
+    assert ui.tip_box is not None and d.shows("Costs 1,500 EUR")
+    for button in ("decide", "clear"):
+        assert not ui.tip_box.colliderect(ui.find(button).rect), button
+    keys_line = [rect for text, rect, _, _ in d.placed("choose a card")]
+    assert keys_line and ui.clear and not any(ui.tip_box.colliderect(r) for r in ui.clear)
+    assert not ui.tip_box.collidepoint(ui.mouse)  # nor the card the mouse is on
+
+
+def test_tab_after_esc_clears_the_clock_waits_and_the_tip_hides_no_button(tmp_path):
+    """Esc on a decision says the clock waits; the next key — Tab too, which the focus
+    takes first — is the answer coming, and the message goes. The focused card's tip
+    hides neither the buttons nor the keys line."""
+    d, fl = tuesday_morning(tmp_path)
+    d.key(pygame.K_ESCAPE)
+    assert d.shows("The clock waits for your answer")
+    d.key(pygame.K_TAB)
+    d.key(pygame.K_TAB)
+    assert not d.shows("The clock waits for your answer") and not fl.overlay.message
+    ui = d.screen.ui
+    assert ui.focus_id.startswith("lever:") and ui.tip_box is not None
+    focused = ui.find(ui.focus_id).rect
+    assert not ui.tip_box.colliderect(focused)
+    pressable = [b.rect for b in ui.focusable() if b.kind == "button"]  # the pop-up's
+    assert {"decide", "clear"} <= {b.id for b in ui.focusable()}
+    assert not any(ui.tip_box.colliderect(r) for r in pressable + ui.clear)
+
+
 def test_the_briefing_says_it_scrolls_and_how(tmp_path):
     d = Driver(tmp_path, scenario="softphone-cutover")
     assert d.shows("▼ more below (↓ / PgDn)")
@@ -1169,6 +1484,30 @@ def test_the_score_reads_the_same_in_the_debrief_and_the_history(journey):
     d.click("history")
     assert [t for t in d.texts() if t.startswith(f"{shown}  (luck")]  # the leaderboard
     assert shown in d.texts()  # the runs kept
+
+
+@pytest.mark.parametrize("size", [(960, 600), (1920, 1080)])
+def test_the_history_shows_team_names_and_headings_whole(journey, tmp_path, size):
+    """Found by a new user: "Table prep…" even at 1920×1080, and "Hung…" at 960×600. The
+    columns are as wide as what they hold; a name too long for the room left goes on two
+    lines; a long list scrolls to its last run."""
+    outcome = journey["play"].outcome()
+    teams = ["Table prepared", "Table unprepared"] * 15
+    with History(tmp_path / "history.sqlite3") as history:
+        for team in teams:
+            history.save(outcome, "softphone-cutover", team)
+    with another_window(journey, tmp_path, size) as d:
+        d.key(pygame.K_F2)
+        d.key(pygame.K_t)  # every run, not only each team's best
+        assert d.screen.name == "history"
+        for heading in ("Saved", "Team", "Score", "Hung up", "Cost"):
+            assert any(text == heading for text, _, _, bold in d.placed() if bold), heading
+        assert d.shows("Table unprepared") or (d.shows("Table") and d.shows("unprepared"))
+        assert d.cut_texts() == []
+        assert d.shows("▼ more below")
+        d.key(pygame.K_END)
+        assert d.cut_texts() == [] and d.shows("▲ more above")
+        assert d.screen.scroll.top + d.screen.scroll.visible == len(teams)
 
 
 def test_the_replay_note_says_the_file_as_it_is_typed(journey, tmp_path, monkeypatch):

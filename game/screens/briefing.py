@@ -7,6 +7,7 @@ import pygame
 
 from game.screens.base import Screen
 from game.screens.picker import length_words
+from game.screens.preparation import asks_before_the_week
 from game.ui import Scroll, reflow, scrolled_lines, wrap
 from sim.kpis import kpi_label
 from sim.scenario import Scenario
@@ -78,8 +79,11 @@ class BriefingScreen(Screen):
 
         ui.panel(surface, right)
         self._draw_facts(surface, right.inflate(-2 * g, -2 * g))
+        # what Enter does next, said as it is: the preparation where the scenario asks
+        # something before the week starts ("Start the week" opened the preparation)
+        go = "Prepare for the week" if asks_before_the_week(sc) else "Start the week"
         self.button_row(surface, [
-            ("start", "Start the week", pygame.K_RETURN, self.start, True, True),
+            ("start", go, pygame.K_RETURN, self.start, True, True),
             ("back", "Back", pygame.K_ESCAPE, self.back),
         ])
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import time
 from concurrent.futures import Future
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pygame
@@ -22,7 +23,15 @@ import pygame
 from game import background
 from game.screens.base import Screen
 from game.session import SHORT_LABELS, Play
-from game.ui import Scroll, fit_lines, scrolled_lines, wrap, wrap_balanced, wrap_fit
+from game.ui import (
+    Scroll,
+    fit_lines,
+    number_keys,
+    scrolled_lines,
+    wrap,
+    wrap_balanced,
+    wrap_fit,
+)
 from reports import narrative
 from sim.decisions import DecisionPlan
 
@@ -40,15 +49,22 @@ def policy_title(policy_id: str) -> str:
 
 def twin_words(comparison, other_title: str, scenario) -> str:
     """The twin comparison (`sim.twin.Comparison`, your run first) in the trainee's words:
-    which contacts went the same way, which turned out differently, and which happened in
-    one run only — and what those were, as the printed debrief says it
-    (`reports.debrief.what_they_were`)."""
+    how many contacts happened in both runs (the same person, the same question, the same
+    minute), how many of them ended the same way and how many differently, and how
+    (`how_they_differed`); then those that happened in one run only, and what those were, as
+    the printed debrief says it (`reports.debrief.what_they_were`)."""
     from reports.debrief import what_they_were
 
     theirs, yours = comparison.only_in_second, comparison.only_in_first
-    text = (f"Same people, same luck. Of the contacts in both runs, {comparison.same:,} went "
-            f"the same way and {len(comparison.turned_out_differently):,} turned out "
-            "differently.")
+    differently = comparison.turned_out_differently
+    both = comparison.same + len(differently)
+    text = (f"Same people, same luck: {both:,} contact{'s' if both != 1 else ''} happened in "
+            "both runs — the same person with the same question at the same minute. "
+            f"{comparison.same:,} of them ended the same way in both")
+    if differently:
+        text += (f"; {len(differently):,} ended differently: "
+                 f"{how_they_differed(differently, other_title)}")
+    text += "."
     if theirs:
         text += (f" {len(theirs):,} contact{'s' if len(theirs) != 1 else ''} in "
                  f"{other_title} did not happen in your run{what_they_were(theirs, scenario)}.")
@@ -56,6 +72,47 @@ def twin_words(comparison, other_title: str, scenario) -> str:
         text += (f" {len(yours):,} contact{'s' if len(yours) != 1 else ''} in your run did "
                  f"not happen in {other_title}{what_they_were(yours, scenario)}.")
     return text + " Every difference was caused by the decisions."
+
+
+#: A wait counts as different in the twin's words from this many minutes.
+WAIT_DIFFERS_MIN = 1.0
+#: The ways a contact in both runs ended differently, named in the twin's words (the most
+#: common first, the rest "in other ways").
+MOST_WAYS_NAMED = 3
+
+
+def how_they_differed(pairs: list[tuple], other_title: str) -> str:
+    """How contacts that happened in both runs ended differently, your run first, counted
+    by the first difference that tells (`sim.twin.ContactStory`: given up or answered; then
+    the wait; then fixed at first contact or passed on; else how or when they were fixed):
+    "142 waited less in your run, 61 were answered in your run but gave up in ‘Unprepared’,
+    1 waited longer in your run, 25 in how or when they were fixed"."""
+    ways: dict[str, int] = {}  # each way's words ("{were}": was or were), and how many
+    for _, mine, other in pairs:
+        if mine.gave_up != other.gave_up:
+            way = (f"gave up in your run but {{were}} answered in {other_title}" if mine.gave_up
+                   else f"{{were}} answered in your run but gave up in {other_title}")
+        elif (not mine.gave_up and mine.waited_min is not None
+              and other.waited_min is not None
+              and abs(mine.waited_min - other.waited_min) >= WAIT_DIFFERS_MIN):
+            way = ("waited less in your run" if mine.waited_min < other.waited_min
+                   else "waited longer in your run")
+        elif mine.resolved_first_time != other.resolved_first_time:
+            way = (f"{{were}} fixed at first contact in your run but passed on in {other_title}"
+                   if mine.resolved_first_time else
+                   f"{{were}} passed on in your run but fixed at first contact in {other_title}")
+        else:
+            way = ""  # the time to fix, the hand-offs, a no: in other ways
+        ways[way] = ways.get(way, 0) + 1
+    named = sorted((w for w in ways if w), key=lambda w: -ways[w])[:MOST_WAYS_NAMED]
+    overflow = sum(n for w, n in ways.items() if w and w not in named)
+    rest = overflow + ways.get("", 0)
+    parts = [f"{ways[w]:,} " + w.format(were="was" if ways[w] == 1 else "were")
+             for w in named]
+    if rest:
+        parts.append(f"{rest:,} in other ways" if overflow else
+                     f"{rest:,} in how or when they were fixed")
+    return ", ".join(parts)
 
 
 def where_to_find(path: Path) -> str:
@@ -71,12 +128,32 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-")[:40] or "run"
 
 
-#: A chart more than this many times taller than its area, at full width, is scrolled
-#: rather than shrunk (shrunk, its type would be a few pixels high).
-TALL_CHART = 2.0
+#: Where a chart's heading and caption go in a column beside it: the column's share of
+#: the panel's width.
+CHART_COLUMN_SHARE = 0.2
 #: Keys that scroll a tall chart, in lines.
 CHART_SCROLL_KEYS = {pygame.K_UP: -2, pygame.K_DOWN: 2, pygame.K_PAGEUP: -10,
                      pygame.K_PAGEDOWN: 10, pygame.K_HOME: -10_000, pygame.K_END: 10_000}
+
+
+@dataclass(frozen=True)
+class ChartPage:
+    """A chart as the Charts tab shows it: its title and caption, its picture, and how many
+    pixels high its smallest text is in that picture (None: not known)."""
+
+    title: str
+    caption: str
+    image: pygame.Surface
+    smallest_px: float | None
+
+    @classmethod
+    def of(cls, chart) -> ChartPage:
+        """A `reports.debrief.Chart`, its PNG made a picture (on the background thread's
+        side of the hand-over: it is called in `update`)."""
+        image = background.png_to_surface(chart.png)
+        px_per_pt = image.get_width() / (chart.width_in * 72)
+        smallest = chart.smallest_pt * px_per_pt if chart.smallest_pt else None
+        return cls(chart.title, chart.caption, image, smallest)
 
 
 class DebriefScreen(Screen):
@@ -107,10 +184,12 @@ class DebriefScreen(Screen):
         self.chart_offset_px = 0         # how far down a tall chart is scrolled
         self._left_rect = pygame.Rect(0, 0, 0, 0)
         self.chart_rect = pygame.Rect(0, 0, 0, 0)  # where the chart on show was drawn
+        self.chart_scrolls = False  # ... whether it is scrolled (too tall to read whole)
+        self.chart_text_px: float | None = None  # ... and its smallest text's height
         # charts, drawn in the background
         self.chart_index = 0
         self._charts_future: Future | None = None
-        self.charts: list[tuple[str, str, pygame.Surface]] | None = None
+        self.charts: list[ChartPage] | None = None
         self._scaled: dict[tuple[int, int, int], pygame.Surface] = {}
         # the twin
         self.alternatives = self._alternatives()
@@ -118,7 +197,7 @@ class DebriefScreen(Screen):
         self.twin_future: Future | None = None
         self.twin = None        # reports.debrief.TwinPart
         self.twin_outcome = None
-        self.twin_chart: pygame.Surface | None = None
+        self.twin_chart: ChartPage | None = None
         self.twin_summary = ""  # the comparison in the trainee's words (`twin_words`)
         self._export_future: Future | None = None
         self.run_id: int | None = None
@@ -324,7 +403,7 @@ class DebriefScreen(Screen):
         if self.tab == "charts" and event.type == pygame.MOUSEWHEEL:
             self.chart_offset_px = max(0, self.chart_offset_px - 3 * self.line * event.y)
             return True
-        two_columns = self.tab in ("summary", "people")
+        two_columns = self.tab in ("summary", "people", "whatif")
         if (two_columns and event.type == pygame.MOUSEWHEEL
                 and self._left_rect.collidepoint(self.ui.mouse)):
             return self.left_scroll.handle(event)  # the wheel scrolls what is under it
@@ -349,8 +428,7 @@ class DebriefScreen(Screen):
                 and self._charts_future.done() and not self._charts_future.cancelled():
             try:
                 made = self._charts_future.result()
-                self.charts = [(c.title, c.caption, background.png_to_surface(c.png))
-                               for c in made]
+                self.charts = [ChartPage.of(chart) for chart in made]
             except Exception as error:  # a chart that fails must not take the debrief down
                 self.charts = []
                 self.say(f"The charts could not be drawn: {error}", bad=True)
@@ -359,7 +437,7 @@ class DebriefScreen(Screen):
             try:
                 self.twin_outcome, self.twin, self.twin_summary = self.twin_future.result()
                 if self.twin.chart is not None:
-                    self.twin_chart = background.png_to_surface(self.twin.chart.png)
+                    self.twin_chart = ChartPage.of(self.twin.chart)
             except Exception as error:
                 self.say(f"The twin run failed: {error}", bad=True)
                 self.twin_future = None
@@ -463,16 +541,22 @@ class DebriefScreen(Screen):
             story += [("", "small", None, False), (note, "small", t.text_dim, False)]
         self._lines(surface, right, story, self.scroll)
 
-    def _chart_pages(self) -> list[tuple[str, str, pygame.Surface]]:
+    def _chart_pages(self) -> list[ChartPage]:
         pages = list(self.charts or [])
         if self.twin_chart is not None:  # first: your run against another way, same luck
             name = policy_title(self.alternatives[self.twin_choice][0])
-            pages.insert(0, (f"Your run beside ‘{name}’", "The same week with the same luck: "
-                             "your run dashed, the other way solid (W to choose another "
-                             "way).", self.twin_chart))
+            pages.insert(0, replace(
+                self.twin_chart, title=f"Your run beside ‘{name}’",
+                caption="The same week with the same luck: your run dashed, the other way "
+                        "solid (W to choose another way)."))
         return pages
 
     def _draw_charts(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
+        """The chart on show, whole in its panel where its smallest text stays readable
+        (`Theme.chart_least_px`), else as small as that and scrolled. Its heading and
+        caption go above it, or in a column beside it where the panel is wide: then the
+        chart has the panel's whole height (the first chart, three panels and a key, was
+        seen only down to its first panel at 1920×1080, its days after scrolling)."""
         ui, t, fonts, g = self.ui, self.app.theme, self.app.fonts, self.gap
         if self.charts is None:
             ui.text(surface, "Drawing the charts…", rect.center, "heading", t.text_dim,
@@ -483,36 +567,57 @@ class DebriefScreen(Screen):
             return
         pages = self._chart_pages()
         self.chart_index %= len(pages)
-        title, caption, image = pages[self.chart_index]
-        # the page buttons on the title's line, right: clear of the chart and its axes
-        size = self.line * 2
+        page = pages[self.chart_index]
+        heading = f"{self.chart_index + 1}/{len(pages)}  {page.title}  (← → for the others)"
+        size, button_h = self.line * 2, round(self.line * 1.3)
         buttons_w = 2 * size + g // 2
+        small = fonts.line_height("small")
+        more_w = fonts.width("▼ more below (↓, the wheel)", "small", True) + g
+        # above: the heading beside the page buttons, the caption under it
+        head, head_size, head_bold = fit_lines(fonts, heading, rect.width - buttons_w - g, (
+            ("body", True, 1), ("small", True, 1), ("small", True, 2)))
+        caption = wrap_fit(fonts, page.caption, rect.width - more_w, 2, "small")
+        top_h = max(len(head) * fonts.line_height(head_size), button_h) \
+            + len(caption) * small + 4
+        above = pygame.Rect(rect.left, rect.top + top_h, rect.width, rect.height - top_h)
+        # beside: a column on the left with the buttons, the heading and the caption
+        column_w = max(buttons_w, round(rect.width * CHART_COLUMN_SHARE))
+        beside = pygame.Rect(rect.left + column_w + g, rect.top, rect.width - column_w - g,
+                             rect.height)
+        # beside where the chart is whole only there, or larger by more than a little
+        (side_scale, side_scrolls), (top_scale, top_scrolls) = (
+            self._chart_scale(page, beside), self._chart_scale(page, above))
+        side = (top_scrolls and not side_scrolls) or (side_scrolls == top_scrolls
+                                                      and side_scale > top_scale * 1.05)
+        area = beside if side else above
+        left = rect.left if side else rect.right - buttons_w
         for k, (bid, step) in enumerate((("chart-prev", -1), ("chart-next", 1))):
-            button = pygame.Rect(rect.right - buttons_w + k * (size + g // 2), rect.top,
-                                 size, round(self.line * 1.3))
+            button = pygame.Rect(left + k * (size + g // 2), rect.top, size, button_h)
             ui.button(surface, bid, button, "‹" if step < 0 else "›",
                       lambda step=step: self._page(step), pygame.K_LEFT if step < 0 else
                       pygame.K_RIGHT)
             ui.tip(button, ["The previous chart [←]" if step < 0 else "The next chart [→]"])
-        head_w = rect.width - buttons_w - g
-        lines, size_name, bold = fit_lines(fonts, f"{self.chart_index + 1}/{len(pages)}  {title}"
-                                           "  (← → for the others)", head_w,
-                                           (("body", True, 1), ("small", True, 1),
-                                            ("small", True, 2)))
-        y = rect.top
-        for line in lines:
-            y = ui.text(surface, line, (rect.left, y), size_name, bold=bold).bottom
-        y = max(y, rect.top + round(self.line * 1.3))
-        more_w = fonts.width("▼ more below (↓, the wheel)", "small", True) + g
-        for line in wrap_fit(fonts, caption, rect.width - more_w, 2, "small"):
+        if side:
+            head, head_size, head_bold = fit_lines(fonts, heading, column_w, (
+                ("body", True, 4), ("small", True, 6)))
+            caption = wrap(fonts, page.caption, column_w, "small")
+            y = rect.top + button_h + g
+        else:
+            y = rect.top
+        for line in head:
+            y = ui.text(surface, line, (rect.left, y), head_size, bold=head_bold).bottom
+        y = max(y, rect.top + button_h)
+        for line in caption:
             y = ui.text(surface, line, (rect.left, y), "small", t.text_dim).bottom
-        y += 4
-        area = pygame.Rect(rect.left, y, rect.width, rect.bottom - y)
-        scaled, place = self._fit(image, area, id(image))
-        if scaled.get_height() > area.height:  # a tall chart: full width, scrolled
+        scale, scrolls = self._chart_scale(page, area)
+        self.chart_text_px = scale * page.smallest_px if page.smallest_px else None
+        scaled = self._scaled_chart(page.image, scale)
+        place = scaled.get_rect(midtop=area.midtop)
+        self.chart_scrolls = scrolls
+        if scrolls:  # too tall to be read whole: as small as it reads, scrolled
             most = scaled.get_height() - area.height
             self.chart_offset_px = max(0, min(self.chart_offset_px, most))
-            surface.blit(scaled, (place.left, area.top),
+            surface.blit(scaled, place.topleft,
                          pygame.Rect(0, self.chart_offset_px, scaled.get_width(), area.height))
             bar = Scroll()
             bar.total, bar.visible, bar.top = scaled.get_height(), area.height, \
@@ -520,8 +625,9 @@ class DebriefScreen(Screen):
             bar.draw_bar(ui, surface, area)
             more = "▼ more below (↓, the wheel)" if self.chart_offset_px < most else \
                 "▲ the top (↑)"
-            ui.text(surface, more, (area.right, area.top - 4), "small", t.accent,
-                    bold=True, anchor="bottomright")
+            at = (rect.left, y + g) if side else (area.right, area.top - 4)
+            ui.text(surface, more, at, "small", t.accent, bold=True,
+                    anchor="topleft" if side else "bottomright")
             self.chart_rect = pygame.Rect(place.left, area.top, scaled.get_width(),
                                           area.height)
         else:
@@ -533,15 +639,22 @@ class DebriefScreen(Screen):
         self.chart_index = (self.chart_index + step) % n
         self.chart_offset_px = 0
 
-    def _fit(self, image: pygame.Surface, area: pygame.Rect, key: int):
-        """The chart scaled to the area; a chart much taller than the area keeps the full
-        width (its type stays readable on a projector) and is scrolled instead."""
+    def _chart_scale(self, page: ChartPage, area: pygame.Rect) -> tuple[float, bool]:
+        """How much to scale the chart for `area`, and whether it then scrolls: whole in
+        the area while its smallest text stays `chart_least_px` high or more; else that
+        small (no wider than the area) and scrolled."""
+        iw, ih = page.image.get_size()
+        whole = min(area.width / iw, area.height / ih)
+        least = self.app.theme.chart_least_px / page.smallest_px if page.smallest_px else 0.0
+        if whole >= least:
+            return whole, False
+        scale = min(least, area.width / iw)
+        return scale, ih * scale > area.height + 1
+
+    def _scaled_chart(self, image: pygame.Surface, scale: float) -> pygame.Surface:
         iw, ih = image.get_size()
-        scale = min(area.width / iw, area.height / ih)
-        if ih * area.width / iw > area.height * TALL_CHART:
-            scale = area.width / iw
         size = (max(1, int(iw * scale)), max(1, int(ih * scale)))
-        cache_key = (key, *size)
+        cache_key = (id(image), *size)
         if len(self._scaled) > 24:
             self._scaled.clear()
         scaled = self._scaled.get(cache_key)
@@ -549,8 +662,7 @@ class DebriefScreen(Screen):
             scaled = pygame.transform.smoothscale(image.convert() if pygame.display.get_surface()
                                                   else image, size)
             self._scaled[cache_key] = scaled
-        rect = scaled.get_rect(center=area.center)
-        return scaled, rect
+        return scaled
 
     def _draw_people(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
         t = self.app.theme
@@ -608,42 +720,59 @@ class DebriefScreen(Screen):
         y = left.top
         for text, size, colour, bold in (
                 ("Had you played it another way", "body", None, True),
-                ("Same week, same luck · 1-9 to choose", "small", t.text_dim, False)):
+                (f"Same week, same luck · {number_keys(len(self.alternatives))} to choose",
+                 "small", t.text_dim, False)):
             for line in wrap(fonts, text, left.width, size, bold):
                 y = ui.text(surface, line, (left.left, y), size, colour, bold=bold).bottom
         y += 4
         small = fonts.line_height("small")
-        # each way with every lever it pulls, as many lines as that takes while there is
-        # room for all of them; with many ways, two lines each
-        pad = 6
-        wrapped = [wrap(fonts, words, left.width - 2 * pad, "small")
-                   for _, words, _ in self.alternatives]
-        space = 4
-        most = next((cap for cap in (None, 4, 3, 2) if sum(
-            (1 + min(len(w), cap or len(w))) * small + 4 + space for w in wrapped)
-            <= left.bottom - y + space), 1)
-        for i, (name, words, _) in enumerate(self.alternatives):
-            lines = wrapped[i] if most is None or len(wrapped[i]) <= most else \
-                wrap_fit(fonts, words, left.width - 2 * pad, most, "small")
-            bh = (1 + len(lines)) * small + 4
-            if y + bh > left.bottom:
+        # each way with every lever it pulls, whole: where they do not all fit (a small
+        # window; "Hands-on traini…" was cut at 960×600) the list scrolls, as the summary's
+        # left column does (Shift and the keys, or the wheel over it)
+        pad, space = 6, 4
+        area = pygame.Rect(left.left, y, left.width, left.bottom - y)
+        room, box_w = area.height + space, left.width
+        for bar_w in (0, 10):  # (a list that scrolls leaves room for its bar)
+            box_w = left.width - bar_w
+            wrapped = [wrap(fonts, words, box_w - 2 * pad, "small")
+                       for _, words, _ in self.alternatives]
+            heights = [(1 + len(lines)) * small + 4 + space for lines in wrapped]
+            if sum(heights) <= room:
                 break
-            box = pygame.Rect(left.left, y, left.width, bh)
+        if sum(heights) > room:
+            room -= small  # the cue's line
+        at_end, used = 0, 0  # how many ways fit at the end of the list: as far as it scrolls
+        for height in reversed(heights):
+            if used + height > room:
+                break
+            used += height
+            at_end += 1
+        self.left_scroll.set_size(len(self.alternatives), max(1, at_end))
+        self._left_rect = left
+        below = False
+        for i in range(self.left_scroll.top, len(self.alternatives)):
+            name, words, _ = self.alternatives[i]
+            if y + heights[i] > area.top + room:
+                below = True
+                break
+            box = pygame.Rect(left.left, y, box_w, heights[i] - space)
             chosen = i == self.twin_choice
             ui.panel(surface, box, t.panel_high if chosen else t.panel,
                      t.accent if chosen else t.edge, 3 if chosen else 1)
             ui.text(surface, f"[{i + 1}]  {policy_title(name)}", (box.left + pad, box.top + 2),
                     "small", bold=True, max_width=box.width - 2 * pad)
-            for k, line in enumerate(lines):
+            for k, line in enumerate(wrapped[i]):
                 ui.text(surface, line, (box.left + pad, box.top + 2 + (k + 1) * small),
                         "small", t.text_dim)
             ui.area(f"twin:{name}", box, lambda i=i: self.run_twin(i))
             ui.tip(box, [f"{policy_title(name)}: {words}", "Click, Space or its number "
                          f"[{i + 1}] to run it beside yours"])
-            y += bh + space
+            y += heights[i]
+        self.left_scroll.draw_bar(ui, surface, area)
+        self.left_scroll.draw_cue(ui, surface, area, below)
         if self.twin is None:
             text = "Running the twin…" if self.twin_future is not None else \
-                "Choose a way to play (1-9)."
+                f"Choose a way to play ({number_keys(len(self.alternatives))})."
             ui.text(surface, text, right.center, "heading", t.text_dim, anchor="center")
             return
         self._draw_twin_table(surface, right)

@@ -1,6 +1,7 @@
 """The operations floor: the week as it happens.
 
-Departments with their satisfaction (faces and gauges) on the left; the service desk in the
+Departments on the left: a face and a bar for how the people who dealt with IT lately
+felt, a tick on the bar for everybody's satisfaction; the service desk in the
 middle — people waiting on the phone, at the desk and in the inboxes, the agents at their
 desks (free, on a call, with someone at the desk, on a ticket), callers hanging up; the
 resolver teams and suppliers with their queues on the right; along the bottom the ticker of
@@ -44,6 +45,10 @@ PROGRESS_PX = 4
 PROGRESS_GAP_PX = 4
 #: Seconds a caller who hung up takes to leave the screen.
 HANG_UP_ANIMATION_S = 1.6
+#: The room at the far end of the phone lane where those who hung up walk off, before
+#: the count of them, in lines of body type: apart from the callers still on hold, whom
+#: they overlapped into one blob when they left from the front of the queue.
+HANG_UP_WALK_LINES = 3.0
 #: At most this many callers walk off at once, one after another this many seconds apart:
 #: at top speed dozens hang up in a frame, and a crowd of figures read as a blob; the count
 #: beside them says how many.
@@ -74,10 +79,8 @@ T = TypeVar("T")
 
 @dataclass
 class Leaving:
-    """A caller who hung up, walking off the floor."""
+    """A caller who hung up, walking off the floor (along `FloorScreen.hang_up_path`)."""
 
-    x: float
-    y: float
     age_s: float = 0.0
 
 
@@ -126,14 +129,16 @@ def draw_face(surface: pygame.Surface, theme, centre: tuple[int, int], radius: i
                          (x + radius // 3, y + radius // 3), width)
 
 
-def draw_person(surface: pygame.Surface, colour, x: int, y: int, size: int) -> None:
-    """A small figure (head and shoulders) standing at (x, y) = its feet."""
+def draw_person(surface: pygame.Surface, colour, x: int, y: int, size: int) -> pygame.Rect:
+    """A small figure (head and shoulders) standing at (x, y) = its feet; returns the
+    rectangle it takes."""
     head = max(2, size // 4)
     pygame.draw.circle(surface, colour, (x, y - size + head), head)
     body = pygame.Rect(0, 0, max(4, size * 2 // 3), max(3, size // 2))
     body.midbottom = (x, y)
     pygame.draw.rect(surface, colour, body, border_top_left_radius=body.width // 2,
                      border_top_right_radius=body.width // 2)
+    return body.union(pygame.Rect(x - head, y - size, 2 * head, 2 * head))
 
 
 def draw_envelope(surface: pygame.Surface, colour, rect: pygame.Rect, edge) -> None:
@@ -156,7 +161,13 @@ class FloorScreen(Screen):
         self.leaving: list[Leaving] = []
         self.pinned: list[str] | None = None
         self.pinned_at = (0, 0)
-        self._queue_origin = (0, 0)
+        #: where those who hung up walk, as last drawn: from x to x, at the lane's foot
+        #: (x_from, x_to, y); (0, 0, 0): no phone lane
+        self.hang_up_path = (0, 0, 0)
+        #: the figures of the phone lane as last drawn (tests look): "on hold", "hung up"
+        self.lane_figures: dict[str, list[pygame.Rect]] = {"on hold": [], "hung up": []}
+        #: each department's bar as last drawn, filled part and colour (tests look)
+        self.gauges: dict[str, tuple[pygame.Rect, tuple]] = {}
         self._draw_cost_s = 0.0
         self._desk_rect = pygame.Rect(0, 0, 0, 0)
         #: what the layout measures of fixed words, by type size (and width): `_measured`
@@ -255,6 +266,8 @@ class FloorScreen(Screen):
     def handle(self, event: pygame.event.Event) -> None:
         if event.type == pygame.MOUSEMOTION:
             self.ui.mouse = event.pos
+        if self.overlay is not None:
+            self.overlay.notice(event)
         # Tab through the pop-up's cards and buttons, or the floor's parts (their details
         # show beside them); Esc lets go before it opens the menu
         if self.ui.handle_focus(event):
@@ -326,16 +339,21 @@ class FloorScreen(Screen):
 
     def _hang_ups(self, lines: list[TickerLine]) -> None:
         """Callers who just hung up walk off the floor (an animation in real time; the count
-        beside them is the log's, `_hung_up_lines`)."""
-        hung_up = sum(1 for line in lines if line.hung_up and line.channel == "phone")
+        beside them is the log's, `_hung_up_lines`). Only those the count counts: at top
+        speed a frame reads hours of the log, and a caller who hung up at 17:00 walking
+        off at 21:50 stood beside "On hold 0" with no count to explain them."""
+        from game.session import HUNG_UP_WITHIN_MIN
+
+        since = self.play.now_min - HUNG_UP_WITHIN_MIN
+        hung_up = sum(1 for line in lines if line.hung_up and line.channel == "phone"
+                      and line.time_min >= since)
         if not hung_up:
             return
         self.app.sound.play("hung_up")
-        # they leave in single file from the front of the queue, a few at a time
-        x, y = self._queue_origin
+        # they leave in single file, a few at a time
         last = min((p.age_s for p in self.leaving), default=LEAVING_APART_S)
         for i in range(min(hung_up, MAX_LEAVING - len(self.leaving))):
-            self.leaving.append(Leaving(x, y, age_s=min(0.0, last - LEAVING_APART_S * (i + 1))))
+            self.leaving.append(Leaving(age_s=min(0.0, last - LEAVING_APART_S * (i + 1))))
 
     @staticmethod
     def _window_words() -> str:
@@ -589,42 +607,58 @@ class FloorScreen(Screen):
             name_y = row.top + 2
             for line in name_lines:
                 name_y = ui.text(surface, line, (tx, name_y), size, bold=bold).bottom
+            # the bar: what the people who dealt with IT lately lived through (the face's
+            # mood: a bad Monday and a good one differ by twenty points and more); the tick
+            # on it: everybody's satisfaction, most of whom never called (a point or two a
+            # week, `sim.moments`)
+            lived = mood if mood is not None else week
+            bar_colour = t.idle if lived is None else mood_colour(t, lived)
             change = value - d.satisfaction
-            # the arrow and the colour from the same threshold: a point either way
-            number = f"{value:.0f}" if abs(change) < 1 else \
-                f"{value:.0f} {'↓' if change < 0 else '↑'}{abs(change):.0f}"
-            number_w = self._measured(("gauge number",),
-                                      lambda: fonts.width("00 ↓00", "small", bold=True))
-            # the gauge and its number on a line of their own, under the whole name
-            gauge_line = pygame.Rect(tx, name_y + 2, row.right - tx, small)
-            gauge = pygame.Rect(tx, 0, gauge_line.width - number_w - g, max(6, self.line // 3))
-            gauge.centery = gauge_line.centery
+            # the arrow from the same threshold as the tip's words: a point either way
+            trend = "" if abs(change) < 1 else f" {'↓' if change < 0 else '↑'}{abs(change):.0f}"
+            lately = ("nobody yet" if lived is None else
+                      f"{'lately' if mood is not None else 'so far'} {lived:.0f}")
+            # each number with its name, on the line under the bar where there is room
+            # (else the bar's own number beside it, and the tip says the rest)
+            gauge_line_y = name_y + 2
+            words = None
+            if gauge_line_y + 2 * small <= row.bottom + 2:
+                mood_word = f" {mood_words(lived)}" if lived is not None else ""
+                words = next((w for w in (
+                    (f"{lately}{mood_word}", f" · everyone {value:.0f}{trend}"),
+                    (lately, f" · everyone {value:.0f}{trend}"),
+                    (lately, f" · all {value:.0f}{trend}"))
+                    if fonts.width("".join(w), "small") <= row.right - tx), None)
+            number_w = 0 if words is not None else self._measured(
+                ("gauge number",), lambda: fonts.width("100", "small", bold=True) + g)
+            gauge = pygame.Rect(tx, 0, row.right - tx - number_w, max(6, self.line // 3))
+            gauge.centery = gauge_line_y + small // 2
             pygame.draw.rect(surface, t.panel_high, gauge)
             filled = gauge.copy()
-            filled.width = round(gauge.width * max(0.0, min(1.0, value / 100.0)))
-            # coloured by where it is going from where the week started, not by a threshold
-            # it may sit on: a point either way is noise
-            colour = t.bad if change <= -1 else t.good if change >= 1 else t.idle
-            pygame.draw.rect(surface, colour, filled)
-            mx = gauge.left + round(gauge.width * d.satisfaction / 100.0)  # where it started
+            filled.width = round(gauge.width * max(0.0, min(1.0, (lived or 0.0) / 100.0)))
+            pygame.draw.rect(surface, bar_colour, filled)
+            self.gauges[d.id] = (filled, bar_colour)
+            mx = gauge.left + round(gauge.width * value / 100.0)  # everybody's
             pygame.draw.line(surface, t.text, (mx, gauge.top - 3), (mx, gauge.bottom + 2), 2)
-            ui.text(surface, number, (row.right, gauge_line.centery), "small", bold=True,
-                    colour=colour if colour != t.idle else t.text, anchor="midright")
+            words_colour = t.text_dim if lived is None or bar_colour == t.so_so else bar_colour
+            if words is None:
+                ui.text(surface, "—" if lived is None else f"{lived:.0f}",
+                        (row.right, gauge.centery), "small", words_colour, bold=True,
+                        anchor="midright")
+            else:
+                said = ui.text(surface, words[0], (tx, gauge_line_y + small), "small",
+                               words_colour, bold=True)
+                ui.text(surface, words[1], (said.right, said.top), "small", t.text)
             counts = self.play.moment_counts.get(d.id, {})
-            if gauge_line.bottom + small <= row.bottom + 2:
-                lately = f"lately {mood_words(mood)} ({mood:.0f})" if mood is not None \
-                    else f"so far {mood_words(week)} ({week:.0f})" if week is not None \
-                    else "nobody yet"
-                ui.text(surface, lately, (tx, gauge_line.bottom), "small", t.text_dim,
-                        max_width=row.right - tx)
             ui.tip(row, [
                 f"{d.name or d.id}: {d.headcount:,} people",
-                "The face: how the people who dealt with IT lately felt about it "
-                + (f"({mood:.0f} out of 100)" if mood is not None else
-                   f"(nobody lately; over the run so far {week:.0f})" if week is not None
+                "The face and the bar: how the people who dealt with IT lately felt about it "
+                + (f"({mood:.0f} out of 100, their latest moments of truth)" if mood is not None
+                   else f"(nobody lately; over the run so far {week:.0f})" if week is not None
                    else "(nobody yet)"),
-                f"The bar: everybody's satisfaction with IT, {value:.1f} (it started the "
-                f"week at {d.satisfaction:g}, the tick; orange when it has fallen a point or more, green when it rose)",
+                f"The tick, everyone: everybody's satisfaction with IT, {value:.1f} — all "
+                f"{d.headcount:,} people, most of whom never called, so it moves a point or "
+                f"two in a week (it started the week at {d.satisfaction:g})",
                 f"Moments so far: {counts.get('good', 0)} good, {counts.get('neutral', 0)} "
                 f"neutral, {counts.get('bad', 0)} bad; {counts.get('hung_up', 0)} gave up",
             ])
@@ -685,12 +719,17 @@ class FloorScreen(Screen):
             x0 = lane.left + label_w
             room = lane.right - x0 - fonts.width("+999", "small")
             if channel == "phone":
-                self._queue_origin = (x0, lane.bottom)
-                # "9 hung up in the last hour" at the end of the lane, where those who hang
-                # up walk to; its room is kept whether or not anyone has, so the queue
-                # never jumps
+                # "9 hung up in the last hour" at the end of the lane, and before it the
+                # room where those who hang up walk off towards it, apart from the queue;
+                # both kept whether or not anyone has, so the queue never jumps
                 count_lines, count_w = self._hung_up_lines(room // 2)
                 room -= count_w + g
+                # (on a narrow window the queue keeps room for one caller, "+3" beside)
+                walk_w = max(0, min(round(self.line * HANG_UP_WALK_LINES),
+                                    room - self._person_step(person)))
+                room -= walk_w
+                walk_to = lane.right - count_w - g // 2
+                self.hang_up_path = (walk_to - walk_w, walk_to, lane.bottom)
                 if len(count_lines) * small > lane.height:
                     lane.height = len(count_lines) * small
                 for k, line in enumerate(count_lines):
@@ -709,12 +748,13 @@ class FloorScreen(Screen):
             ui.tip(lane, tip)
             ui.area(f"queue:{team.id}:{channel}", lane, None)
             people = channel in ("phone", "walk_in")
-            step = max(6, person * 3 // 5 if people else person * 2 // 3)
+            step = self._person_step(person) if people else max(6, person * 2 // 3)
             fits = max(0, room // step)
+            figures = []
             for k in range(min(n, fits)):
                 if people:
-                    draw_person(surface, colour, x0 + k * step + step // 2, lane.bottom - 2,
-                                person - 2)
+                    figures.append(draw_person(surface, colour, x0 + k * step + step // 2,
+                                               lane.bottom - 2, person - 2))
                     item = pygame.Rect(x0 + k * step, lane.top, step, lane_h)
                 else:
                     item = pygame.Rect(x0 + k * step, lane.top + lane_h // 4, step - 3,
@@ -723,6 +763,8 @@ class FloorScreen(Screen):
                 if k < len(in_lane):  # hovering one person or ticket: who and what
                     ui.tip(item, self._waiting_lines(in_lane[k], k, label))
             shown = min(n, fits)
+            if channel == "phone":
+                self.lane_figures["on hold"] = figures
             if n > shown:
                 ui.text(surface, f"+{n - shown}", (x0 + shown * step + 4, lane.centery),
                         "small", colour, bold=True, anchor="midleft")
@@ -748,6 +790,12 @@ class FloorScreen(Screen):
                         rect.bottom - self.line), "small", t.text_dim)
                 break
             self._draw_agent(surface, desk, agent, team.id, k)
+
+    @staticmethod
+    def _person_step(person: int) -> int:
+        """How far apart the people waiting in a lane stand: a little closer than their
+        size, a line of people."""
+        return max(6, person * 3 // 5)
 
     def _hung_up_lines(self, most_w: int) -> tuple[list[str], int]:
         """The hang-up count's lines — "9 hung up in the last hour", or where that is wider
@@ -887,7 +935,8 @@ class FloorScreen(Screen):
             sy = box.top + 4 + len(name_lines) * small
             slots = grp.busy if grp.kind == "supplier" else grp.on_duty
             busy = grp.busy
-            who = "tickets in hand" if grp.kind == "supplier" else "busy"
+            who = ("ticket in hand" if busy == 1 else "tickets in hand") \
+                if grp.kind == "supplier" else "busy"
             # as many squares as leave room for the words after them ("+3 10 busy")
             words_w = fonts.width(f"+{slots} {busy} {who}", "small") + 4
             shown = max(0, min(slots, 14, (box.right - 6 - x - words_w) // (sq + 3)))
@@ -1011,14 +1060,22 @@ class FloorScreen(Screen):
                     t.text_dim, anchor="topright")
 
     def _draw_leaving(self, surface: pygame.Surface) -> None:
+        """Those who just hung up, walking from the far end of the queue towards their count,
+        and shrinking as they go; never without the count beside them (a figure walking off
+        beside "On hold 0" and no count would say something the figures do not)."""
         t = self.app.theme
+        drawn = self.lane_figures["hung up"] = []
+        x_from, x_to, y = self.hang_up_path
+        if x_to <= x_from or not self.play.hung_up_lately:
+            return
         size = round(self.line * 1.2)
         for p in self.leaving:
             if p.age_s < 0:
                 continue
             k = p.age_s / HANG_UP_ANIMATION_S
-            x = round(p.x + k * self.line * 8)
-            draw_person(surface, t.bad, x, round(p.y) - 2, max(4, round(size * (1 - 0.5 * k))))
+            x = round(x_from + k * (x_to - x_from))
+            tall = max(4, round(size * (1 - 0.5 * k)))
+            drawn.append(draw_person(surface, t.bad, x, y - 2, tall))
 
     # -- names -----------------------------------------------------------------------------
 

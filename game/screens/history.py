@@ -7,7 +7,7 @@ from __future__ import annotations
 import pygame
 
 from game.screens.base import Screen
-from game.ui import Scroll
+from game.ui import Scroll, wrap_fit
 from reports.narrative import format_figure
 from sim.builtin import list_builtin
 
@@ -30,8 +30,14 @@ class HistoryScreen(Screen):
         self.scroll = Scroll()
         self.error = ""
         self.runs = []
+        self.rows: list[list[str]] = []
         self.board = []
         self.total = 0
+        #: the runs table's column widths (with the full and the short headings), and the
+        #: type size they were measured for
+        self._widths: tuple[tuple, list[list[int]]] = ((), [])
+        #: each run's team name as its lines, and what they were wrapped for
+        self._teams: tuple[tuple, list[list[str]]] = ((), [])
         self._load()
 
     @property
@@ -53,6 +59,13 @@ class HistoryScreen(Screen):
         except HistoryError as error:
             self.runs, self.board, self.total = [], [], 0
             self.error = str(error)
+        # the runs table's cells, as they read (`HEADS`); their widths measured anew
+        self.rows = [[r.saved_at.astimezone().strftime("%d %b %H:%M"), r.team or "—",
+                      str(r.seed), score_words(r.score),
+                      format_figure(r.abandonment_rate, "share"),
+                      format_figure(r.satisfaction, "points"), _num(r.cost_total, "{:,.0f}")]
+                     for r in self.runs]
+        self._widths = self._teams = ((), [])
 
     def switch(self, step: int) -> None:
         if self.scenarios:
@@ -88,11 +101,10 @@ class HistoryScreen(Screen):
         if self.error:
             ui.text(surface, self.error, (m, y), colour=t.bad, max_width=w - 2 * m)
             y += self.line * 2
-        left = pygame.Rect(m, y, round((w - 2 * m) * 0.34), bottom - y)
+        left = pygame.Rect(m, y, self._board_width(w - 2 * m), bottom - y)
         right = pygame.Rect(left.right + 2 * g, y, w - m - left.right - 2 * g, left.height)
         ui.panel(surface, left)
         ui.panel(surface, right)
-        currency = "EUR"
         inner = left.inflate(-2 * g, -2 * g)
         who = "best run per team" if self.per_team else "best runs"
         ly = ui.text(surface, "Leaderboard by score", inner.topleft, bold=True,
@@ -108,36 +120,50 @@ class HistoryScreen(Screen):
                 break
             team = r.team or "(no name)"
             colour = t.accent if team == (self.app.team or "(no name)") else t.text
+            # the score whole on the right, the team's name whole in the rest where it fits
+            score = ui.text(surface, f"{score_words(r.score)}  (luck {r.seed})",
+                            (inner.right, ly), "small", colour, anchor="topright")
             ui.text(surface, f"{rank:>2}. {team}", (inner.left, ly), "small", colour,
-                    bold=rank == 1, max_width=inner.width * 6 // 10)
-            ui.text(surface, f"{score_words(r.score)}  (luck {r.seed})", (inner.right, ly),
-                    "small", colour, anchor="topright")
+                    bold=rank == 1, max_width=score.left - inner.left - g)
             ly += step
         inner = right.inflate(-2 * g, -2 * g)
         ry = ui.text(surface, f"Runs kept: {self.total}", inner.topleft, bold=True,
                      max_width=inner.width).bottom + 2
-        cols = [0.0, 0.21, 0.38, 0.47, 0.59, 0.72, 0.84]
-        heads = ["Saved", "Team", "Luck", "Score", "Hung up", "Satisf.", "Cost"]
-        for k, (c, head) in enumerate(zip(cols, heads, strict=True)):
-            right_edge = cols[k + 1] if k + 1 < len(cols) else 1.0
-            ui.text(surface, head, (inner.left + round(inner.width * c), ry), "small", bold=True,
-                    max_width=round(inner.width * (right_edge - c)) - 4)
+        heads, lefts = self._columns(inner.width)
+        widths = [b - a for a, b in zip(lefts, lefts[1:] + [inner.width], strict=True)]
+        for left, head in zip(lefts, heads, strict=True):
+            ui.text(surface, head, (inner.left + left, ry), "small", bold=True)
         ry += step
-        visible = self.scroll.cue_lines(len(self.runs), max(1, (inner.bottom - ry) // step))
-        self.scroll.set_size(len(self.runs), visible)
-        for r in self.runs[self.scroll.top:self.scroll.top + visible]:
-            currency = r.currency or currency
-            cells = [r.saved_at.astimezone().strftime("%d %b %H:%M"), r.team or "—", str(r.seed),
-                     score_words(r.score), format_figure(r.abandonment_rate, "share"),
-                     format_figure(r.satisfaction, "points"), _num(r.cost_total, "{:,.0f}")]
-            for k, (c, cell) in enumerate(zip(cols, cells, strict=True)):
-                right_edge = cols[k + 1] if k + 1 < len(cols) else 1.0
-                ui.text(surface, cell, (inner.left + round(inner.width * c), ry), "small",
-                        max_width=round(inner.width * (right_edge - c)) - 4)
-            ry += step
+        # a team's name too long for its column goes on two lines (its row is taller)
+        # rather than being cut; the list scrolls by runs
+        pad = self.column_gap
+        teams = self._team_lines(widths[TEAM] - pad)
+        heights = [len(lines) * step for lines in teams]
+        last = inner.bottom  # where the rows end: above the cue when they do not all fit
+        if sum(heights) > last - ry:
+            last -= step
+        at_end, used = 0, 0  # how many runs fit at the end of the list: as far as it scrolls
+        for height in reversed(heights):
+            if used + height > last - ry:
+                break
+            used += height
+            at_end += 1
+        self.scroll.set_size(len(self.rows), max(1, at_end))
+        below = False
+        for k in range(self.scroll.top, len(self.rows)):
+            if ry + heights[k] > last + 1:
+                below = True
+                break
+            for column, (left, width, cell) in enumerate(zip(lefts, widths, self.rows[k],
+                                                             strict=True)):
+                lines = teams[k] if column == TEAM else [cell]
+                for j, line in enumerate(lines):
+                    ui.text(surface, line, (inner.left + left, ry + j * step), "small",
+                            max_width=width - pad)
+            ry += heights[k]
         self.scroll.draw_bar(ui, surface, pygame.Rect(inner.left, inner.top + 2 * step,
                                                       inner.width, inner.height - 2 * step))
-        self.scroll.draw_cue(ui, surface, inner)
+        self.scroll.draw_cue(ui, surface, inner, below)
         self.button_row(surface, [
             ("back", "Back", pygame.K_ESCAPE, self.back, True, True),
             ("prev-scenario", "Previous scenario", pygame.K_LEFT, lambda: self.switch(-1)),
@@ -145,6 +171,68 @@ class HistoryScreen(Screen):
             ("per-team", "All runs" if self.per_team else "Best per team", pygame.K_t,
              self.toggle_per_team),
         ])
+
+
+    @property
+    def column_gap(self) -> int:
+        """The room between two columns of the runs table: half a letter of its type."""
+        return max(4, self.app.fonts.px("small") // 2)
+
+    def _team_lines(self, width: int) -> list[list[str]]:
+        """Each run's team name on the lines it takes in a column `width` wide (at most
+        two, the second ending in "…" only for a name longer than that)."""
+        key = (self.app.fonts.body_px, width)
+        if self._teams[0] != key:  # once per list of runs, type size and column width
+            self._teams = (key, [wrap_fit(self.app.fonts, cells[TEAM], width, 2, "small")
+                                 for cells in self.rows])
+        return self._teams[1]
+
+    def _board_width(self, width: int) -> int:
+        """The leaderboard's panel: as wide as its longest line (a rank, a team, a score and
+        its luck), between BOARD_LEAST and BOARD_MOST of `width`; the runs table has the
+        rest."""
+        fonts, g = self.app.fonts, self.gap
+        lines = [fonts.width(f"{rank:>2}. {r.team or '(no name)'}", "small", rank == 1)
+                 + g + fonts.width(f"{score_words(r.score)}  (luck {r.seed})", "small")
+                 for rank, r in enumerate(self.board, start=1)]
+        needed = max(lines, default=0) + 2 * g + 4
+        return max(round(width * BOARD_LEAST), min(needed, round(width * BOARD_MOST)))
+
+    def _columns(self, width: int) -> tuple[tuple[str, ...], list[int]]:
+        """The runs table's headings and where each column starts, from the table's left:
+        each column as wide as its widest cell or heading, the room to spare shared out
+        between them; where room is short, the short headings ("Satisf."), and then the
+        team's column has what the others leave (a team's name was cut, "Table prepa…",
+        with room to spare at 1920×1080, and "Hung up" at 960×600)."""
+        fonts, g = self.app.fonts, self.column_gap
+
+        def measure(heads: tuple[str, ...]) -> list[int]:
+            return [max([fonts.width(head, "small", True)]
+                        + [fonts.width(cells[k], "small") for cells in self.rows]) + g
+                    for k, head in enumerate(heads)]
+
+        if self._widths[0] != (fonts.body_px,):  # once per list of runs and type size
+            self._widths = ((fonts.body_px,), [measure(HEADS), measure(SHORT_HEADS)])
+        full, short = self._widths[1]
+        heads, needed = (HEADS, list(full)) if sum(full) <= width else (SHORT_HEADS,
+                                                                          list(short))
+        spare = width - sum(needed)
+        if spare >= 0:
+            needed = [w + spare // len(needed) for w in needed]
+        else:
+            needed[TEAM] = max(needed[TEAM] + spare, fonts.width("Team", "small", True) + g)
+        lefts = [0]
+        for w in needed[:-1]:
+            lefts.append(lefts[-1] + w)
+        return heads, lefts
+
+
+#: The runs table's headings, and where room is short; then the team's column gives way.
+HEADS = ("Saved", "Team", "Luck", "Score", "Hung up", "Satisfaction", "Cost")
+SHORT_HEADS = ("Saved", "Team", "Luck", "Score", "Hung up", "Satisf.", "Cost")
+TEAM = HEADS.index("Team")
+#: The leaderboard's panel, as shares of the window's width: at least, at most.
+BOARD_LEAST, BOARD_MOST = 0.26, 0.34
 
 
 def score_words(score: float | None) -> str:

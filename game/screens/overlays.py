@@ -10,7 +10,7 @@ import pygame
 
 from game.levers import LeverChooser
 from game.session import Play
-from game.ui import Ui, hint, reflow, wrap_balanced, wrap_fit
+from game.ui import Ui, hint, number_keys, reflow, wrap_balanced, wrap_fit
 
 #: The keys for the lever cards of a pop-up, shown above its buttons; then what Esc does
 #: there (a decision must be answered: the clock waits).
@@ -32,6 +32,10 @@ class Overlay:
 
     def handle(self, event: pygame.event.Event) -> bool:
         return False
+
+    def notice(self, event: pygame.event.Event) -> None:
+        """Every event while the pop-up is open, before anything acts on it — Tab and Esc
+        included, which move or drop the focus before the pop-up's `handle` sees them."""
 
     def draw(self, surface: pygame.Surface, ui: Ui) -> None:
         raise NotImplementedError
@@ -130,7 +134,7 @@ class _ChooserOverlay(Overlay):
     def keys_words(self) -> str:
         """The keys line above the buttons: the cards' keys, then what Esc does here."""
         n = len(self.chooser.levers)
-        cards = CARD_KEYS.format(numbers=f"[1-{n}]" if n > 1 else "[1]")
+        cards = CARD_KEYS.format(numbers=f"[{number_keys(n)}]")
         return f"{cards} · {self.escape_words}"
 
     def draw_chooser(self, surface: pygame.Surface, ui: Ui, heading: str, heading_colour,
@@ -154,13 +158,16 @@ class _ChooserOverlay(Overlay):
         step = fonts.line_height("small")
         bottom = inner.bottom - round(fonts.line_height() * 1.6) - fonts.px() // 2
         bottom -= len(keys) * step
+        # what to do next stays readable: a card's tip goes where it hides neither these
+        # lines nor the buttons, wherever there is such a place
         for k, line in enumerate(keys):
-            ui.text(surface, line, (inner.left, bottom + k * step), "small", t.text_dim)
+            ui.keep_clear(ui.text(surface, line, (inner.left, bottom + k * step), "small",
+                                  t.text_dim))
         bottom -= fonts.px() // 2
         if message:
             bottom -= fonts.line_height()
-            ui.text(surface, message, (inner.left, bottom), colour=t.bad,
-                    max_width=inner.width)
+            ui.keep_clear(ui.text(surface, message, (inner.left, bottom), colour=t.bad,
+                                  max_width=inner.width))
         self.chooser.draw(ui, surface, pygame.Rect(inner.left, y, inner.width,
                                                    bottom - fonts.px() // 2 - y))
         _buttons(surface, ui, inner, buttons)
@@ -179,9 +186,11 @@ class DecisionOverlay(_ChooserOverlay):
                                     status=play.lever_status)
         self.message = ""
 
-    def handle(self, event: pygame.event.Event) -> bool:
+    def notice(self, event: pygame.event.Event) -> None:
         if event.type in (pygame.KEYDOWN, pygame.MOUSEBUTTONDOWN) and self.message == ESC_WAITS:
-            self.message = ""  # said once: the next key or click is the answer coming
+            self.message = ""  # said once: the next key or click (Tab too) is the answer coming
+
+    def handle(self, event: pygame.event.Event) -> bool:
         if super().handle(event):
             return True
         # Esc does not dismiss a question: say so (the floor has let go of any focus first)

@@ -9,7 +9,16 @@ from pathlib import Path
 import pygame
 
 from game.screens.base import Screen
-from game.ui import MINUS_KEYS, PLUS_KEYS, Scroll, TextField, fit_lines, wrap, wrap_fit
+from game.ui import (
+    MINUS_KEYS,
+    PLUS_KEYS,
+    Scroll,
+    TextField,
+    fit_lines,
+    number_keys,
+    wrap,
+    wrap_fit,
+)
 from sim.builtin import list_builtin
 from sim.loader import ScenarioError
 from sim.scenario import Scenario
@@ -150,8 +159,8 @@ class PickerScreen(Screen):
         w, h = surface.get_size()
         who = f" — {self.app.team}" if self.app.team else ""
         y = self.header(surface, f"Choose a scenario{who}",
-                        "↑ ↓ or 1-9 to choose, Enter to read its briefing · Tab moves between "
-                        "the buttons")
+                        f"↑ ↓ or {number_keys(len(self.entries))} to choose, Enter to read "
+                        "its briefing · Tab moves between the buttons")
         bottom = h - m - round(self.line * 1.7) - g
         list_w = round((w - 2 * m) * 0.42)
         self._draw_list(surface, pygame.Rect(m, y, list_w, bottom - 5 * self.line - y))

@@ -9,7 +9,7 @@ import pygame
 from game.levers import LeverChooser
 from game.screens.base import Screen
 from game.session import Play
-from game.ui import reflow
+from game.ui import number_keys, reflow
 from sim.scenario import Scenario
 
 
@@ -21,6 +21,11 @@ def begin_play(app, scenario: Scenario, source: str, seed: int | None = None) ->
     play = Play(scenario, seed=app.seed, team=app.team, source=source)
     next_screen(app, play)
     return play
+
+
+def asks_before_the_week(scenario: Scenario) -> bool:
+    """Does the scenario ask something at minute 0 (a preparation screen comes first)?"""
+    return any(point.at == 0.0 for point in scenario.decision_points)
 
 
 def next_screen(app, play: Play) -> None:
@@ -72,8 +77,9 @@ class PreparationScreen(Screen):
         # the cards end where the hint line above the buttons begins
         bottom = h - m - round(self.line * 1.7) - 2 * g - self.app.fonts.line_height("small")
         self.chooser.draw(ui, surface, pygame.Rect(m, y, w - 2 * m, bottom - y))
-        choose = ("[1-9] or a click chooses a card · hover, or Tab / Shift+Tab to it, for the "
-                  "evidence · Space chooses the card in focus")
+        choose = (f"[{number_keys(len(self.chooser.levers))}] or a click chooses a card · "
+                  "hover, or Tab / Shift+Tab to it, for the evidence · Space chooses the card "
+                  "in focus")
         ui.text(surface, choose, (m, bottom + g // 2), "small", t.text_dim,
                 max_width=w - 2 * m)
         label = "Start the week" if self.chooser.chosen else "Start with no preparation"
