@@ -12,7 +12,11 @@ Ratios are engine time / peer time for the same number of customers: lower is be
 Targets (issue 2): engine_vs_simpy <= 1.0, engine_vs_ciw <= 0.35.
 
 Also measured: the peak memory (tracemalloc: Python objects and numpy arrays) and the event
-log size of one simulated year of the built-in `normal-week` scenario.
+log size of one simulated year of the built-in `normal-week` scenario; and what a simulated
+day costs in a long run whose decision point watches a condition (checked every 5 minutes,
+each check reading the log's new rows): a quarter against a year, a ratio near 1 when the
+cost of a check does not grow with the log (it was ~3.6x per doubling before the log's
+readers read only their new rows).
 """
 
 from __future__ import annotations
@@ -74,6 +78,28 @@ def year_of_normal_week(seed: int = 1) -> dict:
     }
 
 
+def watched_run(days: int, seed: int = 1) -> float:
+    """Seconds to run `days` of normal-week with a decision point whose condition (never
+    met) is checked every 5 simulated minutes."""
+    data = yaml.safe_load(builtin_path("normal-week").read_text())
+    data["clock"]["duration"] = days * 1440
+    data["levers"] = [{"id": "extra-agent", "name": "One more agent", "cost": 1,
+                       "effects": [{"target": "teams.service-desk.staff", "add": 1}]}]
+    data["decision_points"] = [{"id": "queue-watch", "prompt": "The queue is long",
+                                "when": {"metric": "phone_waiting", "above": 10_000},
+                                "levers": ["extra-agent"]}]
+    scenario = scenario_from_data(data)
+    start = time.perf_counter()
+    Simulation(scenario, seed=seed).run()
+    return time.perf_counter() - start
+
+
+def long_run_with_a_condition() -> dict:
+    quarter, year = watched_run(91), watched_run(364)
+    return {"seconds_91_days": quarter, "seconds_364_days": year,
+            "day_cost_year_vs_quarter": (year / 364) / (quarter / 91)}
+
+
 def measure(rounds: int = 3, say=print) -> dict:
     times: dict[str, list[float]] = {"engine": [], "simpy": [], "ciw": [], "salabim": []}
     customers: dict[str, int] = {}
@@ -99,6 +125,8 @@ def measure(rounds: int = 3, say=print) -> dict:
               for peer in ("simpy", "ciw", "salabim")}
     say("  a simulated year of normal-week (under tracemalloc) ...")
     year = year_of_normal_week()
+    say("  a quarter and a year of normal-week with a condition watched every 5 min ...")
+    watched = long_run_with_a_condition()
     return {
         "model": "M/M/10, rho 0.85, no abandonment",
         "customers": CUSTOMERS,
@@ -109,4 +137,5 @@ def measure(rounds: int = 3, say=print) -> dict:
         **ratios,
         "targets": {"engine_vs_simpy": 1.0, "engine_vs_ciw": 0.35},
         "year_of_normal_week": year,
+        "long_run_with_a_condition": watched,
     }

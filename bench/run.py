@@ -59,6 +59,10 @@ def main() -> int:
     print(f"  a simulated year of normal-week: {year['contacts']:,} contacts, "
           f"{year['log_rows']:,} log rows in {year['log_bytes'] / 2**20:.2f} MiB, "
           f"peak memory {year['peak_memory_mb']:.1f} MiB")
+    watched = engine["long_run_with_a_condition"]
+    print(f"  with a condition checked every 5 min: a quarter {watched['seconds_91_days']:.2f} s, "
+          f"a year {watched['seconds_364_days']:.2f} s; a day of the year costs "
+          f"{watched['day_cost_year_vs_quarter']:.2f}x a day of the quarter")
 
     # the game: frame time with the simulation at top speed (about half a minute)
     import bench_game

@@ -105,16 +105,25 @@ CHUNK = 65_536
 
 
 class _Table:
-    """Rows appended as tuples, packed into numpy columns every CHUNK rows."""
+    """Rows appended as tuples, packed into numpy columns every CHUNK rows (or whenever a
+    reader asks).
+
+    The packed rows live in one array per column with room to spare, grown by half again
+    when full: packing copies only the new rows (amortised), and reading is a view of the
+    rows packed so far. A reader that follows a run as it goes (decision points checking a
+    condition every few minutes, the game's dashboard) therefore costs what it reads, not
+    the whole log each time, which made a long run with conditions quadratic in its
+    length. Views handed out stay valid: rows are only ever added past their end, and a
+    grown array is a new one (the old views keep the old)."""
 
     def __init__(self, columns: tuple[tuple[str, str], ...]):
         self.spec = columns
         self.dtype = np.dtype(list(columns))
         #: Rows not yet packed; the engine appends tuples here directly (hot path).
         self.pending: list[tuple] = []
-        self._chunks: list[dict[str, np.ndarray]] = []
+        self._store: dict[str, np.ndarray] = {name: np.zeros(0, dtype=dtype)
+                                              for name, dtype in columns}
         self._packed = 0
-        self._joined: dict[str, np.ndarray] | None = None
 
     def __len__(self) -> int:
         return self._packed + len(self.pending)
@@ -122,29 +131,36 @@ class _Table:
     def pack(self) -> None:
         if not self.pending:
             return
-        # one C pass over the tuples into a record array, then contiguous columns
-        records = np.fromiter(self.pending, dtype=self.dtype, count=len(self.pending))
-        self._chunks.append({name: np.ascontiguousarray(records[name]) for name, _ in self.spec})
-        self._packed += len(self.pending)
+        n_new = len(self.pending)
+        # one C pass over the tuples into a record array, then into the columns
+        records = np.fromiter(self.pending, dtype=self.dtype, count=n_new)
+        need = self._packed + n_new
+        room = len(self._store[self.spec[0][0]])
+        if need > room:
+            grown = max(need, room + room // 2, 1024)
+            for name, dtype in self.spec:
+                column = np.empty(grown, dtype=dtype)
+                column[:self._packed] = self._store[name][:self._packed]
+                self._store[name] = column
+        for name, _ in self.spec:
+            self._store[name][self._packed:need] = records[name]
+        self._packed = need
         # cleared in place: the engine holds this list's bound `append`
         self.pending.clear()
-        self._joined = None
 
-    def columns(self) -> dict[str, np.ndarray]:
+    def columns(self, start: int = 0) -> dict[str, np.ndarray]:
+        """The rows from `start` on (all by default), as read-only views."""
         self.pack()
-        if self._joined is None:
-            if not self._chunks:
-                self._joined = {name: np.zeros(0, dtype=dtype) for name, dtype in self.spec}
-            elif len(self._chunks) == 1:
-                self._joined = self._chunks[0]
-            else:
-                self._joined = {name: np.concatenate([c[name] for c in self._chunks])
-                                for name, _ in self.spec}
-                self._chunks = [self._joined]
-        return self._joined
+        out = {}
+        for name, _ in self.spec:
+            view = self._store[name][start:self._packed]
+            view.flags.writeable = False  # a reader must not change the log under others
+            out[name] = view
+        return out
 
     def nbytes(self) -> int:
-        return sum(a.nbytes for c in self._chunks for a in c.values())
+        """The bytes the rows take (the spare room kept for growth not counted)."""
+        return self._packed * self.dtype.itemsize
 
 
 @dataclass
@@ -249,8 +265,7 @@ class EventLog:
     def events_since(self, start: int) -> dict[str, np.ndarray]:
         """The event rows from row `start` on, as numpy columns (for readers that follow a
         run as it goes: they keep the row count they have read)."""
-        events = self.events.columns()
-        return {name: column[start:] for name, column in events.items()}
+        return self.events.columns(start)
 
     def rows(self, start: int = 0, stop: int | None = None) -> list[dict]:
         """Rows as dicts with names instead of codes (for people and tests, not hot paths)."""

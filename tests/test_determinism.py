@@ -208,3 +208,27 @@ def test_a_lever_ordered_cannot_be_ordered_twice():
     assert sim.ordered("faq-email") and sim.available("faq-email")
     with pytest.raises(ValueError, match="pulled already"):
         sim.pull_soon(["faq-email"])
+
+
+def test_a_reader_following_the_log_sees_each_row_once_and_cannot_change_it():
+    """Decision points and the game read the log as it grows, a few rows at a time: what
+    they were handed stays as it was while rows are added (even when the log's storage
+    grows), the rows since their last read are exactly the new ones, and nobody can write
+    into the log through what they read."""
+    sim = Simulation(scenario_from_data(MM10_WITH_PATIENCE), seed=4)
+    read, pieces, first_view, first_copy = 0, [], None, None
+    for to_min in np.arange(50.0, 3001.0, 50.0):
+        sim.advance(float(to_min))
+        new = sim.log.events_since(read)
+        read += len(new["time_min"])
+        pieces.append(new["time_min"].copy())
+        if first_view is None and read:
+            first_view, first_copy = new["time_min"], new["time_min"].copy()
+    sim.run()
+    whole = sim.log.columns()["time_min"]
+    assert len(whole) > 10_000  # the storage grew many times over
+    np.testing.assert_array_equal(np.concatenate(pieces), whole[:read])
+    np.testing.assert_array_equal(first_view, first_copy)
+    with pytest.raises(ValueError):
+        whole[0] = -1.0
+    assert sim.log.to_bytes() == run_log(scenario_from_data(MM10_WITH_PATIENCE), 4)
