@@ -299,22 +299,75 @@ def twin_part(outcome: Outcome, twin: Outcome, labels: tuple[str, str]) -> TwinP
                      "same people with the same luck.",
                      lambda width_in: charts.twin_overlay(outcome, twin, labels,
                                                           width_in=width_in))
-    return TwinPart(labels[0], labels[1], rows, twin_summary(result, labels), chart, examples,
+    quoted = (f"“{labels[0]}”", f"“{labels[1]}”")
+    return TwinPart(labels[0], labels[1], rows, twin_summary(result, quoted), chart, examples,
                     better, comparison=result)
 
 
-def twin_summary(result, labels: tuple[str, str]) -> str:
+def twin_summary(result, labels: tuple[str, str], scenario=None) -> str:
     """The twin comparison (`sim.twin.Comparison`) in a trainer's words, each run by its
-    label, never "the first run": which contacts went the same way, which turned out
-    differently, and which happened in one run only — and what those were."""
-    text = (f"The same scenario, the same seed, other decisions. Of the contacts in both "
-            f"runs, {result.same:,} went the same way and "
-            f"{len(result.turned_out_differently):,} turned out differently.")
-    for keys, label in ((result.only_in_first, labels[0]), (result.only_in_second, labels[1])):
+    label ("“Red table”", or "your run" in the game), never "the first run": how many
+    contacts happened in both runs (the same person, the same question, the same minute),
+    how many of them ended the same way and how the others ended differently
+    (`how_they_differed`); then those that happened in one run only, and what those were."""
+    first, other = labels
+    scenario = scenario if scenario is not None else result.first.scenario
+    differently = result.turned_out_differently
+    both = result.same + len(differently)
+    text = (f"Same people, same luck: {both:,} contact{'s' if both != 1 else ''} happened in "
+            "both runs — the same person with the same question at the same minute. "
+            f"{result.same:,} of them ended the same way in both")
+    if differently:
+        text += (f"; {len(differently):,} ended differently: "
+                 f"{how_they_differed(differently, first, other)}")
+    text += "."
+    for keys, here, there in ((result.only_in_second, other, first),
+                              (result.only_in_first, first, other)):
         if keys:
-            text += (f" {narrative.contacts_words(len(keys))} happened only in “{label}”"
-                     f"{what_they_were(keys, result.first.scenario)}.")
+            text += (f" {len(keys):,} contact{'s' if len(keys) != 1 else ''} in {here} did "
+                     f"not happen in {there}{what_they_were(keys, scenario)}.")
     return text + " Every difference was caused by the decisions."
+
+
+#: A wait counts as different in the twin's words from this many minutes.
+WAIT_DIFFERS_MIN = 1.0
+#: The ways a contact in both runs ended differently, named in the twin's words (the most
+#: common first, the rest "in other ways").
+MOST_WAYS_NAMED = 3
+
+
+def how_they_differed(pairs: list[tuple], first: str, other: str) -> str:
+    """How contacts that happened in both runs ended differently, the `first` run's story
+    first, counted by the first difference that tells (`sim.twin.ContactStory`: given up
+    or answered; then the wait; then fixed at first contact or passed on; else how or when
+    they were fixed): "142 waited less in your run, 61 were answered in your run but gave
+    up in ‘Unprepared’, 1 waited longer in your run, 25 in how or when they were fixed"."""
+    ways: dict[str, int] = {}  # each way's words ("{were}": was or were), and how many
+    for _, mine, theirs in pairs:
+        if mine.gave_up != theirs.gave_up:
+            way = (f"gave up in {first} but {{were}} answered in {other}" if mine.gave_up
+                   else f"{{were}} answered in {first} but gave up in {other}")
+        elif (not mine.gave_up and mine.waited_min is not None
+              and theirs.waited_min is not None
+              and abs(mine.waited_min - theirs.waited_min) >= WAIT_DIFFERS_MIN):
+            way = (f"waited less in {first}" if mine.waited_min < theirs.waited_min
+                   else f"waited longer in {first}")
+        elif mine.resolved_first_time != theirs.resolved_first_time:
+            way = (f"{{were}} fixed at first contact in {first} but passed on in {other}"
+                   if mine.resolved_first_time else
+                   f"{{were}} passed on in {first} but fixed at first contact in {other}")
+        else:
+            way = ""  # the time to fix, the hand-offs, a no: in other ways
+        ways[way] = ways.get(way, 0) + 1
+    named = sorted((w for w in ways if w), key=lambda w: -ways[w])[:MOST_WAYS_NAMED]
+    overflow = sum(n for w, n in ways.items() if w and w not in named)
+    rest = overflow + ways.get("", 0)
+    parts = [f"{ways[w]:,} " + w.format(were="was" if ways[w] == 1 else "were")
+             for w in named]
+    if rest:
+        parts.append(f"{rest:,} in other ways" if overflow else
+                     f"{rest:,} in how or when they were fixed")
+    return ", ".join(parts)
 
 
 def what_they_were(keys: list[tuple], scenario) -> str:

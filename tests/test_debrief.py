@@ -1038,8 +1038,8 @@ def test_the_twin_names_both_runs_and_the_people_say_their_scores(made):
     100, as the person's memory of it is."""
     summary = made.twin.summary
     assert "first run" not in summary and "the second" not in summary
-    assert re.search(r"\d+ contacts? happened only in “nobody prepared” \(\d+ people trying "
-                     r"again after giving up", summary), summary
+    assert re.search(r"\d+ contacts? in “nobody prepared” did not happen in “[^”]+” \(\d+ "
+                     r"people trying again after giving up", summary), summary
     page = html.unescape(debrief.to_html(made))
     assert re.search(r"— scored \d+/100</span>", page)
     assert not re.search(r"\(\d+\)</span></li>", page)
@@ -1054,8 +1054,10 @@ def test_the_twin_part_keeps_the_comparison_it_was_made_from(made, firefighting,
 
     result = made.twin.comparison
     assert result.first is firefighting and result.second is unprepared
-    assert f"{result.same:,} went the same way and " \
-           f"{len(result.turned_out_differently):,} turned out differently" in made.twin.summary
+    both = result.same + len(result.turned_out_differently)
+    assert f"{both:,} contacts happened in both runs" in made.twin.summary
+    assert f"{result.same:,} of them ended the same way in both; " \
+           f"{len(result.turned_out_differently):,} ended differently: " in made.twin.summary
     again = compare(firefighting, unprepared)
     assert (result.same, result.turned_out_differently, result.only_in_first,
             result.only_in_second) == (again.same, again.turned_out_differently,

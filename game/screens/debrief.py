@@ -48,71 +48,12 @@ def policy_title(policy_id: str) -> str:
 
 
 def twin_words(comparison, other_title: str, scenario) -> str:
-    """The twin comparison (`sim.twin.Comparison`, your run first) in the trainee's words:
-    how many contacts happened in both runs (the same person, the same question, the same
-    minute), how many of them ended the same way and how many differently, and how
-    (`how_they_differed`); then those that happened in one run only, and what those were, as
-    the printed debrief says it (`reports.debrief.what_they_were`)."""
-    from reports.debrief import what_they_were
+    """The twin comparison (`sim.twin.Comparison`, your run first) in the trainee's words,
+    as the printed debrief says it (`reports.debrief.twin_summary`) with "your run" for the
+    trainee's."""
+    from reports.debrief import twin_summary
 
-    theirs, yours = comparison.only_in_second, comparison.only_in_first
-    differently = comparison.turned_out_differently
-    both = comparison.same + len(differently)
-    text = (f"Same people, same luck: {both:,} contact{'s' if both != 1 else ''} happened in "
-            "both runs — the same person with the same question at the same minute. "
-            f"{comparison.same:,} of them ended the same way in both")
-    if differently:
-        text += (f"; {len(differently):,} ended differently: "
-                 f"{how_they_differed(differently, other_title)}")
-    text += "."
-    if theirs:
-        text += (f" {len(theirs):,} contact{'s' if len(theirs) != 1 else ''} in "
-                 f"{other_title} did not happen in your run{what_they_were(theirs, scenario)}.")
-    if yours:
-        text += (f" {len(yours):,} contact{'s' if len(yours) != 1 else ''} in your run did "
-                 f"not happen in {other_title}{what_they_were(yours, scenario)}.")
-    return text + " Every difference was caused by the decisions."
-
-
-#: A wait counts as different in the twin's words from this many minutes.
-WAIT_DIFFERS_MIN = 1.0
-#: The ways a contact in both runs ended differently, named in the twin's words (the most
-#: common first, the rest "in other ways").
-MOST_WAYS_NAMED = 3
-
-
-def how_they_differed(pairs: list[tuple], other_title: str) -> str:
-    """How contacts that happened in both runs ended differently, your run first, counted
-    by the first difference that tells (`sim.twin.ContactStory`: given up or answered; then
-    the wait; then fixed at first contact or passed on; else how or when they were fixed):
-    "142 waited less in your run, 61 were answered in your run but gave up in ‘Unprepared’,
-    1 waited longer in your run, 25 in how or when they were fixed"."""
-    ways: dict[str, int] = {}  # each way's words ("{were}": was or were), and how many
-    for _, mine, other in pairs:
-        if mine.gave_up != other.gave_up:
-            way = (f"gave up in your run but {{were}} answered in {other_title}" if mine.gave_up
-                   else f"{{were}} answered in your run but gave up in {other_title}")
-        elif (not mine.gave_up and mine.waited_min is not None
-              and other.waited_min is not None
-              and abs(mine.waited_min - other.waited_min) >= WAIT_DIFFERS_MIN):
-            way = ("waited less in your run" if mine.waited_min < other.waited_min
-                   else "waited longer in your run")
-        elif mine.resolved_first_time != other.resolved_first_time:
-            way = (f"{{were}} fixed at first contact in your run but passed on in {other_title}"
-                   if mine.resolved_first_time else
-                   f"{{were}} passed on in your run but fixed at first contact in {other_title}")
-        else:
-            way = ""  # the time to fix, the hand-offs, a no: in other ways
-        ways[way] = ways.get(way, 0) + 1
-    named = sorted((w for w in ways if w), key=lambda w: -ways[w])[:MOST_WAYS_NAMED]
-    overflow = sum(n for w, n in ways.items() if w and w not in named)
-    rest = overflow + ways.get("", 0)
-    parts = [f"{ways[w]:,} " + w.format(were="was" if ways[w] == 1 else "were")
-             for w in named]
-    if rest:
-        parts.append(f"{rest:,} in other ways" if overflow else
-                     f"{rest:,} in how or when they were fixed")
-    return ", ".join(parts)
+    return twin_summary(comparison, ("your run", other_title), scenario)
 
 
 def where_to_find(path: Path) -> str:
