@@ -362,7 +362,8 @@ def how_they_differed(pairs: list[tuple], first: str, other: str) -> str:
     named = sorted((w for w in ways if w), key=lambda w: -ways[w])[:MOST_WAYS_NAMED]
     overflow = sum(n for w, n in ways.items() if w and w not in named)
     rest = overflow + ways.get("", 0)
-    parts = [f"{ways[w]:,} " + w.format(were="was" if ways[w] == 1 else "were")
+    # `replace`, not `format`: a run's label is a team's name, and may hold braces
+    parts = [f"{ways[w]:,} " + w.replace("{were}", "was" if ways[w] == 1 else "were")
              for w in named]
     if rest:
         parts.append(f"{rest:,} in other ways" if overflow else

@@ -557,7 +557,3 @@ def kpi_names(scenario) -> set[str]:
         names |= people
         names |= {f"satisfaction_{d.id}" for d in scenario.departments}
     return names
-
-
-def is_kpi_name(name: str, scenario) -> bool:
-    return name in kpi_names(scenario)

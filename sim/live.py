@@ -36,6 +36,8 @@ class LiveStats:
     def update(self) -> None:
         """Read the rows added to the log since the last update."""
         log = self.sim.log
+        if len(log.events) == self._read:
+            return  # nothing new since the last check (most checks between busy moments)
         rows = log.events_since(self._read)
         n = len(rows["time_min"])
         if n == 0:
@@ -55,16 +57,16 @@ class LiveStats:
                 self._phone_outcomes.append((t, t - arrived, event == ABANDONED))
             elif event == RESOLVED:
                 self._resolved += 1
-                self._resolved_late += self._late(contact, self._arrived.get(contact, t), t)
+                self._resolved_late += self._late(contacts["priority"][contact],
+                                                  self._arrived.get(contact, t), t)
             if event in (ABANDONED, RESOLVED, DECLINED):
                 self._arrived.pop(contact, None)  # (a request turned down keeps no SLA)
 
-    def _late(self, contact: int, arrived: float, now: float) -> bool:
+    def _late(self, priority: int, arrived: float, now: float) -> bool:
         sla = self.sim.scenario.sla
         if sla is None:
             return False
-        priority = int(self.sim.log.contact_columns()["priority"][contact])
-        target = sla.target(priority)
+        target = sla.target(int(priority))
         if target is None or target.resolve is None:
             return False
         if sla.basis == "business":
@@ -100,7 +102,8 @@ class LiveStats:
             waits = [wait for _, wait, gave_up in self._phone_outcomes if not gave_up]
             return float(np.mean(waits)) if waits else None
         if base == "sla_breach_rate":
-            open_late = sum(self._late(c, t, now) for c, t in self._arrived.items())
+            priority = self.sim.log.contact_columns()["priority"]
+            open_late = sum(self._late(priority[c], t, now) for c, t in self._arrived.items())
             known = self._resolved + open_late
             return (self._resolved_late + open_late) / known if known else None
         if base == "satisfaction":

@@ -1100,3 +1100,12 @@ def test_groups_whose_names_hold_an_and_are_told_apart():
                      decisions=DecisionPlan.from_policy(scenario, "firefighting")).run()
     beat = next(b for b in narrative.story(run) if b.when == "Tue 08:00")
     assert "were open at “Desktop, accounts and applications” and “Laptop vendor" in beat.text
+
+
+def test_a_team_name_with_braces_is_said_as_typed_in_the_twin(made):
+    """A run's label is a team's name as typed: braces in it are words, not a template
+    ("Table {A}" once ended the report in a KeyError)."""
+    result = made.twin.comparison
+    summary = debrief.twin_summary(result, ("“Table {A}”", "“Table {B}”"))
+    assert "in “Table {A}”" in summary and "in “Table {B}”" in summary
+    assert "{were}" not in summary

@@ -232,3 +232,23 @@ def test_a_reader_following_the_log_sees_each_row_once_and_cannot_change_it():
     with pytest.raises(ValueError):
         whole[0] = -1.0
     assert sim.log.to_bytes() == run_log(scenario_from_data(MM10_WITH_PATIENCE), 4)
+
+
+@pytest.mark.parametrize("scenario_id", ["isp-supplier", "month-end-outage"])
+def test_the_live_sla_breach_rate_followed_hour_by_hour_ends_as_the_key_figure(scenario_id):
+    """What a decision point watches (`sim.live`, reading the log's new rows every hour of
+    the run) ends on the figure the debrief gives for the whole run."""
+    from sim.live import LiveStats
+
+    sim = Simulation(load_builtin(scenario_id), seed=3)
+    live = LiveStats(sim)
+    hour = 60.0
+    while not sim.finished:
+        sim.advance(sim.now_min + hour)
+        live.update()
+        live.update()  # nothing new: reads nothing twice
+    outcome = sim.run()
+    live.update()
+    expected = outcome.kpis()["sla_breach_rate"]
+    assert expected > 0
+    assert live.value("sla_breach_rate") == pytest.approx(expected)
