@@ -72,8 +72,6 @@ def _outcome_and_source(args: argparse.Namespace):
 
 def _kept_run(spec: str, db: str | None):
     """The replay of a run kept in the run history, named run:ID; and its id."""
-    import tempfile
-
     from cli.main import UsageError
     from sim.history import History
     from sim.replay import load_replay
@@ -84,12 +82,8 @@ def _kept_run(spec: str, db: str | None):
         raise UsageError(f"{spec}: expected run:NUMBER, e.g. run:12") from None
     with History(db) as history:
         saved_json = history.replay_json(run_id)
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
-        handle.write(saved_json)
-    try:
-        return load_replay(handle.name), run_id
-    finally:
-        Path(handle.name).unlink()
+    # read as it is kept, so that a problem is located in "run:12", not in a temporary file
+    return load_replay(f"run:{run_id}", text=saved_json), run_id
 
 
 def _twin(args: argparse.Namespace, outcome, scenario):

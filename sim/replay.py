@@ -148,16 +148,21 @@ def save_replay(replay: ReplayFile, path: str | os.PathLike) -> None:
     os.replace(partial, path)
 
 
-def load_replay(path: str | os.PathLike) -> ReplayFile:
+def load_replay(path: str | os.PathLike, text: str | None = None) -> ReplayFile:
     """Read a replay file; any problem is a located ScenarioError. (Its decisions are
-    checked against its scenario by `scenario_for`, once the scenario is known.)"""
+    checked against its scenario by `scenario_for`, once the scenario is known.)
+
+    With `text`, the replay is that text and `path` only its name in messages ("run:12",
+    a run kept in the history): nothing is read from disk, and a scenario named by a
+    relative path is looked for from the working folder."""
     from sim.loader import located_problems
     from sim.yamlsafe import KIND_WORDS, file_kind, read_json
 
     name = str(path)
     expected = ("a replay file (a JSON object with the scenario, the seed and the decisions: "
                 "itsm run --save-replay FILE writes one)")
-    data, marks = read_json(Path(path), source_name=name, expected=expected)
+    data, marks = read_json(Path(path) if text is None else text, source_name=name,
+                            expected=expected)
     kind = file_kind(data)
     if kind not in (None, "replay"):  # one sentence, not every field of it listed as wrong
         raise ScenarioError([Problem(name, 1, "", f"this is {KIND_WORDS[kind]}, not a replay "
@@ -172,7 +177,7 @@ def load_replay(path: str | os.PathLike) -> ReplayFile:
         raise ScenarioError(located_problems(error, data, name, marks,
                                              root=ReplayFile)) from None
     saved._marks = marks
-    saved._folder = Path(path).resolve().parent
+    saved._folder = Path(path).resolve().parent if text is None else None
     return saved
 
 

@@ -829,3 +829,14 @@ def test_a_writer_killed_at_any_moment_loses_at_most_the_run_in_progress(tiny, t
     print(f"\ncrash test: {KILLS} kills (random seed {seed}, delays "
           f"{', '.join(f'{d:.2f}' for d in delays)} s), {len(reported)} reported runs checked, {unreported} more kept "
           f"that were committed just before a kill")
+
+
+def test_a_kept_run_whose_scenario_is_gone_is_named_as_run_id(capsys, filled, tmp_path,
+                                                             monkeypatch):
+    """A problem with a run kept in the history is said of "run:ID", as the trainer typed
+    it, never of a temporary file the command made."""
+    monkeypatch.chdir(tmp_path)  # tiny.yaml, the kept run's scenario, is not here
+    assert main(["report", f"run:{filled['tiny']}", "--out", str(tmp_path / "t.html")]) == 2
+    err = capsys.readouterr().err
+    assert f"run:{filled['tiny']}" in err and "tiny.yaml" in err, err
+    assert "/tmp" not in err.replace(str(tmp_path), "") and "Traceback" not in err
