@@ -75,7 +75,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from sim.decisions import Decision, DecisionPlan, choice_problems, load_decisions
+from sim.decisions import Decision, DecisionPlan, choice_problems, known_words, load_decisions
 from sim.errors import Problem, ScenarioError, field_path, sort_problems
 from sim.replications import (
     PROGRESS_STEPS,
@@ -138,11 +138,10 @@ def _known_kpi(name: str, info: ValidationInfo) -> str:
     known = sorted(kpi_names(scenario))
     if name in known:
         return name
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-    hint = f"did you mean '{close[0]}'?" if close else f"it has: {', '.join(known)}"
     raise PydanticCustomError("experiment_kpi",
                               "{n} is not a key figure of scenario {s} ({hint})",
-                              {"n": repr(name), "s": scenario.id, "hint": hint})
+                              {"n": repr(name), "s": scenario.id,
+                               "hint": known_words(name, known)})
 
 
 #: The name of a key figure of the experiment's scenario (`itsm run SCENARIO` lists them).

@@ -540,20 +540,23 @@ def percent_goals(goals: Any) -> list[tuple[str, str, str]]:
     return found
 
 
+#: The key figures about the people IT serves: only a scenario with departments has them.
+PEOPLE_KPIS = frozenset({"satisfaction", "csat", "csat_issues", "moments_good", "moments_bad",
+                         "lost_work_hours", "score"})
+
+
 def kpi_names(scenario) -> set[str]:
     """Every key figure a run of this scenario can report (goals must name one of them)."""
     channels = {ch for c in scenario.categories for ch in scenario.channels_of(c)}
     priorities = {c.priority for c in scenario.categories}
     groups = [t.id for t in scenario.teams] + [s.id for s in scenario.suppliers]
-    people = {"satisfaction", "csat", "csat_issues", "moments_good", "moments_bad",
-              "lost_work_hours", "score"}
-    names = (set(KPI_LABELS) - people) | {"still_waiting", "declined", "decline_rate"}
+    names = (set(KPI_LABELS) - PEOPLE_KPIS) | {"still_waiting", "declined", "decline_rate"}
     names |= {f"mean_wait_min_{ch}" for ch in channels}
     for p in priorities:
         names |= {f"mean_wait_min_p{p}", f"mttr_min_p{p}", f"sla_breach_rate_p{p}"}
     for g in groups:
         names |= {f"mean_wait_min_{g}", f"utilisation_{g}"}
     if scenario.departments:  # the figures about people need people
-        names |= people
+        names |= PEOPLE_KPIS
         names |= {f"satisfaction_{d.id}" for d in scenario.departments}
     return names

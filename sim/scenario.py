@@ -1301,13 +1301,13 @@ def goal_name_problem(name: str, scenario: Scenario | None = None,
     or one about people where the file has no departments (`has_departments`), is told, in
     the same words as with it: the loader reports it with the file's other problems, and
     the two reports are one."""
-    from sim.kpis import KPI_LABELS, kpi_label, kpi_names
+    from sim.kpis import KPI_LABELS, PEOPLE_KPIS, kpi_label, kpi_names
 
     if kpi_label(name)[0] == name:  # not even the shape of a key figure's name
         return "not a key figure " + _close_words(name, list(KPI_LABELS), "")
     if scenario is not None:
         has_departments = bool(scenario.departments)
-    if has_departments is False and (name in _people_figures()
+    if has_departments is False and (name in PEOPLE_KPIS
                                      or name.startswith("satisfaction_")):
         return (f"{name} is measured on the people IT serves, and this scenario declares no "
                 "departments: declare them (with their headcount), or leave this goal out")
@@ -1317,18 +1317,6 @@ def goal_name_problem(name: str, scenario: Scenario | None = None,
     if name in known:
         return None
     return "not a key figure of this scenario " + _close_words(name, known, " for it")
-
-
-def _people_figures() -> set[str]:
-    """The key figures that only a scenario with departments has (satisfaction, csat, ...):
-    those a scenario of nothing at all lacks."""
-    from types import SimpleNamespace
-
-    from sim.kpis import KPI_LABELS, kpi_names
-
-    nothing = SimpleNamespace(categories=[], teams=[], suppliers=[], departments=[],
-                              channels_of=lambda category: set())
-    return set(KPI_LABELS) - kpi_names(nothing)
 
 
 def _close_words(name: str, known: list[str], words: str) -> str:

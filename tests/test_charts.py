@@ -756,6 +756,10 @@ def test_a_label_never_hides_the_benchmark_band():
               and Bbox.intersection(t.get_bbox_patch().get_window_extent(renderer),
                                     band_box) is not None]
     assert not hiding, hiding
+    # and the goal's label is there to read: drawn, and on the band it belongs to
+    goal = [box for t, box in texts if "8%" in t.get_text() and "goal" in t.get_text().lower()]
+    assert goal, [t.get_text() for t, _ in texts]
+    assert any(Bbox.intersection(box, band_box) is not None for box in goal)
 
 
 def test_an_interval_of_a_share_is_drawn_no_lower_than_0():
